@@ -1,0 +1,77 @@
+//! Simulated time: integer nanoseconds, so event order never depends on floating-point rounding.
+//!
+//! Durations come out of distributions as seconds (`f64`) and are converted exactly once, here.
+
+use std::fmt;
+
+/// A point on the simulated clock [ns since the start of the replication].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimTime(pub u64);
+
+impl SimTime {
+    pub const ZERO: SimTime = SimTime(0);
+    /// Later than any reachable time; used for "never".
+    pub const NEVER: SimTime = SimTime(u64::MAX);
+
+    /// Converts seconds to simulated time, rounding to the nearest nanosecond. Negative or NaN inputs
+    /// become zero and values past the end of the clock saturate, so a sampled duration can never move
+    /// time backwards or wrap.
+    pub fn from_secs_f64(s: f64) -> SimTime {
+        let ns = (s * 1e9).round();
+        if ns.is_nan() || ns <= 0.0 {
+            SimTime::ZERO
+        } else if ns >= u64::MAX as f64 {
+            SimTime::NEVER
+        } else {
+            SimTime(ns as u64)
+        }
+    }
+
+    pub fn from_millis_f64(ms: f64) -> SimTime {
+        SimTime::from_secs_f64(ms / 1e3)
+    }
+
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
+    pub fn as_millis_f64(self) -> f64 {
+        self.0 as f64 / 1e6
+    }
+
+    /// `self + d`, saturating at [`SimTime::NEVER`].
+    pub fn plus(self, d: SimTime) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+
+    /// `self - earlier`, zero if `earlier` is later.
+    pub fn since(self, earlier: SimTime) -> SimTime {
+        SimTime(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.3} s", self.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversion_rounds_to_nearest_nanosecond() {
+        assert_eq!(SimTime::from_secs_f64(1.5e-9), SimTime(2));
+        assert_eq!(SimTime::from_millis_f64(10.0), SimTime(10_000_000));
+        assert_eq!(SimTime::from_secs_f64(-3.0), SimTime::ZERO);
+        assert_eq!(SimTime::from_secs_f64(f64::NAN), SimTime::ZERO);
+        assert_eq!(SimTime::from_secs_f64(1e30), SimTime::NEVER);
+    }
+
+    #[test]
+    fn arithmetic_saturates() {
+        assert_eq!(SimTime::NEVER.plus(SimTime(5)), SimTime::NEVER);
+        assert_eq!(SimTime(3).since(SimTime(5)), SimTime::ZERO);
+    }
+}
