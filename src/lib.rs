@@ -1,6 +1,14 @@
 //! regionsim: a discrete-event Monte Carlo simulator for multi-region cloud architectures.
 
 pub mod distribution;
+pub mod engine;
 pub mod issue;
+pub mod model;
+pub mod network;
+pub mod observation;
 pub mod ron_path;
+pub mod scenario;
+pub mod spec;
+pub mod stats;
+pub mod streams;
 pub mod time;

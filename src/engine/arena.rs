@@ -1,0 +1,63 @@
+//! Requests in flight, in a `Vec` with a free list: no allocation per request once warm.
+
+use crate::time::SimTime;
+
+/// Index of a request slot.
+pub type ReqId = u32;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    pub population: u32,
+    /// The region the client sent it to.
+    pub entry_region: u32,
+    /// The region serving its current step.
+    pub region: u32,
+    /// Index into the request path.
+    pub step: u8,
+    /// When the client sent it.
+    pub start: SimTime,
+    /// One-way network time of the way back to the client, accumulated over the hops taken.
+    pub back: SimTime,
+    /// Arrived after the warm-up: counted in the statistics.
+    pub counted: bool,
+}
+
+#[derive(Default)]
+pub struct Arena {
+    slots: Vec<Request>,
+    free: Vec<ReqId>,
+}
+
+impl Arena {
+    pub fn insert(&mut self, r: Request) -> ReqId {
+        match self.free.pop() {
+            Some(id) => {
+                self.slots[id as usize] = r;
+                id
+            }
+            None => {
+                self.slots.push(r);
+                (self.slots.len() - 1) as ReqId
+            }
+        }
+    }
+
+    pub fn get(&self, id: ReqId) -> &Request {
+        &self.slots[id as usize]
+    }
+
+    pub fn get_mut(&mut self, id: ReqId) -> &mut Request {
+        &mut self.slots[id as usize]
+    }
+
+    /// Frees a slot and returns its request.
+    pub fn remove(&mut self, id: ReqId) -> Request {
+        self.free.push(id);
+        self.slots[id as usize]
+    }
+
+    /// Requests in flight.
+    pub fn live(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+}

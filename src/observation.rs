@@ -1,0 +1,130 @@
+//! What one replication observed: counters, latency histograms and a coarse timeline. Nothing is stored
+//! per request (DESIGN.md decision 6).
+
+use serde::{Deserialize, Serialize};
+
+use crate::stats::LatencyHistogram;
+
+/// Why a request failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureCause {
+    /// No healthy instance could take it: the client gave up after its connect timeout.
+    NoHealthyInstance = 0,
+    /// Its instance failed while it was queued or in service.
+    InstanceFailed = 1,
+    /// The instance's queue was full (`max_queue`): shed at once.
+    QueueFull = 2,
+}
+
+impl FailureCause {
+    pub const ALL: [FailureCause; 3] =
+        [FailureCause::NoHealthyInstance, FailureCause::InstanceFailed, FailureCause::QueueFull];
+
+    /// The name used in reports and `results.json`.
+    pub fn key(self) -> &'static str {
+        match self {
+            FailureCause::NoHealthyInstance => "no_healthy_instance",
+            FailureCause::InstanceFailed => "instance_failed",
+            FailureCause::QueueFull => "queue_full",
+        }
+    }
+}
+
+/// Request outcomes, counted for requests that arrived after the warm-up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub attempted: u64,
+    pub succeeded: u64,
+    pub failed: [u64; 3],
+}
+
+impl Counts {
+    pub fn failed_total(&self) -> u64 {
+        self.failed.iter().sum()
+    }
+
+    /// Successful / attempted; 1 when nothing was attempted (a period with no requests counts as
+    /// available, as in the Well-Architected definition, figures.md §6.2).
+    pub fn availability(&self) -> f64 {
+        if self.attempted == 0 { 1.0 } else { self.succeeded as f64 / self.attempted as f64 }
+    }
+
+    pub fn add(&mut self, other: &Counts) {
+        self.attempted += other.attempted;
+        self.succeeded += other.succeeded;
+        for (a, b) in self.failed.iter_mut().zip(other.failed) {
+            *a += b;
+        }
+    }
+}
+
+/// Counts and latencies of one slice of the traffic (all, a population, a region).
+#[derive(Debug, Clone, Default)]
+pub struct Slice {
+    pub counts: Counts,
+    pub latency: LatencyHistogram,
+}
+
+/// A component going down or coming back, for timelines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InfraEvent {
+    pub t_s: f64,
+    /// `zone:use1-az1`, `instance:api@us-east-1#0`, `region:us-east-1`.
+    pub component: String,
+    pub up: bool,
+    /// An injected outage rather than a random failure.
+    pub injected: bool,
+}
+
+/// One time bucket of a replication's timeline.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    /// Requests that finished in this bucket, and how many of them succeeded.
+    pub finished: u64,
+    pub succeeded: u64,
+    /// At the end of the bucket, per region: requests at its instances (queued or in service) and
+    /// queued only.
+    pub in_region: Vec<u32>,
+    pub queued_in_region: Vec<u32>,
+}
+
+/// A coarse timeline of one replication: enough to chart an outage, small enough to keep for each.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub bucket_s: f64,
+    pub buckets: Vec<Bucket>,
+    pub infra: Vec<InfraEvent>,
+    /// Infrastructure events beyond [`Timeline::MAX_INFRA_EVENTS`] were not kept.
+    pub infra_truncated: bool,
+}
+
+impl Timeline {
+    pub const BUCKETS: usize = 240;
+    pub const MAX_INFRA_EVENTS: usize = 2_000;
+}
+
+/// Everything one replication reports.
+#[derive(Debug, Clone, Default)]
+pub struct Observations {
+    pub replication: u32,
+    pub total: Slice,
+    pub per_population: Vec<Slice>,
+    /// By the region a request entered.
+    pub per_region: Vec<Slice>,
+    /// Share-weighted time during which every service on each population's path had a healthy instance
+    /// [s], and the time observed [s] (the horizon after warm-up).
+    pub time_available_s: f64,
+    pub observed_s: f64,
+    /// ∫ N(t) dt over the observation window, N = requests between arrival and final outcome [request·s].
+    pub in_system_area_s: f64,
+    /// Requests that arrived inside the observation window.
+    pub arrivals_in_window: u64,
+    pub events: u64,
+    pub timeline: Timeline,
+}
+
+impl Observations {
+    pub fn time_availability(&self) -> f64 {
+        if self.observed_s > 0.0 { self.time_available_s / self.observed_s } else { 1.0 }
+    }
+}

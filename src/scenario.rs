@@ -1,0 +1,374 @@
+//! The resolved scenario: traffic per population, failure processes per component, injected outages and
+//! budgets, checked against the model they apply to.
+
+use crate::distribution::Distribution;
+use crate::issue::Issues;
+use crate::model::{Model, known};
+use crate::spec::scenario::{ComponentKind, OutageTarget, ScenarioSpec};
+use crate::time::SimTime;
+
+/// Default budgets (DESIGN.md decision 8). 2 G events is about a minute of one core; a million queued
+/// requests at one instance means the model is overloaded, not busy.
+pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
+pub const DEFAULT_MAX_QUEUE: u32 = 1_000_000;
+
+/// A component that can fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Component {
+    Instance(usize),
+    Zone(usize),
+    Region(usize),
+}
+
+impl Component {
+    pub fn name(self, model: &Model) -> String {
+        match self {
+            Component::Instance(i) => format!("instance:{}", model.instances[i].name),
+            Component::Zone(z) => format!("zone:{}", model.zones[z].name),
+            Component::Region(r) => format!("region:{}", model.regions[r].name),
+        }
+    }
+}
+
+/// Alternating up and down times.
+#[derive(Debug, Clone)]
+pub struct FailureProcess {
+    pub time_to_failure: Distribution,
+    pub time_to_repair: Distribution,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Outage {
+    pub component: Component,
+    pub start: SimTime,
+    pub end: SimTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub horizon: SimTime,
+    pub warmup: SimTime,
+    pub replications: u32,
+    pub seed: u64,
+    /// Mean request rate of each population [requests/s].
+    pub rates_per_s: Vec<f64>,
+    /// Hourly multipliers of the rate, if the traffic has a daily profile.
+    pub daily_profile: Option<[f64; 24]>,
+    /// Failure process of each component, if it fails at random.
+    pub failures: Vec<(Component, FailureProcess)>,
+    pub outages: Vec<Outage>,
+    pub max_events: u64,
+    pub max_queue: u32,
+}
+
+impl Scenario {
+    /// Checks a scenario against its model. Every problem is pushed onto `issues`; `None` if any.
+    pub fn resolve(spec: &ScenarioSpec, model: &Model, issues: &mut Issues) -> Option<Scenario> {
+        let before = issues.len();
+        if spec.name.trim().is_empty() {
+            issues.push("name", "must not be empty");
+        }
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        if !positive(spec.horizon_s) {
+            issues.push("horizon_s", format!("must be a finite number > 0 (got {})", spec.horizon_s));
+        }
+        if !(spec.warmup_s.is_finite() && spec.warmup_s >= 0.0 && spec.warmup_s < spec.horizon_s) {
+            issues.push(
+                "warmup_s",
+                format!(
+                    "must be >= 0 and shorter than horizon_s = {} (got {})",
+                    spec.horizon_s, spec.warmup_s
+                ),
+            );
+        }
+        if spec.replications == 0 {
+            issues.push(
+                "replications",
+                "must be at least 1 (got 0); 20 or more give useful confidence intervals",
+            );
+        }
+
+        // Traffic.
+        let t = &spec.traffic;
+        let mut rates: Vec<Option<f64>> = vec![None; model.populations.len()];
+        for (i, p) in t.populations.iter().enumerate() {
+            let path = format!("traffic.populations[{}]", p.name);
+            match model.population(&p.name) {
+                Some(id) if rates[id].is_some() => issues.push(&path, "population listed twice"),
+                Some(id) => rates[id] = Some(p.rate_per_s),
+                None => issues.push(
+                    &path,
+                    format!(
+                        "unknown population '{}' (entry {i}); the model has: {}",
+                        p.name,
+                        known(model.populations.iter().map(|p| p.name.as_str()))
+                    ),
+                ),
+            }
+            if !(p.rate_per_s.is_finite() && p.rate_per_s >= 0.0) {
+                issues.push(format!("{path}.rate_per_s"), format!("must be >= 0 (got {})", p.rate_per_s));
+            }
+        }
+        if let Some(total) = t.rate_per_s
+            && !(total.is_finite() && total >= 0.0)
+        {
+            issues.push("traffic.rate_per_s", format!("must be >= 0 (got {total})"));
+        }
+        let mut rates_per_s = Vec::new();
+        for (p, rate) in rates.iter().enumerate() {
+            match (rate, t.rate_per_s) {
+                (Some(r), _) => rates_per_s.push(*r),
+                (None, Some(total)) => rates_per_s.push(total * model.populations[p].share),
+                (None, None) => issues.push(
+                    "traffic",
+                    format!(
+                        "no rate for population '{}': set traffic.rate_per_s (split by shares) or list it in \
+                         traffic.populations",
+                        model.populations[p].name
+                    ),
+                ),
+            }
+        }
+        let daily_profile = match &t.daily_profile {
+            None => None,
+            Some(v) if v.len() != 24 => {
+                issues
+                    .push("traffic.daily_profile", format!("needs 24 hourly multipliers (got {})", v.len()));
+                None
+            }
+            Some(v) => {
+                if let Some(bad) = v.iter().find(|m| !(m.is_finite() && **m >= 0.0)) {
+                    issues.push("traffic.daily_profile", format!("multipliers must be >= 0 (got {bad})"));
+                }
+                let mut a = [0.0; 24];
+                a.copy_from_slice(v);
+                Some(a)
+            }
+        };
+
+        // Failure processes: later entries override earlier ones for the components they cover.
+        let mut by_component: Vec<(Component, FailureProcess)> = Vec::new();
+        for (i, f) in spec.failures.iter().enumerate() {
+            let path = format!("failures[{i}]");
+            let ttf = f.time_to_failure.resolve(&format!("{path}.time_to_failure"), issues);
+            let ttr = f.time_to_repair.resolve(&format!("{path}.time_to_repair"), issues);
+            let components = match select(model, f.kind, &f.only, &format!("{path}.only"), issues) {
+                Some(c) => c,
+                None => continue,
+            };
+            let (Some(ttf), Some(ttr)) = (ttf, ttr) else { continue };
+            for c in components {
+                let process = FailureProcess { time_to_failure: ttf.clone(), time_to_repair: ttr.clone() };
+                match by_component.iter_mut().find(|(x, _)| *x == c) {
+                    Some(slot) => slot.1 = process,
+                    None => by_component.push((c, process)),
+                }
+            }
+        }
+        by_component.sort_by_key(|(c, _)| *c);
+
+        // Injected outages.
+        let mut outages = Vec::new();
+        for (i, o) in spec.outages.iter().enumerate() {
+            let path = format!("outages[{i}]");
+            let component = match &o.target {
+                OutageTarget::Region(name) => model.region(name).map(Component::Region).ok_or_else(|| {
+                    format!(
+                        "unknown region '{name}'; known: {}",
+                        known(model.regions.iter().map(|r| r.name.as_str()))
+                    )
+                }),
+                OutageTarget::Zone(name) => model.zone(name).map(Component::Zone).ok_or_else(|| {
+                    format!(
+                        "unknown zone '{name}'; known: {}",
+                        known(model.zones.iter().map(|z| z.name.as_str()))
+                    )
+                }),
+                OutageTarget::Instance { service, region, index } => instance(model, service, region, *index),
+            };
+            match component {
+                Ok(c) => {
+                    if !(o.start_s.is_finite() && o.start_s >= 0.0) {
+                        issues.push(format!("{path}.start_s"), format!("must be >= 0 (got {})", o.start_s));
+                    }
+                    if !positive(o.duration_s) {
+                        issues.push(
+                            format!("{path}.duration_s"),
+                            format!("must be > 0 (got {})", o.duration_s),
+                        );
+                    }
+                    let start = SimTime::from_secs_f64(o.start_s);
+                    outages.push(Outage {
+                        component: c,
+                        start,
+                        end: start.plus(SimTime::from_secs_f64(o.duration_s)),
+                    });
+                }
+                Err(message) => issues.push(format!("{path}.target"), message),
+            }
+        }
+
+        let budgets = spec.budgets.clone().unwrap_or_default();
+        let max_events = budgets.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
+        let max_queue = budgets.max_queue.unwrap_or(DEFAULT_MAX_QUEUE);
+        if max_events == 0 {
+            issues.push("budgets.max_events", "must be at least 1");
+        }
+        if max_queue == 0 {
+            issues.push("budgets.max_queue", "must be at least 1");
+        }
+
+        if issues.len() > before {
+            return None;
+        }
+        check_utilisation(model, &rates_per_s, daily_profile.as_ref(), issues);
+        if issues.len() > before {
+            return None;
+        }
+        Some(Scenario {
+            name: spec.name.clone(),
+            horizon: SimTime::from_secs_f64(spec.horizon_s),
+            warmup: SimTime::from_secs_f64(spec.warmup_s),
+            replications: spec.replications,
+            seed: spec.seed,
+            rates_per_s,
+            daily_profile,
+            failures: by_component,
+            outages,
+            max_events,
+            max_queue,
+        })
+    }
+
+    /// Rate multiplier at time `t` (1 without a daily profile).
+    pub fn rate_multiplier(&self, t: SimTime) -> f64 {
+        match &self.daily_profile {
+            None => 1.0,
+            Some(p) => p[((t.0 / 3_600_000_000_000) % 24) as usize],
+        }
+    }
+
+    /// The largest rate multiplier (the envelope for thinning arrivals).
+    pub fn peak_multiplier(&self) -> f64 {
+        self.daily_profile.map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max))
+    }
+}
+
+/// An overloaded deployment with unbounded queues would grow without limit: the run would only end at the
+/// queue budget. Catch it before simulating, and say what would fix it.
+fn check_utilisation(model: &Model, rates: &[f64], profile: Option<&[f64; 24]>, issues: &mut Issues) {
+    let peak = profile.map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max));
+    // A daily peak above capacity drains in the trough; only the mean must stay below 1.
+    let mean = profile.map_or(1.0, |p| p.iter().sum::<f64>() / 24.0);
+    for (d, load) in model.offered_load(rates) {
+        let dep = &model.deployments[d];
+        let service = &model.services[dep.service];
+        let servers = (dep.instances.len() as u64 * service.concurrency as u64) as f64;
+        let rho = load * mean / servers;
+        if rho >= 1.0 && service.max_queue.is_none() {
+            let needed = (load * mean / service.concurrency as f64).floor() as u64 + 1;
+            issues.push(
+                format!("services[{}].deployments[{}]", service.name, model.regions[dep.region].name),
+                format!(
+                    "utilisation {rho:.2} >= 1 with unbounded queues: requests would pile up without limit; \
+                     run at least {needed} instances, or set services[{}].max_queue to shed the excess{}",
+                    service.name,
+                    if peak > mean { " (utilisation is of the daily mean rate)" } else { "" }
+                ),
+            );
+        }
+    }
+}
+
+fn select(
+    model: &Model,
+    kind: ComponentKind,
+    only: &[String],
+    path: &str,
+    issues: &mut Issues,
+) -> Option<Vec<Component>> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    match kind {
+        ComponentKind::Instance => {
+            for (i, inst) in model.instances.iter().enumerate() {
+                if only.is_empty() || only.iter().any(|s| *s == model.services[inst.service].name) {
+                    out.push(Component::Instance(i));
+                }
+            }
+            for s in only {
+                if model.service(s).is_none() {
+                    issues.push(
+                        path,
+                        format!(
+                            "unknown service '{s}'; known: {}",
+                            known(model.services.iter().map(|s| s.name.as_str()))
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ComponentKind::Zone => {
+            for (z, zone) in model.zones.iter().enumerate() {
+                if only.is_empty() || only.contains(&zone.name) {
+                    out.push(Component::Zone(z));
+                }
+            }
+            for z in only {
+                if model.zone(z).is_none() {
+                    issues.push(
+                        path,
+                        format!(
+                            "unknown zone '{z}'; known: {}",
+                            known(model.zones.iter().map(|z| z.name.as_str()))
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ComponentKind::Region => {
+            for (r, region) in model.regions.iter().enumerate() {
+                if only.is_empty() || only.contains(&region.name) {
+                    out.push(Component::Region(r));
+                }
+            }
+            for r in only {
+                if model.region(r).is_none() {
+                    issues.push(
+                        path,
+                        format!(
+                            "unknown region '{r}'; known: {}",
+                            known(model.regions.iter().map(|r| r.name.as_str()))
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+fn instance(model: &Model, service: &str, region: &str, index: u32) -> Result<Component, String> {
+    let s = model.service(service).ok_or_else(|| {
+        format!(
+            "unknown service '{service}'; known: {}",
+            known(model.services.iter().map(|s| s.name.as_str()))
+        )
+    })?;
+    let r = model.region(region).ok_or_else(|| {
+        format!("unknown region '{region}'; known: {}", known(model.regions.iter().map(|r| r.name.as_str())))
+    })?;
+    let d = model.services[s].deployment_in[r]
+        .ok_or_else(|| format!("service '{service}' is not deployed in region '{region}'"))?;
+    let members = &model.deployments[d].instances;
+    members.get(index as usize).map(|&i| Component::Instance(i)).ok_or_else(|| {
+        format!(
+            "service '{service}' has {} instances in '{region}' (index {index} is out of range)",
+            members.len()
+        )
+    })
+}

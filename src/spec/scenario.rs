@@ -1,0 +1,109 @@
+//! The scenario file: what happens to a model (traffic, failures, outages) and how long we watch.
+
+use serde::{Deserialize, Serialize};
+
+use crate::distribution::DistributionSpec;
+
+/// A scenario, as written in `scenarios/NAME.ron`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Simulated time per replication, warm-up included [s].
+    pub horizon_s: f64,
+    /// Initial period excluded from every statistic [s]. Default 0.
+    #[serde(default)]
+    pub warmup_s: f64,
+    /// Independent replications (overridden by `--replications`).
+    pub replications: u32,
+    /// Master seed (overridden by `--seed`).
+    pub seed: u64,
+    pub traffic: TrafficSpec,
+    /// Random failure and repair processes, by component kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<FailureProcessSpec>,
+    /// Outages injected at fixed times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outages: Vec<OutageSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budgets: Option<BudgetsSpec>,
+}
+
+/// Poisson request arrivals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficSpec {
+    /// Total request rate, split over populations by their model `share` [requests/s].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_s: Option<f64>,
+    /// Per-population rates; a population listed here ignores its share.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub populations: Vec<PopulationTrafficSpec>,
+    /// 24 hourly multipliers of the rate (hour 0 first, simulation starts at midnight); their mean should
+    /// be 1 so the rates above stay the daily mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_profile: Option<Vec<f64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationTrafficSpec {
+    pub name: String,
+    pub rate_per_s: f64,
+}
+
+/// The kinds of component that fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ComponentKind {
+    Instance,
+    Zone,
+    Region,
+}
+
+/// Alternating up and down times for every component of a kind (or only the named ones).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureProcessSpec {
+    pub kind: ComponentKind,
+    /// Restrict to these names: services (for instances), zones or regions. Empty: all. A later entry
+    /// overrides an earlier one for the components it covers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub only: Vec<String>,
+    pub time_to_failure: DistributionSpec,
+    pub time_to_repair: DistributionSpec,
+}
+
+/// A component taken down at a fixed time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutageSpec {
+    pub target: OutageTarget,
+    pub start_s: f64,
+    pub duration_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum OutageTarget {
+    /// Instance `index` (0-based) of a service's deployment in a region.
+    Instance {
+        service: String,
+        region: String,
+        index: u32,
+    },
+    Zone(String),
+    Region(String),
+}
+
+/// Limits that stop a runaway replication with a clear message instead of exhausting memory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetsSpec {
+    /// Events per replication. Default 2,000,000,000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_events: Option<u64>,
+    /// Requests waiting in any one instance's queue. Default 1,000,000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_queue: Option<u32>,
+}
