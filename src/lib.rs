@@ -1,14 +1,19 @@
 //! regionsim: a discrete-event Monte Carlo simulator for multi-region cloud architectures.
 
+pub mod cli;
 pub mod distribution;
 pub mod engine;
 pub mod issue;
 pub mod model;
+pub mod montecarlo;
 pub mod network;
 pub mod observation;
+pub mod output;
+pub mod report;
 pub mod ron_path;
 pub mod scenario;
 pub mod spec;
 pub mod stats;
 pub mod streams;
+pub mod study;
 pub mod time;

@@ -1,1 +1,112 @@
-fn main() {}
+//! `regionsim`: a thin shell over the library. Exit codes: 0 success, 1 an objective missed, 2 error.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+use regionsim::cli::{Cli, Command, RunArgs, exit};
+use regionsim::study::{self, Adjustments, InputErrors, Override};
+use regionsim::{montecarlo, output, report};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Validate { model, scenario, overrides } => {
+            validate(&model, scenario.as_deref(), &overrides.set)
+        }
+        Command::Run(args) => run(&args),
+    };
+    ExitCode::from(code as u8)
+}
+
+fn parse_overrides(sets: &[String]) -> Result<Vec<Override>, InputErrors> {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for s in sets {
+        match Override::parse(s) {
+            Ok(o) => out.push(o),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(InputErrors(errors)) }
+}
+
+fn report_input_errors(e: &InputErrors) -> i32 {
+    eprintln!("{e}");
+    let n = e.0.len();
+    eprintln!("error: {n} problem{} found", if n == 1 { "" } else { "s" });
+    exit::ERROR
+}
+
+fn validate(model: &std::path::Path, scenario: Option<&std::path::Path>, sets: &[String]) -> i32 {
+    let overrides = match parse_overrides(sets) {
+        Ok(o) => o,
+        Err(e) => return report_input_errors(&e),
+    };
+    let adjust = Adjustments { overrides, ..Adjustments::default() };
+    let result = match scenario {
+        Some(s) => study::load_study(model, s, &adjust).map(|_| ()),
+        None => study::load_model(model, &adjust).map(|_| ()),
+    };
+    match result {
+        Ok(()) => {
+            println!(
+                "ok: {}{} valid",
+                model.display(),
+                scenario.map(|s| format!(" and {}", s.display())).unwrap_or_default()
+            );
+            exit::OK
+        }
+        Err(e) => report_input_errors(&e),
+    }
+}
+
+fn run(args: &RunArgs) -> i32 {
+    let overrides = match parse_overrides(&args.overrides.set) {
+        Ok(o) => o,
+        Err(e) => return report_input_errors(&e),
+    };
+    let adjust = Adjustments { overrides, replications: args.replications, seed: args.seed };
+    let study = match study::load_study(&args.model, &args.scenario, &adjust) {
+        Ok(s) => s,
+        Err(e) => return report_input_errors(&e),
+    };
+    let started = Instant::now();
+    let options = montecarlo::RunOptions { threads: args.threads, progress: !args.quiet };
+    let observations = match montecarlo::run(&study.model, &study.scenario, &options) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::ERROR;
+        }
+    };
+    let elapsed = started.elapsed();
+    let report = report::build(&study, &args.overrides.set, &observations);
+    let dir = args.out.clone().unwrap_or_else(|| output::default_dir(&args.model, &args.scenario));
+    if let Err(e) = write_outputs(&dir, &report) {
+        eprintln!("error: {e:#}");
+        return exit::ERROR;
+    }
+    if !args.quiet {
+        print!("{}", report::summary_table(&report));
+        println!("\nwrote {}", dir.join("results.json").display());
+        let requests: u64 = report.runs.iter().map(|r| r.requests).sum();
+        eprintln!(
+            "simulated {} events ({} requests) in {:.2} s: {:.1} M events/s",
+            report.events.total,
+            requests,
+            elapsed.as_secs_f64(),
+            report.events.total as f64 / elapsed.as_secs_f64() / 1e6
+        );
+    }
+    exit::OK
+}
+
+fn write_outputs(dir: &std::path::Path, report: &report::Report) -> Result<()> {
+    let json = serde_json::to_string_pretty(report).context("serialising results")?;
+    output::write_atomic(&dir.join("results.json"), json.as_bytes())
+        .with_context(|| format!("writing {}", dir.join("results.json").display()))?;
+    Ok(())
+}

@@ -66,7 +66,12 @@ impl Default for LatencyHistogram {
 
 impl LatencyHistogram {
     pub fn record_s(&mut self, latency_s: f64) {
-        self.hist.saturating_record((latency_s * 1e6).round() as u64);
+        let us = (latency_s * 1e6).round() as u64;
+        // `record` grows the auto-resizing histogram; `saturating_record` alone would clamp to its
+        // current (initially tiny) range.
+        if self.hist.record(us).is_err() {
+            self.hist.saturating_record(us);
+        }
         self.sum_s += latency_s;
     }
 

@@ -112,3 +112,7 @@ pub struct LinkSpec {
     pub b: String,
     pub rtt_ms: f64,
 }
+
+/// Top-level fields of a model file, to route `--set PATH=VALUE` to the right file.
+pub const MODEL_FIELDS: &[&str] =
+    &["name", "description", "regions", "services", "request_path", "populations", "network"];

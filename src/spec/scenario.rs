@@ -107,3 +107,17 @@ pub struct BudgetsSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_queue: Option<u32>,
 }
+
+/// Top-level fields of a scenario file, to route `--set PATH=VALUE` to the right file.
+pub const SCENARIO_FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "horizon_s",
+    "warmup_s",
+    "replications",
+    "seed",
+    "traffic",
+    "failures",
+    "outages",
+    "budgets",
+];

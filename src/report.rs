@@ -1,0 +1,143 @@
+//! The results of a study: one serializable [`Report`] that every output (terminal table, `results.json`,
+//! CSV, charts, HTML) only reads. `schema_version` changes whenever a field changes meaning or goes away.
+
+mod build;
+mod table;
+mod warning;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::observation::Timeline;
+use crate::spec::{ModelSpec, ScenarioSpec};
+use crate::stats::Estimate;
+
+pub use build::build;
+pub use table::{summary_markdown, summary_table};
+pub use warning::Warning;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub regionsim_version: String,
+    pub seed: u64,
+    pub replications: u32,
+    pub horizon_s: f64,
+    pub warmup_s: f64,
+    /// Exactly what was simulated: the files after `--set`, `--seed` and `--replications`, so a result can
+    /// be reproduced from itself.
+    pub inputs: Inputs,
+    pub requests: Requests,
+    /// Successful / attempted requests, per replication; mean and Student-t 95% CI across replications.
+    pub availability: Estimate,
+    /// Share-weighted fraction of time every service on each population's path had a healthy instance.
+    pub time_availability: Estimate,
+    /// Latency of successful requests, as clients see it (network included).
+    pub latency_ms: LatencySummary,
+    pub per_population: Vec<SliceReport>,
+    /// By the region a request entered.
+    pub per_region: Vec<SliceReport>,
+    /// Little's law check: time-average requests in the system against arrival rate × mean time.
+    pub queueing: Queueing,
+    pub events: Events,
+    /// One row per replication, for `runs.csv` and distributions across replications.
+    pub runs: Vec<RunRow>,
+    /// Empirical latency CDF per population, from the merged histograms: `[latency_ms, fraction]`.
+    pub latency_cdf: Vec<NamedCdf>,
+    /// The timeline of the replication whose availability is nearest the median.
+    pub representative: Representative,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inputs {
+    pub model_file: String,
+    pub scenario_file: String,
+    pub overrides: Vec<String>,
+    pub model: ModelSpec,
+    pub scenario: ScenarioSpec,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Requests {
+    pub total: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    /// Failed requests by cause: `no_healthy_instance`, `instance_failed`, `queue_full`.
+    pub failed_by_cause: BTreeMap<String, u64>,
+}
+
+/// Latency statistics [ms]; `null` when no request succeeded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatencySummary {
+    /// Exact mean over all successful requests of all replications.
+    pub mean: Option<f64>,
+    /// Pooled percentiles of the merged histograms.
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p99: Option<f64>,
+    pub p999: Option<f64>,
+    /// Student-t 95% CI of the mean of per-replication p99s.
+    pub p99_ci95: Option<[f64; 2]>,
+    /// Student-t 95% CI of the mean of per-replication mean latencies.
+    pub mean_ci95: Option<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SliceReport {
+    pub name: String,
+    pub requests: u64,
+    pub succeeded: u64,
+    pub availability: Estimate,
+    pub latency_ms: LatencySummary,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Queueing {
+    /// Arrivals per second inside the observation window (λ).
+    pub arrival_rate_per_s: Estimate,
+    /// Time-average number of requests between arrival and outcome (L).
+    pub mean_in_system: Estimate,
+    /// λ × W, W the mean time from arrival to outcome of successful requests: equals L by Little's law
+    /// when nothing fails.
+    pub little_lambda_w: Estimate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Events {
+    pub total: u64,
+    pub per_replication: Estimate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRow {
+    pub replication: u32,
+    pub requests: u64,
+    pub succeeded: u64,
+    pub failed_no_healthy_instance: u64,
+    pub failed_instance_failed: u64,
+    pub failed_queue_full: u64,
+    pub availability: f64,
+    pub time_availability: f64,
+    pub latency_mean_ms: Option<f64>,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+    pub mean_in_system: f64,
+    pub events: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedCdf {
+    pub name: String,
+    pub points: Vec<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Representative {
+    pub replication: u32,
+    pub region_names: Vec<String>,
+    pub timeline: Timeline,
+}

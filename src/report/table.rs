@@ -1,0 +1,232 @@
+//! The summary a person reads first: as aligned text for the terminal and as Markdown for `summary.md`.
+
+use std::fmt::Write;
+
+use super::Report;
+use crate::stats::Estimate;
+
+/// A grid of cells with a header row, rendered as aligned text or Markdown.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(header: &[&str]) -> Table {
+        Table { header: header.iter().map(|s| s.to_string()).collect(), rows: Vec::new() }
+    }
+
+    fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub fn text(&self) -> String {
+        let widths: Vec<usize> = (0..self.header.len())
+            .map(|c| {
+                std::iter::once(&self.header)
+                    .chain(&self.rows)
+                    .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        let line = |cells: &Vec<String>, out: &mut String| {
+            let mut s = String::new();
+            for (c, w) in widths.iter().enumerate() {
+                let cell = cells.get(c).map_or("", |s| s.as_str());
+                if c == 0 {
+                    let _ = write!(s, "{cell:<w$}");
+                } else {
+                    let _ = write!(s, "  {cell:>w$}");
+                }
+            }
+            out.push_str(s.trim_end());
+            out.push('\n');
+        };
+        line(&self.header, &mut out);
+        line(&widths.iter().map(|w| "-".repeat(*w)).collect(), &mut out);
+        for r in &self.rows {
+            line(r, &mut out);
+        }
+        out
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let esc = |s: &str| s.replace('|', "\\|");
+        let _ = writeln!(out, "| {} |", self.header.iter().map(|s| esc(s)).collect::<Vec<_>>().join(" | "));
+        let _ = writeln!(
+            out,
+            "|{}|",
+            (0..self.header.len())
+                .map(|c| if c == 0 { " --- " } else { " ---: " })
+                .collect::<Vec<_>>()
+                .join("|")
+        );
+        for r in &self.rows {
+            let _ = writeln!(out, "| {} |", r.iter().map(|s| esc(s)).collect::<Vec<_>>().join(" | "));
+        }
+        out
+    }
+}
+
+/// The tables of a report: headline metrics, per population, per region.
+pub fn tables(report: &Report) -> Vec<(String, Table)> {
+    let mut headline = Table::new(&["metric", "mean", "95% CI"]);
+    headline.row(vec![
+        "availability (requests)".into(),
+        percent(report.availability.mean),
+        ci_percent(&report.availability),
+    ]);
+    headline.row(vec!["nines".into(), nines(report.availability.mean), String::new()]);
+    headline.row(vec![
+        "time availability".into(),
+        percent(report.time_availability.mean),
+        ci_percent(&report.time_availability),
+    ]);
+    let l = &report.latency_ms;
+    headline.row(vec!["latency mean [ms]".into(), ms(l.mean), ci_ms(l.mean_ci95)]);
+    headline.row(vec!["latency p50 [ms]".into(), ms(l.p50), String::new()]);
+    headline.row(vec!["latency p90 [ms]".into(), ms(l.p90), String::new()]);
+    headline.row(vec!["latency p99 [ms]".into(), ms(l.p99), ci_ms(l.p99_ci95)]);
+    headline.row(vec!["latency p99.9 [ms]".into(), ms(l.p999), String::new()]);
+
+    let slices = |title: &str, slices: &[super::SliceReport]| {
+        let mut t =
+            Table::new(&[title, "requests", "availability", "95% CI", "p50 [ms]", "p99 [ms]", "p99.9 [ms]"]);
+        for s in slices {
+            t.row(vec![
+                s.name.clone(),
+                count(s.requests),
+                percent(s.availability.mean),
+                ci_percent(&s.availability),
+                ms(s.latency_ms.p50),
+                ms(s.latency_ms.p99),
+                ms(s.latency_ms.p999),
+            ]);
+        }
+        t
+    };
+    vec![
+        ("Results".to_string(), headline),
+        ("Per population".to_string(), slices("population", &report.per_population)),
+        ("Per region (where requests entered)".to_string(), slices("region", &report.per_region)),
+    ]
+}
+
+fn heading(report: &Report) -> String {
+    let r = &report.requests;
+    let causes = r
+        .failed_by_cause
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{} {}", k.replace('_', " "), count(*n)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "{} x {}: {} replications, seed {}, horizon {} s (warm-up {} s)\nrequests: {} attempted, {} succeeded, {} failed{}",
+        report.inputs.model.name,
+        report.inputs.scenario.name,
+        report.replications,
+        report.seed,
+        report.horizon_s,
+        report.warmup_s,
+        count(r.total),
+        count(r.succeeded),
+        count(r.failed),
+        if causes.is_empty() { String::new() } else { format!(" ({causes})") },
+    )
+}
+
+/// The terminal summary.
+pub fn summary_table(report: &Report) -> String {
+    let mut out = heading(report);
+    out.push_str("\n\n");
+    for (title, t) in tables(report) {
+        if t.rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{title}\n{}", t.text());
+    }
+    if !report.warnings.is_empty() {
+        out.push_str("Warnings\n");
+        for w in &report.warnings {
+            let _ = writeln!(out, "- {w}");
+        }
+    }
+    out
+}
+
+/// The same summary as Markdown (`summary.md`).
+pub fn summary_markdown(report: &Report) -> String {
+    let mut out = format!("# {} x {}\n\n", report.inputs.model.name, report.inputs.scenario.name);
+    for line in heading(report).lines() {
+        let _ = writeln!(out, "{line}  ");
+    }
+    out.push('\n');
+    for (title, t) in tables(report) {
+        if t.rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "## {title}\n\n{}", t.markdown());
+    }
+    if !report.warnings.is_empty() {
+        out.push_str("## Warnings\n\n");
+        for w in &report.warnings {
+            let _ = writeln!(out, "- {w}");
+        }
+    }
+    out
+}
+
+pub(crate) fn percent(v: f64) -> String {
+    if !v.is_finite() {
+        return "-".into();
+    }
+    // Enough digits to tell four nines from five.
+    format!("{:.4}%", v * 100.0)
+}
+
+fn ci_percent(e: &Estimate) -> String {
+    if e.ci95[0] == e.ci95[1] {
+        return String::new();
+    }
+    format!("[{:.4}%, {:.4}%]", e.ci95[0] * 100.0, (e.ci95[1] * 100.0).min(100.0))
+}
+
+pub(crate) fn nines(a: f64) -> String {
+    if !a.is_finite() {
+        return "-".into();
+    }
+    if a >= 1.0 {
+        return "no failure seen".into();
+    }
+    format!("{:.2}", -(1.0 - a).log10())
+}
+
+pub(crate) fn ms(v: Option<f64>) -> String {
+    match v {
+        None => "-".into(),
+        Some(v) if v >= 100.0 => format!("{v:.1}"),
+        Some(v) => format!("{v:.3}"),
+    }
+}
+
+fn ci_ms(ci: Option<[f64; 2]>) -> String {
+    ci.map_or(String::new(), |[lo, hi]| format!("[{}, {}]", ms(Some(lo)), ms(Some(hi))))
+}
+
+/// `1234567` as `1,234,567`.
+pub(crate) fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
