@@ -1,90 +1,155 @@
-//! Probability distributions of durations: as written in files ([`DistributionSpec`]) and resolved into
-//! fast samplers in seconds ([`Distribution`]).
+//! Probability distributions of durations: as written in files ([`DistributionSpec`], in `spec.rs`) and
+//! resolved into fast samplers in seconds ([`Distribution`], here).
 //!
-//! STUB: a helper replaces this file with the full set of distributions. The public API below is the
-//! contract the rest of the crate relies on.
+//! Why two types: the spec mirrors the file (one optional field per unit spelling, so a typo such as
+//! `mean_sec` is rejected by the parser with its line and column), and [`DistributionSpec::resolve`]
+//! turns it into a [`Distribution`] whose parameters are plain seconds and whose samplers are built
+//! once. [`Distribution::sample_s`] is on the hot path of the event loop: one `match`, no allocation,
+//! no `Result`.
 
-use rand::Rng;
-use serde::{Deserialize, Serialize};
+mod spec;
+#[cfg(test)]
+mod tests;
 
-use crate::issue::Issues;
+use rand::{Rng, RngExt};
+use rand_distr::{Distribution as _, Exp1, StandardNormal};
+use statrs::distribution::{Continuous, ContinuousCDF, Normal};
 
-/// A duration distribution as written in a model or scenario file, e.g. `Exponential(mean_ms: 10.0)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum DistributionSpec {
-    Exponential {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        mean_ms: Option<f64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        mean_s: Option<f64>,
-    },
-    Fixed {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        ms: Option<f64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        s: Option<f64>,
-    },
-}
+pub use spec::DistributionSpec;
 
-/// A validated distribution; samples are seconds, finite and non-negative.
+/// A validated duration distribution; samples are seconds, finite and non-negative.
+///
+/// Built by [`DistributionSpec::resolve`] (which checks every parameter) or, from code, by
+/// [`Distribution::fixed`] and [`Distribution::exponential`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Distribution {
-    Exponential { mean_s: f64 },
+    /// Always `s` [s].
     Fixed { s: f64 },
-}
-
-impl DistributionSpec {
-    /// Checks the parameters and builds the sampler. Every problem is pushed onto `issues` under `path`
-    /// (for example `services[api].service_time`); returns `None` when there was any.
-    pub fn resolve(&self, path: &str, issues: &mut Issues) -> Option<Distribution> {
-        match *self {
-            DistributionSpec::Exponential { mean_ms, mean_s } => match (mean_ms, mean_s) {
-                (Some(ms), None) if ms > 0.0 => Some(Distribution::Exponential { mean_s: ms / 1e3 }),
-                (None, Some(s)) if s > 0.0 => Some(Distribution::Exponential { mean_s: s }),
-                _ => {
-                    issues.push(path, "give exactly one positive mean_ms or mean_s");
-                    None
-                }
-            },
-            DistributionSpec::Fixed { ms, s } => match (ms, s) {
-                (Some(ms), None) if ms >= 0.0 => Some(Distribution::Fixed { s: ms / 1e3 }),
-                (None, Some(s)) if s >= 0.0 => Some(Distribution::Fixed { s }),
-                _ => {
-                    issues.push(path, "give exactly one non-negative ms or s");
-                    None
-                }
-            },
-        }
-    }
+    /// Exponential with mean `mean_s` [s].
+    Exponential { mean_s: f64 },
+    /// Uniform on `[min_s, max_s)` [s].
+    Uniform { min_s: f64, max_s: f64 },
+    /// Normal with mean `mean_s` and standard deviation `sd_s` [s] (both before truncation), truncated at 0
+    /// by resampling. `mean_s >= 0`, so at most half the draws are rejected.
+    TruncatedNormal { mean_s: f64, sd_s: f64 },
+    /// `exp(mu + sigma * Z)` with `Z` standard normal; `mu` is the log of the median [s].
+    LogNormal { mu: f64, sigma: f64 },
+    /// Weibull with `shape` and `scale_s` [s].
+    Weibull { shape: f64, scale_s: f64, sampler: rand_distr::Weibull<f64> },
+    /// Gamma with `shape` and `scale_s` [s]; mean `shape * scale_s`.
+    Gamma { shape: f64, scale_s: f64, sampler: rand_distr::Gamma<f64> },
+    /// Pareto (type I) with `shape` and minimum `scale_s` [s].
+    Pareto { shape: f64, scale_s: f64, sampler: rand_distr::Pareto<f64> },
+    /// One of `samples_s` [s], each with equal probability.
+    Empirical { samples_s: Box<[f64]> },
+    /// Piecewise-linear CDF through `points` `(x [s], P(X <= x))`: x and p non-decreasing, the last p is 1.
+    EmpiricalCdf { points: Box<[(f64, f64)]> },
 }
 
 impl Distribution {
-    /// A constant duration [s].
+    /// A constant duration [s]. Panics if `s` is negative or not finite (a bug in the caller: user input
+    /// goes through [`DistributionSpec::resolve`]).
     pub fn fixed(s: f64) -> Distribution {
+        assert!(s.is_finite() && s >= 0.0, "Distribution::fixed({s}): need a finite s >= 0");
         Distribution::Fixed { s }
     }
 
-    /// An exponential duration with the given mean [s].
+    /// An exponential duration with the given mean [s]. Panics if the mean is not finite and positive.
     pub fn exponential(mean_s: f64) -> Distribution {
+        assert!(
+            mean_s.is_finite() && mean_s > 0.0,
+            "Distribution::exponential({mean_s}): need a finite mean > 0"
+        );
         Distribution::Exponential { mean_s }
     }
 
-    /// Draws one duration [s].
+    /// Draws one duration [s]: always finite and `>= 0` (a draw that overflows, possible only with extreme
+    /// heavy-tailed parameters, is clamped to `f64::MAX`; [`crate::time::SimTime`] saturates anyway).
+    #[inline]
     pub fn sample_s<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match *self {
+        let x = match self {
+            Distribution::Fixed { s } => *s,
             Distribution::Exponential { mean_s } => {
-                let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, rng);
+                let e: f64 = Exp1.sample(rng);
                 e * mean_s
             }
-            Distribution::Fixed { s } => s,
-        }
+            Distribution::Uniform { min_s, max_s } => min_s + (max_s - min_s) * rng.random::<f64>(),
+            Distribution::TruncatedNormal { mean_s, sd_s } => loop {
+                let z: f64 = StandardNormal.sample(rng);
+                let x = mean_s + sd_s * z;
+                if x >= 0.0 {
+                    break x;
+                }
+            },
+            Distribution::LogNormal { mu, sigma } => {
+                let z: f64 = StandardNormal.sample(rng);
+                (mu + sigma * z).exp()
+            }
+            Distribution::Weibull { sampler, .. } => sampler.sample(rng),
+            Distribution::Gamma { sampler, .. } => sampler.sample(rng),
+            Distribution::Pareto { sampler, .. } => sampler.sample(rng),
+            Distribution::Empirical { samples_s } => {
+                // Lemire's multiply-shift: an index in 0..len from 64 random bits (bias below len / 2^64).
+                let i = ((u128::from(rng.next_u64()) * samples_s.len() as u128) >> 64) as usize;
+                samples_s[i]
+            }
+            Distribution::EmpiricalCdf { points } => inverse_cdf(points, rng.random::<f64>()),
+        };
+        x.min(f64::MAX)
     }
 
-    /// The mean [s]; `f64::INFINITY` when it does not exist.
+    /// The mean [s], from the closed form of each family; `f64::INFINITY` when it does not exist (Pareto
+    /// with shape <= 1) or overflows.
     pub fn mean_s(&self) -> f64 {
-        match *self {
-            Distribution::Exponential { mean_s } => mean_s,
-            Distribution::Fixed { s } => s,
+        match self {
+            Distribution::Fixed { s } => *s,
+            Distribution::Exponential { mean_s } => *mean_s,
+            Distribution::Uniform { min_s, max_s } => 0.5 * (min_s + max_s),
+            Distribution::TruncatedNormal { mean_s, sd_s } => truncated_normal_mean(*mean_s, *sd_s),
+            // E[exp(mu + sigma Z)] = exp(mu + sigma^2 / 2).
+            Distribution::LogNormal { mu, sigma } => (mu + 0.5 * sigma * sigma).exp(),
+            // E[X] = scale * Gamma(1 + 1/shape).
+            Distribution::Weibull { shape, scale_s, .. } => {
+                scale_s * statrs::function::gamma::gamma(1.0 + 1.0 / shape)
+            }
+            Distribution::Gamma { shape, scale_s, .. } => shape * scale_s,
+            // E[X] = shape * scale / (shape - 1) for shape > 1, infinite otherwise.
+            Distribution::Pareto { shape, scale_s, .. } if *shape > 1.0 => shape * scale_s / (shape - 1.0),
+            Distribution::Pareto { .. } => f64::INFINITY,
+            Distribution::Empirical { samples_s } => samples_s.iter().sum::<f64>() / samples_s.len() as f64,
+            Distribution::EmpiricalCdf { points } => cdf_mean(points),
         }
     }
+}
+
+/// The mean of N(mean, sd^2) truncated to `[0, inf)`: `mean + sd * phi(a) / (1 - Phi(a))` with
+/// `a = -mean / sd`, written with `phi(-a) = phi(a)` and `1 - Phi(a) = Phi(-a)` to stay accurate.
+fn truncated_normal_mean(mean_s: f64, sd_s: f64) -> f64 {
+    let std = Normal::standard();
+    let b = mean_s / sd_s;
+    mean_s + sd_s * std.pdf(b) / std.cdf(b)
+}
+
+/// The x at which the piecewise-linear CDF through `points` reaches `u` in `[0, 1)`. Below the first
+/// point's p the CDF jumps from 0 (an atom at the first x); the last p is 1, so some point has `p > u`.
+#[inline]
+fn inverse_cdf(points: &[(f64, f64)], u: f64) -> f64 {
+    let i = points.partition_point(|&(_, p)| p <= u);
+    if i == 0 {
+        return points[0].0;
+    }
+    let Some(&(x1, p1)) = points.get(i) else {
+        return points[points.len() - 1].0;
+    };
+    let (x0, p0) = points[i - 1];
+    // p0 <= u < p1, so the division is safe and the fraction is in [0, 1).
+    x0 + (x1 - x0) * ((u - p0) / (p1 - p0))
+}
+
+/// The mean of the piecewise-linear CDF: the atom `p_0 * x_0` plus, for each segment, its probability
+/// times its midpoint (the distribution is uniform within a segment).
+fn cdf_mean(points: &[(f64, f64)]) -> f64 {
+    let (x_first, p_first) = points[0];
+    let segments: f64 = points.windows(2).map(|w| (w[1].1 - w[0].1) * 0.5 * (w[0].0 + w[1].0)).sum();
+    p_first * x_first + segments
 }
