@@ -346,3 +346,6 @@ pub fn locate(source: &str, path: &RonPath) -> Option<(usize, usize)> {
     }
     Some(line_col(source, walk.node.span.start))
 }
+
+#[cfg(test)]
+mod tests;
