@@ -183,6 +183,7 @@ impl<'w> Engine<'w> {
                 replication,
                 per_population: vec![Slice::default(); model.populations.len()],
                 per_region: vec![Slice::default(); n_regions],
+                per_cell: vec![Slice::default(); model.populations.len() * n_regions],
                 observed_s: scenario.horizon.since(scenario.warmup).as_secs_f64(),
                 timeline: Timeline { bucket_s: bucket.as_secs_f64(), ..Timeline::default() },
                 ..Observations::default()
@@ -251,10 +252,17 @@ impl<'w> Engine<'w> {
             }
         }
         self.account_availability(horizon);
-        // The total is the sum of the populations: recorded once per request, merged once here.
-        for p in &self.obs.per_population {
-            self.obs.total.counts.add(&p.counts);
-            self.obs.total.latency.merge(&p.latency);
+        // Each request was recorded once, in its (population, region) cell; the slices are merged here.
+        let regions = self.model.regions.len();
+        for (i, cell) in std::mem::take(&mut self.obs.per_cell).into_iter().enumerate() {
+            for slice in [
+                &mut self.obs.total,
+                &mut self.obs.per_population[i / regions],
+                &mut self.obs.per_region[i % regions],
+            ] {
+                slice.counts.add(&cell.counts);
+                slice.latency.merge(&cell.latency);
+            }
         }
         Ok(self.obs)
     }
@@ -291,8 +299,7 @@ impl<'w> Engine<'w> {
         let counted = self.now >= self.scenario.warmup;
         if counted {
             self.obs.arrivals_in_window += 1;
-            self.obs.per_population[p].counts.attempted += 1;
-            self.obs.per_region[region].counts.attempted += 1;
+            self.obs.per_cell[p * self.model.regions.len() + region].counts.attempted += 1;
         }
         let one_way = self.crossing_s(p, model.populations[p].location, model.regions[region].location);
         let req = self.requests.insert(Request {
@@ -492,15 +499,12 @@ impl<'w> Engine<'w> {
         match outcome {
             Ok(()) => {
                 let latency_s = at.since(r.start).as_secs_f64();
-                for slice in [&mut self.obs.per_population[p], &mut self.obs.per_region[region]] {
-                    slice.counts.succeeded += 1;
-                    slice.latency.record_s(latency_s);
-                }
+                let cell = &mut self.obs.per_cell[p * self.model.regions.len() + region];
+                cell.counts.succeeded += 1;
+                cell.latency.record_s(latency_s);
             }
             Err(cause) => {
-                for slice in [&mut self.obs.per_population[p], &mut self.obs.per_region[region]] {
-                    slice.counts.failed[cause as usize] += 1;
-                }
+                self.obs.per_cell[p * self.model.regions.len() + region].counts.failed[cause as usize] += 1;
             }
         }
     }
@@ -538,17 +542,17 @@ impl<'w> Engine<'w> {
 
     fn down_count(&self, c: Component) -> u16 {
         match c {
-            Component::Instance(i) => self.instances[i].down,
-            Component::Zone(z) => self.zone_down[z],
-            Component::Region(r) => self.region_down[r],
+            Component::Instance(i) => self.instances[i as usize].down,
+            Component::Zone(z) => self.zone_down[z as usize],
+            Component::Region(r) => self.region_down[r as usize],
         }
     }
 
     fn down_count_mut(&mut self, c: Component) -> &mut u16 {
         match c {
-            Component::Instance(i) => &mut self.instances[i].down,
-            Component::Zone(z) => &mut self.zone_down[z],
-            Component::Region(r) => &mut self.region_down[r],
+            Component::Instance(i) => &mut self.instances[i as usize].down,
+            Component::Zone(z) => &mut self.zone_down[z as usize],
+            Component::Region(r) => &mut self.region_down[r as usize],
         }
     }
 
@@ -556,10 +560,12 @@ impl<'w> Engine<'w> {
     fn refresh_instances(&mut self, c: Component) {
         let model = self.model;
         match c {
-            Component::Instance(i) => self.refresh_instance(i),
-            Component::Zone(z) => model.zones[z].instances.iter().for_each(|&i| self.refresh_instance(i)),
+            Component::Instance(i) => self.refresh_instance(i as usize),
+            Component::Zone(z) => {
+                model.zones[z as usize].instances.iter().for_each(|&i| self.refresh_instance(i))
+            }
             Component::Region(r) => {
-                for &z in &model.regions[r].zones {
+                for &z in &model.regions[r as usize].zones {
                     model.zones[z].instances.iter().for_each(|&i| self.refresh_instance(i));
                 }
             }

@@ -111,6 +111,9 @@ pub struct Observations {
     pub per_population: Vec<Slice>,
     /// By the region a request entered.
     pub per_region: Vec<Slice>,
+    /// While running: by (population, entry region), `p * regions + r`, so each request is recorded once.
+    /// Merged into the slices above, and emptied, at the end of the replication.
+    pub per_cell: Vec<Slice>,
     /// Share-weighted time during which every service on each population's path had a healthy instance
     /// [s], and the time observed [s] (the horizon after warm-up).
     pub time_available_s: f64,

@@ -15,17 +15,17 @@ pub const DEFAULT_MAX_QUEUE: u32 = 1_000_000;
 /// A component that can fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Component {
-    Instance(usize),
-    Zone(usize),
-    Region(usize),
+    Instance(u32),
+    Zone(u32),
+    Region(u32),
 }
 
 impl Component {
     pub fn name(self, model: &Model) -> String {
         match self {
-            Component::Instance(i) => format!("instance:{}", model.instances[i].name),
-            Component::Zone(z) => format!("zone:{}", model.zones[z].name),
-            Component::Region(r) => format!("region:{}", model.regions[r].name),
+            Component::Instance(i) => format!("instance:{}", model.instances[i as usize].name),
+            Component::Zone(z) => format!("zone:{}", model.zones[z as usize].name),
+            Component::Region(r) => format!("region:{}", model.regions[r as usize].name),
         }
     }
 }
@@ -173,18 +173,22 @@ impl Scenario {
         for (i, o) in spec.outages.iter().enumerate() {
             let path = format!("outages[{i}]");
             let component = match &o.target {
-                OutageTarget::Region(name) => model.region(name).map(Component::Region).ok_or_else(|| {
-                    format!(
-                        "unknown region '{name}'; known: {}",
-                        known(model.regions.iter().map(|r| r.name.as_str()))
-                    )
-                }),
-                OutageTarget::Zone(name) => model.zone(name).map(Component::Zone).ok_or_else(|| {
-                    format!(
-                        "unknown zone '{name}'; known: {}",
-                        known(model.zones.iter().map(|z| z.name.as_str()))
-                    )
-                }),
+                OutageTarget::Region(name) => {
+                    model.region(name).map(|r| Component::Region(r as u32)).ok_or_else(|| {
+                        format!(
+                            "unknown region '{name}'; known: {}",
+                            known(model.regions.iter().map(|r| r.name.as_str()))
+                        )
+                    })
+                }
+                OutageTarget::Zone(name) => {
+                    model.zone(name).map(|z| Component::Zone(z as u32)).ok_or_else(|| {
+                        format!(
+                            "unknown zone '{name}'; known: {}",
+                            known(model.zones.iter().map(|z| z.name.as_str()))
+                        )
+                    })
+                }
                 OutageTarget::Instance { service, region, index } => instance(model, service, region, *index),
             };
             match component {
@@ -294,7 +298,7 @@ fn select(
         ComponentKind::Instance => {
             for (i, inst) in model.instances.iter().enumerate() {
                 if only.is_empty() || only.iter().any(|s| *s == model.services[inst.service].name) {
-                    out.push(Component::Instance(i));
+                    out.push(Component::Instance(i as u32));
                 }
             }
             for s in only {
@@ -313,7 +317,7 @@ fn select(
         ComponentKind::Zone => {
             for (z, zone) in model.zones.iter().enumerate() {
                 if only.is_empty() || only.contains(&zone.name) {
-                    out.push(Component::Zone(z));
+                    out.push(Component::Zone(z as u32));
                 }
             }
             for z in only {
@@ -332,7 +336,7 @@ fn select(
         ComponentKind::Region => {
             for (r, region) in model.regions.iter().enumerate() {
                 if only.is_empty() || only.contains(&region.name) {
-                    out.push(Component::Region(r));
+                    out.push(Component::Region(r as u32));
                 }
             }
             for r in only {
@@ -365,7 +369,7 @@ fn instance(model: &Model, service: &str, region: &str, index: u32) -> Result<Co
     let d = model.services[s].deployment_in[r]
         .ok_or_else(|| format!("service '{service}' is not deployed in region '{region}'"))?;
     let members = &model.deployments[d].instances;
-    members.get(index as usize).map(|&i| Component::Instance(i)).ok_or_else(|| {
+    members.get(index as usize).map(|&i| Component::Instance(i as u32)).ok_or_else(|| {
         format!(
             "service '{service}' has {} instances in '{region}' (index {index} is out of range)",
             members.len()

@@ -66,7 +66,7 @@ impl Default for LatencyHistogram {
 
 impl LatencyHistogram {
     pub fn record_s(&mut self, latency_s: f64) {
-        let us = (latency_s * 1e6).round() as u64;
+        let us = (latency_s * 1e6 + 0.5) as u64; // latencies are >= 0; `as` saturates
         // `record` grows the auto-resizing histogram; `saturating_record` alone would clamp to its
         // current (initially tiny) range.
         if self.hist.record(us).is_err() {
