@@ -297,6 +297,7 @@ impl<'w> Engine<'w> {
         let model = self.model;
         let region = model.populations[p].home_region;
         let counted = self.now >= self.scenario.warmup;
+        self.current_bucket.arrived += 1;
         if counted {
             self.obs.arrivals_in_window += 1;
             self.obs.per_cell[p * self.model.regions.len() + region].counts.attempted += 1;

@@ -79,6 +79,8 @@ pub struct InfraEvent {
 /// One time bucket of a replication's timeline.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Bucket {
+    /// Requests that arrived in this bucket (the offered load).
+    pub arrived: u64,
     /// Requests that finished in this bucket, and how many of them succeeded.
     pub finished: u64,
     pub succeeded: u64,

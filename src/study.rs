@@ -246,34 +246,63 @@ fn parse_file<T: DeserializeOwned>(
     };
     match deserialize::<T>(&spliced.text) {
         Ok(spec) => Some((spec, spliced)),
-        Err((line, col, field, message)) => {
-            errors.push(match spliced.origin(line, col) {
-                Origin::Source { line, col } => {
-                    InputError::At { file: file.display().to_string(), line, col, field, message }
+        Err(e) => {
+            // RON may start a span at the blank before a token: an error whose span touches a spliced
+            // value is that override's.
+            let from_override =
+                [e.start, e.end].into_iter().find_map(|(line, col)| match spliced.origin(line, col) {
+                    Origin::Override(i) => Some(i),
+                    Origin::Source { .. } => None,
+                });
+            errors.push(match (from_override, spliced.origin(e.start.0, e.start.1)) {
+                (Some(i), _) | (None, Origin::Override(i)) => {
+                    InputError::Override { set: mine[i].raw.clone(), message: e.message }
                 }
-                Origin::Override(i) => InputError::Override { set: mine[i].raw.clone(), message },
+                (None, Origin::Source { line, col }) => InputError::At {
+                    file: file.display().to_string(),
+                    line,
+                    col,
+                    field: e.field,
+                    message: e.message,
+                },
             });
             None
         }
     }
 }
 
-/// Parses RON text into `T` with the `implicit_some` extension; on failure returns the 1-based position,
-/// the field path (if inside one) and a message.
-fn deserialize<T: DeserializeOwned>(text: &str) -> Result<T, (usize, usize, Option<String>, String)> {
+/// Where and why RON text failed to parse.
+struct ParseFailure {
+    /// 1-based (line, column) where the offending span starts and ends.
+    start: (usize, usize),
+    end: (usize, usize),
+    /// The field path, when inside one (`services[0].concurrency`).
+    field: Option<String>,
+    message: String,
+}
+
+impl ParseFailure {
+    fn new(e: &ron::error::SpannedError, field: Option<String>) -> ParseFailure {
+        ParseFailure {
+            start: (e.span.start.line, e.span.start.col),
+            end: (e.span.end.line, e.span.end.col),
+            field,
+            message: describe_ron(&e.code),
+        }
+    }
+}
+
+/// Parses RON text into `T` with the `implicit_some` extension.
+fn deserialize<T: DeserializeOwned>(text: &str) -> Result<T, ParseFailure> {
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let mut de = ron::Deserializer::from_str_with_options(text, &options)
-        .map_err(|e| (e.span.start.line, e.span.start.col, None, describe_ron(&e.code)))?;
+    let mut de =
+        ron::Deserializer::from_str_with_options(text, &options).map_err(|e| ParseFailure::new(&e, None))?;
     let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let field = (path != "." && !path.is_empty()).then_some(path);
-        let spanned = de.span_error(e.into_inner());
-        (spanned.span.start.line, spanned.span.start.col, field, describe_ron(&spanned.code))
+        ParseFailure::new(&de.span_error(e.into_inner()), field)
     })?;
-    de.end().map_err(|e| {
-        let spanned = de.span_error(e);
-        (spanned.span.start.line, spanned.span.start.col, None, describe_ron(&spanned.code))
-    })?;
+    de.end().map_err(|e| ParseFailure::new(&de.span_error(e), None))?;
     Ok(value)
 }
 

@@ -1,0 +1,100 @@
+//! The binary's exit codes and messages (0 success, 2 usage/input/I-O error).
+
+use std::process::{Command, Output};
+
+use crate::common::root;
+
+fn regionsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_regionsim"))
+        .current_dir(root())
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+#[test]
+fn validate_accepts_every_shipped_study() {
+    for (m, s) in [
+        ("models/single-region.ron", "scenarios/zone-outage.ron"),
+        ("models/single-region.ron", "scenarios/steady-state.ron"),
+        ("models/validation/mmc.ron", "scenarios/validation/mmc.ron"),
+    ] {
+        let out = regionsim(&["validate", m, s]);
+        assert_eq!(out.status.code(), Some(0), "{m} {s}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[test]
+fn bad_input_exits_2_with_the_message_on_stderr() {
+    let out = regionsim(&["validate", "models/single-region.ron", "scenarios/nope.ron"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("scenarios/nope.ron: no such file"), "{stderr}");
+
+    let out = regionsim(&[
+        "run",
+        "models/single-region.ron",
+        "scenarios/zone-outage.ron",
+        "--set",
+        "services[api].instances=0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // `instances` belongs to a deployment, not the service: the override is named, with the fields there.
+    assert!(
+        stderr.contains("--set services[api].instances=0: unknown field 'instances'; fields here:")
+            && stderr.contains("deployments"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(regionsim(&["run"]).status.code(), Some(2));
+    assert_eq!(regionsim(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(regionsim(&["run", "a", "b", "--threads", "many"]).status.code(), Some(2));
+}
+
+#[test]
+fn run_writes_results_and_prints_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = regionsim(&[
+        "run",
+        "models/validation/mmc.ron",
+        "scenarios/validation/mmc.ron",
+        "--replications",
+        "3",
+        "--set",
+        "horizon_s=30",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("availability") && stdout.contains("p99"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("results.json")).unwrap()).unwrap();
+    for key in [
+        "schema_version",
+        "regionsim_version",
+        "seed",
+        "replications",
+        "horizon_s",
+        "warmup_s",
+        "inputs",
+        "requests",
+        "availability",
+        "time_availability",
+        "latency_ms",
+        "per_population",
+        "events",
+        "warnings",
+    ] {
+        assert!(json.get(key).is_some(), "results.json lacks {key}");
+    }
+    assert_eq!(json["replications"], 3);
+    assert_eq!(json["inputs"]["scenario"]["horizon_s"], 30.0, "the resolved inputs include --set");
+    let total = json["requests"]["total"].as_u64().unwrap();
+    // 3 replications × (30 − 20 s warm-up) × 900/s ≈ 27,000 requests.
+    assert!((25_000..29_000).contains(&total), "{total}");
+}

@@ -1,0 +1,91 @@
+//! Helpers shared by the integration tests: studies from inline RON, run through the library.
+
+use std::path::{Path, PathBuf};
+
+use regionsim::montecarlo::{self, RunOptions};
+use regionsim::report::{self, Report};
+use regionsim::study::{self, Adjustments, InputErrors, Override, Study};
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temporary folder holding `model.ron` and `scenario.ron` with the given texts.
+pub struct Files {
+    pub dir: tempfile::TempDir,
+}
+
+impl Files {
+    pub fn new(model: &str, scenario: &str) -> Files {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("model.ron"), model).expect("write model");
+        std::fs::write(dir.path().join("scenario.ron"), scenario).expect("write scenario");
+        Files { dir }
+    }
+
+    pub fn model(&self) -> PathBuf {
+        self.dir.path().join("model.ron")
+    }
+
+    pub fn scenario(&self) -> PathBuf {
+        self.dir.path().join("scenario.ron")
+    }
+
+    pub fn load(&self, sets: &[&str]) -> Result<Study, InputErrors> {
+        load(&self.model(), &self.scenario(), sets, None, None)
+    }
+}
+
+pub fn load(
+    model: &Path,
+    scenario: &Path,
+    sets: &[&str],
+    replications: Option<u32>,
+    seed: Option<u64>,
+) -> Result<Study, InputErrors> {
+    let overrides = sets
+        .iter()
+        .map(|s| Override::parse(s).map_err(|e| InputErrors(vec![e])))
+        .collect::<Result<_, _>>()?;
+    study::load_study(model, scenario, &Adjustments { overrides, replications, seed })
+}
+
+/// Runs a study on two threads and builds its report.
+pub fn run(study: &Study) -> Report {
+    let obs =
+        montecarlo::run(&study.model, &study.scenario, &RunOptions { threads: Some(2), progress: false })
+            .expect("the study runs within its budgets");
+    report::build(study, &[], &obs)
+}
+
+/// Asserts `truth` lies within `k` half-widths of the 95% CI around `estimate`, and reports all three.
+pub fn assert_within_ci(what: &str, estimate: f64, ci: [f64; 2], truth: f64, k: f64) {
+    let half = (ci[1] - ci[0]) / 2.0;
+    assert!(
+        (estimate - truth).abs() <= k * half,
+        "{what}: estimate {estimate:.6} with 95% CI [{:.6}, {:.6}] is {:.2} half-widths from the closed form {truth:.6}",
+        ci[0],
+        ci[1],
+        (estimate - truth).abs() / half
+    );
+}
+
+/// One region, one service `svc` of `instances` × `concurrency` exponential servers (mean `mean_ms`),
+/// one population at 0 ms.
+pub fn queue_model(instances: u32, concurrency: u32, mean_ms: f64) -> String {
+    format!(
+        r#"(
+    name: "queue",
+    regions: [(name: "r", zones: ["z1", "z2"])],
+    services: [(
+        name: "svc",
+        service_time: Exponential(mean_ms: {mean_ms}),
+        concurrency: {concurrency},
+        price_usd_per_hour: 0.1,
+        deployments: {{ "r": (instances: {instances}) }},
+    )],
+    request_path: ["svc"],
+    populations: [(name: "clients", location: "r", share: 1.0)],
+)"#
+    )
+}
