@@ -491,6 +491,7 @@ impl<'w> Engine<'w> {
             self.current_bucket.finished += 1;
             if outcome.is_ok() {
                 self.current_bucket.succeeded += 1;
+                self.current_bucket.latency_sum_s += at.since(r.start).as_secs_f64();
             }
         }
         if !r.counted {

@@ -84,6 +84,8 @@ pub struct Bucket {
     /// Requests that finished in this bucket, and how many of them succeeded.
     pub finished: u64,
     pub succeeded: u64,
+    /// Sum of the latencies of the successful requests that finished in this bucket [s].
+    pub latency_sum_s: f64,
     /// At the end of the bucket, per region: requests at its instances (queued or in service) and
     /// queued only.
     pub in_region: Vec<u32>,
