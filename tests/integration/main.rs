@@ -1,0 +1,5 @@
+//! Integration tests: one binary, one module per theme.
+
+mod browser;
+mod report_outputs;
+mod support;
