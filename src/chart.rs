@@ -148,6 +148,17 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError>
     Ok(out)
 }
 
+/// The file names (without extension) of every chart [`render_all`] can draw; an output folder's charts
+/// not drawn this time (no data) are removed, so a folder never shows a chart from an earlier run.
+pub const STEMS: &[&str] = &[
+    "latency_cdf",
+    "availability_over_time",
+    "load_per_region",
+    "availability_across_runs",
+    "latency_p99_across_runs",
+    "cost_per_month",
+];
+
 /// Every chart the report has data for, in the order the HTML report shows them. Charts without data are
 /// left out, not errors.
 pub fn render_all(report: &Report) -> Result<Vec<Rendered>, ChartError> {

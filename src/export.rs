@@ -43,13 +43,25 @@ pub const RESULTS: &str = "results.json";
 
 /// Writes every output derived from `report` into `dir` (not `results.json`: see [`write_results`]):
 /// `runs.csv`, `summary.md`, `charts/<name>.svg` and `.png` for each chart with data, and `report.html`.
-/// Returns the files written, in that order.
+/// Charts of an earlier run into `dir` that have no data now are removed. Returns the files written, in
+/// that order.
 pub fn write_all(dir: &Path, report: &Report) -> Result<Vec<PathBuf>, ExportError> {
     let mut written = Vec::new();
     write(dir.join("runs.csv"), csv::runs_csv(report).as_bytes(), &mut written)?;
     write(dir.join("summary.md"), report::summary_markdown(report).as_bytes(), &mut written)?;
     let charts = chart::render_all(report)?;
     let chart_dir = dir.join("charts");
+    for stem in chart::STEMS.iter().filter(|s| !charts.iter().any(|c| c.stem == **s)) {
+        for ext in ["svg", "png"] {
+            let stale = chart_dir.join(format!("{stem}.{ext}"));
+            match std::fs::remove_file(&stale) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(ExportError::Io { path: stale, source: e });
+                }
+                _ => {}
+            }
+        }
+    }
     for c in &charts {
         write(chart_dir.join(format!("{}.svg", c.stem)), c.svg.as_bytes(), &mut written)?;
         write(chart_dir.join(format!("{}.png", c.stem)), &c.png, &mut written)?;

@@ -136,17 +136,21 @@ fn outage_charts_mark_the_injected_outage_and_failures() {
 #[test]
 fn charts_without_data_are_skipped_not_errors() {
     let mut report = support::mmc_short();
+    let dir = tempfile::tempdir().unwrap();
+    export::write_all(dir.path(), &report).unwrap();
+    assert!(dir.path().join("charts/latency_cdf.png").is_file());
     report.latency_cdf.clear();
     report.runs.clear();
     report.representative.timeline.buckets.clear();
     assert!(chart::render_all(&report).unwrap().is_empty());
-    let dir = tempfile::tempdir().unwrap();
     let written = export::write_all(dir.path(), &report).unwrap();
     let names: Vec<String> =
         written.iter().map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
     assert_eq!(names, ["runs.csv", "summary.md", "report.html"]);
     let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("No chart"));
+    // The earlier run's charts are gone: the folder shows only what this report holds.
+    assert_eq!(fs::read_dir(dir.path().join("charts")).unwrap().count(), 0);
 }
 
 #[test]
