@@ -72,6 +72,9 @@ pub mod palette {
 pub enum ChartError {
     #[error("the embedded chart font could not be loaded")]
     Font,
+    /// A chart struct built by hand with nothing to draw (`from_report` returns `None` instead).
+    #[error("nothing to draw in {0}")]
+    NoData(&'static str),
     #[error("drawing failed: {0}")]
     Draw(String),
     #[error("PNG encoding failed: {0}")]
@@ -190,6 +193,12 @@ pub(crate) fn padded(lo: f64, hi: f64, fraction: f64) -> (f64, f64) {
         let pad = (lo.abs() * 0.01).max(1e-6);
         (lo - pad, hi + pad)
     }
+}
+
+/// `v` pulled into `[lo, hi]` (NaN to `lo`). Data far outside an axis would overflow plotters' pixel
+/// arithmetic, and a hand-edited results file can hold anything.
+pub(crate) fn within(v: f64, (lo, hi): (f64, f64)) -> f64 {
+    if v.is_nan() { lo } else { v.clamp(lo.min(hi), hi.max(lo)) }
 }
 
 /// A caption style for chart titles.

@@ -79,8 +79,9 @@ impl Plot for Distribution {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
-        let lo = self.values[0];
-        let hi = self.values[self.values.len() - 1];
+        let (Some(&lo), Some(&hi)) = (self.values.first(), self.values.last()) else {
+            return Err(ChartError::NoData(self.stem));
+        };
         let (x0, x1) = padded(lo, hi, 0.08);
         let decimals = decimals_for(x0, x1);
         let mut chart = ChartBuilder::on(root)

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use super::markers::{self, Band, Marker};
 use super::{
     AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, decimals_for, palette, short_number, stroke, text,
-    titled_with_key, with_decimals,
+    titled_with_key, with_decimals, within,
 };
 use crate::report::Report;
 
@@ -86,8 +86,10 @@ impl Plot for AvailabilityOverTime {
             .y_label_formatter(&|v| with_decimals(*v, decimals_for(y0, y1)))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
-        markers::draw(&mut chart, &self.markers, &self.bands, (y0, y1), true)?;
-        chart.draw_series(LineSeries::new(self.points.iter().copied(), line))?;
+        let x = (0.0, self.horizon_s);
+        markers::draw(&mut chart, &self.markers, &self.bands, x, (y0, y1), true)?;
+        let points = self.points.iter().map(|&(t, a)| (within(t, x), within(a, (y0, y1))));
+        chart.draw_series(LineSeries::new(points, line))?;
         Ok(())
     }
 }

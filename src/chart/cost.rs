@@ -73,6 +73,9 @@ impl Plot for CostChart {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        if self.bars.is_empty() {
+            return Err(ChartError::NoData(self.stem()));
+        }
         let max = self.bars.iter().map(|(_, b)| Self::stack(b)[5].1).fold(0.0, f64::max);
         let n = self.bars.len() as u32;
         let mut chart = ChartBuilder::on(root)
@@ -160,6 +163,8 @@ mod tests {
     #[test]
     fn nothing_to_pay_is_no_chart() {
         assert!(CostChart::new(vec![]).is_none());
+        let by_hand = CostChart { bars: vec![] };
+        assert!(matches!(super::super::render(&by_hand), Err(ChartError::NoData("cost_per_month"))));
         assert!(CostChart::new(vec![("free".into(), CostBreakdown::default())]).is_none());
     }
 

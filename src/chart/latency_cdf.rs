@@ -69,6 +69,9 @@ impl Plot for LatencyCdf {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        if self.series.iter().all(|s| s.points.is_empty()) {
+            return Err(ChartError::NoData(self.stem()));
+        }
         let (lo, hi) = self.x_range();
         let mut chart = ChartBuilder::on(root)
             .caption(self.title(), title_style())

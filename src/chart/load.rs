@@ -7,6 +7,7 @@ use plotters::prelude::*;
 use super::markers::{self, Band, Marker};
 use super::{
     AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, palette, short_number, stroke, text, titled_with_key,
+    within,
 };
 use crate::report::Report;
 
@@ -89,10 +90,11 @@ impl LoadOverTime {
             .y_labels(5)
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
-        markers::draw(&mut chart, &self.markers, &self.bands, (0.0, y1), names)?;
+        let x = (0.0, self.horizon_s);
+        markers::draw(&mut chart, &self.markers, &self.bands, x, (0.0, y1), names)?;
         for (i, r) in self.regions.iter().enumerate() {
-            chart
-                .draw_series(LineSeries::new(pick(r).iter().copied(), stroke(palette::series(i), LINE_PX)))?;
+            let points = pick(r).iter().map(|&(t, n)| (within(t, x), within(n, (0.0, y1))));
+            chart.draw_series(LineSeries::new(points, stroke(palette::series(i), LINE_PX)))?;
         }
         Ok(())
     }

@@ -5,7 +5,7 @@
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::{ChartError, FONT, TICK_PX, palette};
+use super::{ChartError, FONT, TICK_PX, palette, within};
 use crate::observation::Timeline;
 
 /// What a marker on a timeline means.
@@ -107,25 +107,26 @@ pub(crate) fn key_entries(markers: &[Marker]) -> Vec<(String, ShapeStyle)> {
         .collect()
 }
 
-/// Draws bands and markers over the full height `y` of a chart whose x axis is time [s]. With `names`,
-/// important markers are labelled.
+/// Draws bands and markers over the full height `y` of a chart whose x axis is time `x` [s]; markers
+/// outside `x` are left out. With `names`, important markers are labelled.
 pub(crate) fn draw<DB: DrawingBackend>(
     chart: &mut TimeChart<'_, DB>,
     markers: &[Marker],
     bands: &[Band],
+    x: (f64, f64),
     y: (f64, f64),
     names: bool,
 ) -> Result<(), ChartError> {
     let (y0, y1) = y;
-    chart.draw_series(
-        bands
-            .iter()
-            .map(|b| Rectangle::new([(b.from_s, y0), (b.to_s, y1)], palette::VERMILLION.mix(0.12).filled())),
-    )?;
+    chart.draw_series(bands.iter().map(|b| {
+        let corners = [(within(b.from_s, x), y0), (within(b.to_s, x), y1)];
+        Rectangle::new(corners, palette::VERMILLION.mix(0.12).filled())
+    }))?;
+    let markers: Vec<&Marker> = markers.iter().filter(|m| m.t_s >= x.0 && m.t_s <= x.1).collect();
     for kind in MarkerKind::ALL {
         let style = kind.style();
         let line = style.color.stroke_width(style.width);
-        let of_kind: Vec<&Marker> = markers.iter().filter(|m| m.kind == kind).collect();
+        let of_kind: Vec<&Marker> = markers.iter().copied().filter(|m| m.kind == kind).collect();
         if of_kind.is_empty() {
             continue;
         }

@@ -218,3 +218,47 @@ fn report_subcommand_errors_are_one_line_with_exit_code_2() {
     fs::write(&old, "{\"schema_version\": 0, \"seed\": 1}").unwrap();
     check(&old, "schema version 0");
 }
+
+#[test]
+fn odd_results_files_render_or_fail_cleanly_but_never_panic() {
+    // `regionsim report` reads results.json from disk: whatever a hand-edited file holds, the library must
+    // not panic on it.
+    let base = support::zone_outage();
+    type Edit = Box<dyn Fn(&mut Report)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        ("zero horizon", Box::new(|r| r.horizon_s = 0.0)),
+        ("negative bucket", Box::new(|r| r.representative.timeline.bucket_s = -1.0)),
+        ("zero bucket", Box::new(|r| r.representative.timeline.bucket_s = 0.0)),
+        ("no region names", Box::new(|r| r.representative.region_names.clear())),
+        ("more region names than data", Box::new(|r| r.representative.region_names.push("extra".into()))),
+        ("huge latency", Box::new(|r| r.latency_cdf[0].points.push([1e300, 1.0]))),
+        (
+            "zero latencies",
+            Box::new(|r| r.latency_cdf.iter_mut().for_each(|c| c.points.iter_mut().for_each(|p| p[0] = 0.0))),
+        ),
+        ("infinite p99", Box::new(|r| r.per_population[0].latency_ms.p99 = Some(f64::INFINITY))),
+        ("availability outside [0, 1]", Box::new(|r| r.runs[0].availability = 7.0)),
+        ("event after the horizon", Box::new(|r| r.representative.timeline.infra[0].t_s = 1e9)),
+        ("a single run", Box::new(|r| r.runs.truncate(1))),
+        (
+            "more successes than requests",
+            Box::new(|r| r.representative.timeline.buckets[5].succeeded = u64::MAX),
+        ),
+        (
+            "queue beyond the budget",
+            Box::new(|r| r.representative.timeline.buckets[5].queued_in_region[0] = u32::MAX),
+        ),
+        ("p99 of 1e300 ms", Box::new(|r| r.runs[0].latency_p99_ms = Some(1e300))),
+        ("negative p99", Box::new(|r| r.runs[1].latency_p99_ms = Some(-5.0))),
+    ];
+    for (name, edit) in cases {
+        let mut report = base.clone();
+        edit(&mut report);
+        let outcome = std::panic::catch_unwind(|| chart::render_all(&report).map(|c| c.len()));
+        match outcome {
+            Ok(Ok(n)) => eprintln!("{name}: {n} charts"),
+            Ok(Err(e)) => eprintln!("{name}: error {e}"),
+            Err(_) => panic!("{name}: rendering panicked"),
+        }
+    }
+}
