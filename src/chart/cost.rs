@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{AXIS_DESC_PX, ChartError, Plot, TICK_PX, legend, palette, short_number, text, title_style};
+use super::{AXIS_DESC_PX, ChartError, Plot, TICK_PX, palette, short_number, text, titled_with_key};
 
 /// What one design costs per month, by component [USD/month].
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -77,13 +77,21 @@ impl Plot for CostChart {
             return Err(ChartError::NoData(self.stem()));
         }
         let max = self.bars.iter().map(|(_, b)| Self::stack(b)[5].1).fold(0.0, f64::max);
-        let n = self.bars.len() as u32;
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title(), title_style())
+        // Integer ranges include their end: 0..last has one segment per bar.
+        let last = self.bars.len() as u32 - 1;
+        let key: Vec<(String, ShapeStyle)> = (0..6)
+            .filter(|&c| self.bars.iter().any(|(_, b)| Self::stack(b)[c].1 > Self::stack(b)[c].0))
+            .map(|c| {
+                (CostBreakdown::default().components()[c].0.to_string(), palette::series(c).stroke_width(16))
+            })
+            .collect();
+        let body = titled_with_key(root, &self.title(), &key)?;
+        let mut chart = ChartBuilder::on(&body)
             .margin(24)
+            .margin_top(8)
             .x_label_area_size(80)
             .y_label_area_size(130)
-            .build_cartesian_2d((0..n).into_segmented(), 0.0..(max * 1.18).max(1.0))?;
+            .build_cartesian_2d((0..last).into_segmented(), 0.0..(max * 1.12).max(1.0))?;
         let labels: Vec<String> = self.bars.iter().map(|(l, _)| l.clone()).collect();
         chart
             .configure_mesh()
@@ -113,13 +121,7 @@ impl Plot for CostChart {
                     r
                 })
             });
-            let name = CostBreakdown::default().components()[c].0;
-            if self.bars.iter().any(|(_, b)| Self::stack(b)[c].1 > Self::stack(b)[c].0) {
-                chart
-                    .draw_series(boxes)?
-                    .label(name)
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 10), (x + 28, y + 10)], color.filled()));
-            }
+            chart.draw_series(boxes)?;
         }
         chart.draw_series(self.bars.iter().enumerate().map(|(i, (_, b))| {
             Text::new(
@@ -131,7 +133,7 @@ impl Plot for CostChart {
                 )),
             )
         }))?;
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        Ok(())
     }
 }
 
@@ -178,5 +180,7 @@ mod tests {
             assert!(r.svg.contains(needle), "{needle} missing");
         }
         assert!(r.png.starts_with(b"\x89PNG"));
+        let single = CostChart::new(vec![("only".into(), breakdown())]).unwrap();
+        assert!(super::super::render(&single).unwrap().svg.contains("only"));
     }
 }
