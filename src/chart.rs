@@ -195,6 +195,16 @@ pub(crate) fn padded(lo: f64, hi: f64, fraction: f64) -> (f64, f64) {
     }
 }
 
+/// The unit a time axis reads best in for a horizon of `horizon_s`: its name and its length [s].
+pub(crate) fn time_unit(horizon_s: f64) -> (&'static str, f64) {
+    match horizon_s {
+        h if h <= 1_200.0 => ("s", 1.0),
+        h if h <= 4.0 * 3_600.0 => ("min", 60.0),
+        h if h <= 4.0 * 86_400.0 => ("h", 3_600.0),
+        _ => ("d", 86_400.0),
+    }
+}
+
 /// `v` pulled into `[lo, hi]` (NaN to `lo`). Data far outside an axis would overflow plotters' pixel
 /// arithmetic, and a hand-edited results file can hold anything.
 pub(crate) fn within(v: f64, (lo, hi): (f64, f64)) -> f64 {
@@ -328,6 +338,14 @@ mod tests {
         assert_eq!(decimals_for(0.0, 300.0), 0);
         assert_eq!(with_decimals(12_500.0, 0), "12.5k");
         assert_eq!(decimals_for(1.0, 1.0), 2);
+    }
+
+    #[test]
+    fn time_axes_use_a_unit_that_fits_the_horizon() {
+        assert_eq!(time_unit(300.0), ("s", 1.0));
+        assert_eq!(time_unit(3_600.0), ("min", 60.0));
+        assert_eq!(time_unit(86_400.0), ("h", 3_600.0));
+        assert_eq!(time_unit(365.0 * 86_400.0), ("d", 86_400.0));
     }
 
     #[test]

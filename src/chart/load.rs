@@ -6,8 +6,8 @@ use plotters::prelude::*;
 
 use super::markers::{self, Band, Marker};
 use super::{
-    AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, palette, short_number, stroke, text, titled_with_key,
-    within,
+    AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, palette, short_number, stroke, text, time_unit,
+    titled_with_key, within,
 };
 use crate::report::Report;
 
@@ -74,6 +74,7 @@ impl LoadOverTime {
     ) -> Result<(), ChartError> {
         let max = self.regions.iter().flat_map(|r| pick(r).iter().map(|p| p.1)).fold(0.0, f64::max);
         let y1 = (max * 1.1).max(1.0);
+        let (unit, unit_s) = time_unit(self.horizon_s);
         let mut chart = ChartBuilder::on(area)
             .margin(16)
             .x_label_area_size(70)
@@ -81,11 +82,11 @@ impl LoadOverTime {
             .build_cartesian_2d(0.0..self.horizon_s, 0.0..y1)?;
         chart
             .configure_mesh()
-            .x_desc("time [s]")
+            .x_desc(format!("time [{unit}]"))
             .y_desc(y_desc)
             .axis_desc_style(text(AXIS_DESC_PX))
             .label_style(text(TICK_PX))
-            .x_label_formatter(&|v| short_number(*v))
+            .x_label_formatter(&|v| short_number(*v / unit_s))
             .y_label_formatter(&|v| short_number(*v))
             .y_labels(5)
             .light_line_style(RGBColor(235, 235, 235))
