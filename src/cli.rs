@@ -40,6 +40,20 @@ pub enum Command {
     },
     /// Simulate a scenario on a model and write results to output/<model>--<scenario>/.
     Run(RunArgs),
+    /// Re-render the table, CSV, charts and HTML report from a results file, without simulating again.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A results.json written by `regionsim run`.
+    pub results: PathBuf,
+    /// Output folder (default: the folder holding the results file).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,8 +1,10 @@
 //! regionsim: a discrete-event Monte Carlo simulator for multi-region cloud architectures.
 
+pub mod chart;
 pub mod cli;
 pub mod distribution;
 pub mod engine;
+pub mod export;
 pub mod issue;
 pub mod model;
 pub mod montecarlo;

@@ -1,14 +1,15 @@
 //! `regionsim`: a thin shell over the library. Exit codes: 0 success, 1 an objective missed, 2 error.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use regionsim::cli::{Cli, Command, RunArgs, exit};
+use regionsim::cli::{Cli, Command, ReportArgs, RunArgs, exit};
 use regionsim::study::{self, Adjustments, InputErrors, Override};
-use regionsim::{montecarlo, output, report};
+use regionsim::{export, montecarlo, output, report};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -17,6 +18,7 @@ fn main() -> ExitCode {
             validate(&model, scenario.as_deref(), &overrides.set)
         }
         Command::Run(args) => run(&args),
+        Command::Report(args) => rerender(&args),
     };
     ExitCode::from(code as u8)
 }
@@ -91,7 +93,7 @@ fn run(args: &RunArgs) -> i32 {
     }
     if !args.quiet {
         print!("{}", report::summary_table(&report));
-        println!("\nwrote {}", dir.join("results.json").display());
+        println!("\nwrote {} (open report.html)", dir.display());
         let requests: u64 = report.runs.iter().map(|r| r.requests).sum();
         eprintln!(
             "simulated {} events ({} requests) in {:.2} s: {:.1} M events/s",
@@ -104,9 +106,49 @@ fn run(args: &RunArgs) -> i32 {
     exit::OK
 }
 
+/// `results.json`, then everything derived from it.
 fn write_outputs(dir: &std::path::Path, report: &report::Report) -> Result<()> {
-    let json = serde_json::to_string_pretty(report).context("serialising results")?;
-    output::write_atomic(&dir.join("results.json"), json.as_bytes())
-        .with_context(|| format!("writing {}", dir.join("results.json").display()))?;
+    export::write_results(dir, report)?;
+    export::write_all(dir, report)?;
     Ok(())
+}
+
+/// `regionsim report RESULTS.json`: the derived outputs again, from the results file alone.
+fn rerender(args: &ReportArgs) -> i32 {
+    let report = match report::load(&args.results) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::ERROR;
+        }
+    };
+    let source_dir = args.results.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = args.out.clone().unwrap_or_else(|| source_dir.to_path_buf());
+    let result = (|| -> Result<()> {
+        // Into another folder, the results travel along byte for byte (a JSON round trip could change them).
+        let target = dir.join(export::RESULTS);
+        if !same_file(&args.results, &target) {
+            let bytes = std::fs::read(&args.results)
+                .with_context(|| format!("reading {}", args.results.display()))?;
+            output::write_atomic(&target, &bytes).with_context(|| format!("writing {}", target.display()))?;
+        }
+        export::write_all(&dir, &report)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        return exit::ERROR;
+    }
+    if !args.quiet {
+        print!("{}", report::summary_table(&report));
+        println!("\nwrote {} (open report.html)", dir.display());
+    }
+    exit::OK
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }

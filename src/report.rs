@@ -2,6 +2,7 @@
 //! CSV, charts, HTML) only reads. `schema_version` changes whenever a field changes meaning or goes away.
 
 mod build;
+mod load;
 mod table;
 mod warning;
 
@@ -14,7 +15,8 @@ use crate::spec::{ModelSpec, ScenarioSpec};
 use crate::stats::Estimate;
 
 pub use build::build;
-pub use table::{summary_markdown, summary_table};
+pub use load::{LoadError, load};
+pub use table::{Table, heading, summary_markdown, summary_table, tables};
 pub use warning::Warning;
 
 pub const SCHEMA_VERSION: u32 = 1;

@@ -116,7 +116,8 @@ pub fn tables(report: &Report) -> Vec<(String, Table)> {
     ]
 }
 
-fn heading(report: &Report) -> String {
+/// The lines above the tables: what ran, and how many requests had which outcome.
+pub fn heading(report: &Report) -> String {
     let r = &report.requests;
     let causes = r
         .failed_by_cause

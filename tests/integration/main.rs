@@ -1,10 +1,13 @@
-//! Integration tests, one module per theme. Statistical tests use fixed seeds and compare against
-//! closed forms with tolerances derived from the reported confidence intervals.
+//! Integration tests: one binary, one module per theme. Statistical tests use fixed seeds and compare
+//! against closed forms with tolerances derived from the reported confidence intervals.
 
 mod analytic;
 mod availability;
+mod browser;
 mod cli;
 mod common;
 mod determinism;
+mod report_outputs;
 mod streams;
+mod support;
 mod validation;

@@ -1,0 +1,143 @@
+//! report.html in a real browser: headless Chromium loads it offline, and the DOM dump and a screenshot
+//! show it rendered. Skipped with a notice when Chromium is absent, unless `REGIONSIM_REQUIRE_BROWSER=1`
+//! (CI sets it), which turns a missing browser into a failure.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use regionsim::{chart, export};
+
+use crate::support::{self, png_facts};
+
+/// The browser to use: `$REGIONSIM_CHROMIUM`, else the first of these on the PATH that runs.
+const CANDIDATES: &[&str] = &["chromium", "chromium-browser", "google-chrome"];
+
+fn find_chromium() -> Option<String> {
+    let from_env = std::env::var("REGIONSIM_CHROMIUM").ok();
+    from_env.into_iter().chain(CANDIDATES.iter().map(|s| s.to_string())).find(|name| {
+        Command::new(name)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+fn browser_required() -> bool {
+    std::env::var("REGIONSIM_REQUIRE_BROWSER").is_ok_and(|v| v == "1")
+}
+
+/// What a browser run left: its exit status and its output, read from files (a pipe that nobody reads
+/// while we wait would fill up and stall the browser).
+struct Run {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs headless Chromium with `args` on `url`, offline-minded flags and a fresh profile; kills it after
+/// `timeout`.
+fn chromium(browser: &str, args: &[String], url: &str, timeout: Duration) -> Run {
+    let scratch = tempfile::tempdir().unwrap();
+    let (out_path, err_path) = (scratch.path().join("stdout"), scratch.path().join("stderr"));
+    let file = |p: &Path| std::fs::File::create(p).unwrap();
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", scratch.path().join("profile").display()))
+        .args(args)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(file(&out_path))
+        .stderr(file(&err_path))
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {browser}: {e}"));
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let err = std::fs::read_to_string(&err_path).unwrap_or_default();
+                panic!("{browser} did not finish in {timeout:?}; stderr:\n{err}");
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => panic!("waiting for {browser}: {e}"),
+        }
+    };
+    let read = |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+    Run { success: status.success(), stdout: read(&out_path), stderr: read(&err_path) }
+}
+
+fn file_url(path: &Path) -> String {
+    format!("file://{}", path.canonicalize().unwrap().display())
+}
+
+#[test]
+fn report_html_renders_in_headless_chromium() {
+    let Some(browser) = find_chromium() else {
+        assert!(
+            !browser_required(),
+            "REGIONSIM_REQUIRE_BROWSER=1 but no Chromium found (tried $REGIONSIM_CHROMIUM and {CANDIDATES:?}); \
+             install it with `apt-get install -y chromium`"
+        );
+        eprintln!(
+            "SKIPPED report_html_renders_in_headless_chromium: no Chromium found (tried {CANDIDATES:?}); \
+             set REGIONSIM_REQUIRE_BROWSER=1 to make this a failure"
+        );
+        return;
+    };
+    let report = support::zone_outage();
+    let dir = tempfile::tempdir().unwrap();
+    export::write_results(dir.path(), &report).unwrap();
+    export::write_all(dir.path(), &report).unwrap();
+    let url = file_url(&dir.path().join("report.html"));
+    let stems: Vec<&str> = chart::render_all(&report).unwrap().iter().map(|c| c.stem).collect();
+    assert!(stems.len() >= 5, "{stems:?}");
+    let timeout = Duration::from_secs(90);
+
+    // The DOM after parsing: the title, every chart as an inline SVG with its text.
+    let dom = chromium(&browser, &["--dump-dom".to_string()], &url, timeout);
+    assert!(dom.success, "--dump-dom failed: {}", dom.stderr);
+    let dom = dom.stdout;
+    assert!(dom.contains("<title>regionsim: two-zones × zone-outage</title>"), "title missing:\n{dom:.2000}");
+    assert!(dom.contains("<h1 id=\"title\">regionsim: two-zones × zone-outage</h1>"));
+    for stem in &stems {
+        let at = dom
+            .find(&format!("id=\"chart-{stem}\""))
+            .unwrap_or_else(|| panic!("chart {stem} not in the DOM"));
+        let figure = &dom[at..at + dom[at..].find("</figure>").unwrap_or(dom.len() - at)];
+        assert!(figure.contains("<svg") && figure.contains("</svg>"), "chart {stem} has no inline svg");
+    }
+    assert!(dom.matches("<svg").count() >= stems.len());
+    for text in ["Latency of successful requests", "zone:z1 down", "Warnings", "Model, as simulated"] {
+        assert!(dom.contains(text), "'{text}' not in the DOM");
+    }
+
+    // The pixels: a screenshot of the top of the page is not blank.
+    let shot = dir.path().join("screenshot.png");
+    let out = chromium(
+        &browser,
+        &[format!("--screenshot={}", shot.display()), "--window-size=1280,2000".to_string()],
+        &url,
+        timeout,
+    );
+    assert!(out.success, "--screenshot failed: {}", out.stderr);
+    let bytes = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot at {}: {e}", shot.display()));
+    let png = png_facts(&bytes, "screenshot");
+    assert_eq!((png.width, png.height), (1280, 2000));
+    // Text, tables and the first chart give thousands of colours; a blank or unstyled page a handful.
+    assert!(png.colours > 200, "screenshot has only {} colours: blank page?", png.colours);
+}

@@ -1,0 +1,264 @@
+//! The files a run writes: the summary snapshot, runs.csv, valid SVG and PNG charts, report.html, the
+//! `report` subcommand, and charts skipped (not failing) when there is nothing to draw.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use regionsim::chart::{self, Plot};
+use regionsim::export;
+use regionsim::report::{self, Report};
+
+use crate::support::{self, png_facts};
+
+/// Charts every run with successful requests has, with their pixel sizes.
+const CHARTS: &[(&str, (u32, u32))] = &[
+    ("latency_cdf", (1280, 720)),
+    ("availability_over_time", (1280, 720)),
+    ("load_per_region", (1280, 960)),
+    ("availability_across_runs", (1280, 720)),
+    ("latency_p99_across_runs", (1280, 720)),
+];
+
+fn write_everything(dir: &Path, report: &Report) -> Vec<std::path::PathBuf> {
+    export::write_results(dir, report).unwrap();
+    export::write_all(dir, report).unwrap()
+}
+
+/// A minimal SVG check: one root element, the chart's title and axis labels as text.
+fn assert_svg(svg: &str, what: &str, texts: &[&str]) {
+    let svg = svg.trim();
+    assert!(svg.starts_with("<svg"), "{what}: does not start with <svg");
+    assert!(svg.ends_with("</svg>"), "{what}: does not end with </svg>");
+    assert!(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""), "{what}: no SVG namespace");
+    assert_eq!(svg.matches("<svg").count(), 1, "{what}: nested or repeated <svg>");
+    for t in texts {
+        assert!(svg.contains(t), "{what}: text '{t}' missing");
+    }
+}
+
+#[test]
+fn summary_md_of_a_fixed_seed_run() {
+    let report = support::mmc_short();
+    insta::assert_snapshot!("mmc_short_summary_md", report::summary_markdown(&report));
+}
+
+#[test]
+fn a_run_writes_csv_markdown_charts_and_html() {
+    let report = support::mmc_short();
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let written = write_everything(dir.path(), &report);
+    let elapsed = started.elapsed();
+    eprintln!("write_all: {} files in {:.3} s", written.len(), elapsed.as_secs_f64());
+
+    // runs.csv: a header and one row per replication, every row as wide as the header.
+    let csv = fs::read_to_string(dir.path().join("runs.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + report.runs.len());
+    let header: Vec<&str> = lines[0].split(',').collect();
+    assert_eq!(header[0], "replication");
+    assert!(header.contains(&"latency_p99_ms") && header.contains(&"availability_fraction"));
+    for (i, line) in lines[1..].iter().enumerate() {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(cells.len(), header.len(), "row {i}");
+        assert_eq!(cells[0], i.to_string());
+        for c in cells.iter().filter(|c| !c.is_empty()) {
+            assert!(c.parse::<f64>().is_ok(), "row {i}: '{c}' is not a plain number");
+        }
+    }
+
+    assert_eq!(fs::read_to_string(dir.path().join("summary.md")).unwrap(), report::summary_markdown(&report));
+
+    for (stem, (w, h)) in CHARTS {
+        let svg = fs::read_to_string(dir.path().join(format!("charts/{stem}.svg"))).unwrap();
+        assert_svg(&svg, stem, &[]);
+        let png = png_facts(&fs::read(dir.path().join(format!("charts/{stem}.png"))).unwrap(), stem);
+        assert_eq!((png.width, png.height), (*w, *h), "{stem}");
+        // White, black, grey grid lines, anti-aliased text and coloured series: many colours. A blank or
+        // text-less image has one or two.
+        assert!(png.colours > 50, "{stem}: only {} colours: blank?", png.colours);
+    }
+    let latency = fs::read_to_string(dir.path().join("charts/latency_cdf.svg")).unwrap();
+    assert_svg(
+        &latency,
+        "latency_cdf",
+        &["Latency of successful requests", "latency [ms]", "fraction of requests", "p99"],
+    );
+    let availability = fs::read_to_string(dir.path().join("charts/availability_over_time.svg")).unwrap();
+    assert_svg(
+        &availability,
+        "availability_over_time",
+        &["Availability over time", "time [s]", "requests succeeded [%]"],
+    );
+    let p99 = fs::read_to_string(dir.path().join("charts/latency_p99_across_runs.svg")).unwrap();
+    assert_svg(&p99, "latency_p99_across_runs", &["p99 latency across 2 replications", "p99 latency [ms]"]);
+
+    // report.html: self-contained, with every chart inline.
+    let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<title>regionsim: mmc × mmc-short</title>"));
+    for (stem, _) in CHARTS {
+        assert!(html.contains(&format!("id=\"chart-{stem}\"")), "{stem} not in report.html");
+    }
+    assert_eq!(html.matches("<svg").count(), CHARTS.len());
+    for external in ["<script", "<link", "src=\"http", "href=\"http", "@import", "url("] {
+        assert!(!html.contains(external), "report.html refers outside itself: {external}");
+    }
+    assert!(html.contains("Model, as simulated") && html.contains("&quot;service_time&quot;"));
+
+    // Nothing half-written is left behind.
+    for entry in fs::read_dir(dir.path()).unwrap().chain(fs::read_dir(dir.path().join("charts")).unwrap()) {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with('.'), "temporary file left: {name}");
+    }
+}
+
+#[test]
+fn outage_charts_mark_the_injected_outage_and_failures() {
+    let report = support::zone_outage();
+    let charts = chart::render_all(&report).unwrap();
+    let find =
+        |stem: &str| charts.iter().find(|c| c.stem == stem).unwrap_or_else(|| panic!("{stem} missing"));
+    for stem in ["availability_over_time", "load_per_region"] {
+        let c = find(stem);
+        assert_svg(&c.svg, stem, &["zone:z1 down", "outage starts (injected)", "recovery", "time [s]"]);
+    }
+    assert_svg(
+        &find("load_per_region").svg,
+        "load_per_region",
+        &["region east", "region west", "queued requests"],
+    );
+    // The fixture's instance failures (mean 300 s up, 6 instances, 300 s) make random failures near certain.
+    assert!(find("availability_over_time").svg.contains("random failure"));
+}
+
+#[test]
+fn charts_without_data_are_skipped_not_errors() {
+    let mut report = support::mmc_short();
+    let dir = tempfile::tempdir().unwrap();
+    export::write_all(dir.path(), &report).unwrap();
+    assert!(dir.path().join("charts/latency_cdf.png").is_file());
+    report.latency_cdf.clear();
+    report.runs.clear();
+    report.representative.timeline.buckets.clear();
+    assert!(chart::render_all(&report).unwrap().is_empty());
+    let written = export::write_all(dir.path(), &report).unwrap();
+    let names: Vec<String> =
+        written.iter().map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
+    assert_eq!(names, ["runs.csv", "summary.md", "report.html"]);
+    let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("No chart"));
+    // The earlier run's charts are gone: the folder shows only what this report holds.
+    assert_eq!(fs::read_dir(dir.path().join("charts")).unwrap().count(), 0);
+}
+
+#[test]
+fn every_chart_renders_well_under_a_second() {
+    // DESIGN: rendering all charts of a run is sequential and cheap. Loose bound: shared CI machines.
+    let report = support::zone_outage();
+    let started = std::time::Instant::now();
+    let charts = chart::render_all(&report).unwrap();
+    let elapsed = started.elapsed().as_secs_f64();
+    eprintln!("rendered {} charts in {elapsed:.3} s", charts.len());
+    assert!(elapsed < 3.0, "{elapsed} s");
+    assert_eq!(
+        charts.iter().map(|c| c.stem).collect::<Vec<_>>(),
+        CHARTS.iter().map(|c| c.0).collect::<Vec<_>>()
+    );
+    let cdf = chart::LatencyCdf::from_report(&report).unwrap();
+    assert_eq!(cdf.title(), charts[0].title);
+}
+
+fn regionsim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_regionsim")).args(args).output().unwrap()
+}
+
+#[test]
+fn report_subcommand_rerenders_from_results_alone() {
+    let report = support::mmc_short();
+    let src = tempfile::tempdir().unwrap();
+    write_everything(src.path(), &report);
+    let out = tempfile::tempdir().unwrap();
+    let results = src.path().join("results.json");
+    let o = regionsim(&["report", results.to_str().unwrap(), "--out", out.path().to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["results.json", "runs.csv", "summary.md", "report.html", "charts/latency_cdf.png"] {
+        assert!(out.path().join(f).is_file(), "{f} not written");
+    }
+    // results.json travels byte for byte; the tables come out the same.
+    assert_eq!(fs::read(out.path().join("results.json")).unwrap(), fs::read(&results).unwrap());
+    assert_eq!(
+        fs::read_to_string(out.path().join("summary.md")).unwrap(),
+        fs::read_to_string(src.path().join("summary.md")).unwrap()
+    );
+
+    // Without --out, into the folder holding the results.
+    fs::remove_file(src.path().join("report.html")).unwrap();
+    let o = regionsim(&["report", results.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(src.path().join("report.html").is_file());
+}
+
+#[test]
+fn report_subcommand_errors_are_one_line_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |path: &Path, needle: &str| {
+        let o = regionsim(&["report", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: ") && err.contains(needle), "{err}");
+    };
+    check(&dir.path().join("missing.json"), "cannot read");
+    let bad = dir.path().join("bad.json");
+    fs::write(&bad, "{ not json").unwrap();
+    check(&bad, "not valid JSON");
+    let old = dir.path().join("old.json");
+    fs::write(&old, "{\"schema_version\": 0, \"seed\": 1}").unwrap();
+    check(&old, "schema version 0");
+}
+
+#[test]
+fn odd_results_files_render_or_fail_cleanly_but_never_panic() {
+    // `regionsim report` reads results.json from disk: whatever a hand-edited file holds, the library must
+    // not panic on it.
+    let base = support::zone_outage();
+    type Edit = Box<dyn Fn(&mut Report)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        ("zero horizon", Box::new(|r| r.horizon_s = 0.0)),
+        ("negative bucket", Box::new(|r| r.representative.timeline.bucket_s = -1.0)),
+        ("zero bucket", Box::new(|r| r.representative.timeline.bucket_s = 0.0)),
+        ("no region names", Box::new(|r| r.representative.region_names.clear())),
+        ("more region names than data", Box::new(|r| r.representative.region_names.push("extra".into()))),
+        ("huge latency", Box::new(|r| r.latency_cdf[0].points.push([1e300, 1.0]))),
+        (
+            "zero latencies",
+            Box::new(|r| r.latency_cdf.iter_mut().for_each(|c| c.points.iter_mut().for_each(|p| p[0] = 0.0))),
+        ),
+        ("infinite p99", Box::new(|r| r.per_population[0].latency_ms.p99 = Some(f64::INFINITY))),
+        ("availability outside [0, 1]", Box::new(|r| r.runs[0].availability = 7.0)),
+        ("event after the horizon", Box::new(|r| r.representative.timeline.infra[0].t_s = 1e9)),
+        ("a single run", Box::new(|r| r.runs.truncate(1))),
+        (
+            "more successes than requests",
+            Box::new(|r| r.representative.timeline.buckets[5].succeeded = u64::MAX),
+        ),
+        (
+            "queue beyond the budget",
+            Box::new(|r| r.representative.timeline.buckets[5].queued_in_region[0] = u32::MAX),
+        ),
+        ("p99 of 1e300 ms", Box::new(|r| r.runs[0].latency_p99_ms = Some(1e300))),
+        ("negative p99", Box::new(|r| r.runs[1].latency_p99_ms = Some(-5.0))),
+    ];
+    for (name, edit) in cases {
+        let mut report = base.clone();
+        edit(&mut report);
+        let outcome = std::panic::catch_unwind(|| chart::render_all(&report).map(|c| c.len()));
+        match outcome {
+            Ok(Ok(n)) => eprintln!("{name}: {n} charts"),
+            Ok(Err(e)) => eprintln!("{name}: error {e}"),
+            Err(_) => panic!("{name}: rendering panicked"),
+        }
+    }
+}
