@@ -108,6 +108,9 @@ struct Engine<'w> {
     deployments: Vec<DeploymentState>,
     zone_down: Vec<u16>,
     region_down: Vec<u16>,
+    store_down: Vec<u16>,
+    link_down: Vec<u16>,
+    control_plane_down: Vec<u16>,
     arrival_rng: Vec<Xoshiro256PlusPlus>,
     network_rng: Vec<Xoshiro256PlusPlus>,
     service_rng: Vec<Xoshiro256PlusPlus>,
@@ -159,6 +162,9 @@ impl<'w> Engine<'w> {
             deployments,
             zone_down: vec![0; model.zones.len()],
             region_down: vec![0; n_regions],
+            store_down: vec![0; model.store_copies.len()],
+            link_down: vec![0; n_regions * n_regions],
+            control_plane_down: vec![0; n_regions],
             arrival_rng: model.populations.iter().map(|p| named(Purpose::Arrivals, &p.name)).collect(),
             network_rng: model.populations.iter().map(|p| named(Purpose::Network, &p.name)).collect(),
             service_rng: model
@@ -295,7 +301,7 @@ impl<'w> Engine<'w> {
     fn on_arrival(&mut self, p: usize) -> Result<(), SimError> {
         self.schedule_arrival(p);
         let model = self.model;
-        let region = model.populations[p].home_region;
+        let region = model.populations[p].initial_answer.pick(0.0).unwrap_or(0);
         let counted = self.now >= self.scenario.warmup;
         self.current_bucket.arrived += 1;
         if counted {
@@ -547,6 +553,9 @@ impl<'w> Engine<'w> {
             Component::Instance(i) => self.instances[i as usize].down,
             Component::Zone(z) => self.zone_down[z as usize],
             Component::Region(r) => self.region_down[r as usize],
+            Component::Store(c) => self.store_down[c as usize],
+            Component::Link(l) => self.link_down[l as usize],
+            Component::ControlPlane(r) => self.control_plane_down[r as usize],
         }
     }
 
@@ -555,6 +564,9 @@ impl<'w> Engine<'w> {
             Component::Instance(i) => &mut self.instances[i as usize].down,
             Component::Zone(z) => &mut self.zone_down[z as usize],
             Component::Region(r) => &mut self.region_down[r as usize],
+            Component::Store(c) => &mut self.store_down[c as usize],
+            Component::Link(l) => &mut self.link_down[l as usize],
+            Component::ControlPlane(r) => &mut self.control_plane_down[r as usize],
         }
     }
 
@@ -571,6 +583,7 @@ impl<'w> Engine<'w> {
                     model.zones[z].instances.iter().for_each(|&i| self.refresh_instance(i));
                 }
             }
+            Component::Store(_) | Component::Link(_) | Component::ControlPlane(_) => {}
         }
         self.refresh_population_availability();
     }
@@ -605,7 +618,7 @@ impl<'w> Engine<'w> {
             .populations
             .iter()
             .map(|p| {
-                let mut region = p.home_region;
+                let mut region = p.initial_answer.pick(0.0).unwrap_or(0);
                 model.request_path.iter().enumerate().all(|(k, &s)| {
                     let Some(r) = model.step_region[region][k] else { return false };
                     region = r;

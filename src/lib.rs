@@ -2,6 +2,7 @@
 
 pub mod chart;
 pub mod cli;
+pub mod cost;
 pub mod distribution;
 pub mod engine;
 pub mod export;
@@ -13,9 +14,11 @@ pub mod observation;
 pub mod output;
 pub mod report;
 pub mod ron_path;
+pub mod routing;
 pub mod scenario;
 pub mod spec;
 pub mod stats;
+pub mod store;
 pub mod streams;
 pub mod study;
 pub mod time;

@@ -3,10 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::cost::Prices;
 use crate::distribution::Distribution;
 use crate::issue::Issues;
 use crate::network::Network;
-use crate::spec::model::{LoadBalancing, ModelSpec};
+use crate::routing::{Answer, Routing, Steering};
+use crate::spec::model::{LoadBalancing, ModelSpec, StandbySpec};
+use crate::store::{Store, StoreId};
 
 pub type RegionId = usize;
 pub type ZoneId = usize;
@@ -48,6 +51,45 @@ pub struct Deployment {
     pub service: ServiceId,
     pub region: RegionId,
     pub instances: Vec<InstanceId>,
+    pub standby: Standby,
+}
+
+/// A deployment's disaster-recovery posture (figures.md §6.1), resolved.
+#[derive(Debug, Clone)]
+pub enum Standby {
+    Hot,
+    /// `running` instances run; the rest start `scale_up` after failover begins.
+    Warm {
+        running: u32,
+        scale_up: Distribution,
+    },
+    PilotLight {
+        provision: Distribution,
+    },
+    BackupRestore {
+        restore: Distribution,
+    },
+}
+
+impl Standby {
+    /// Instances running before any failover, of a fleet of `fleet`.
+    pub fn initially_running(&self, fleet: u32) -> u32 {
+        match self {
+            Standby::Hot => fleet,
+            Standby::Warm { running, .. } => *running,
+            Standby::PilotLight { .. } | Standby::BackupRestore { .. } => 0,
+        }
+    }
+
+    /// The delay before the full fleet runs once failover begins; `None` for a hot deployment.
+    pub fn activation(&self) -> Option<&Distribution> {
+        match self {
+            Standby::Hot => None,
+            Standby::Warm { scale_up, .. } => Some(scale_up),
+            Standby::PilotLight { provision } => Some(provision),
+            Standby::BackupRestore { restore } => Some(restore),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -66,9 +108,11 @@ pub struct Population {
     /// Index in [`Network::locations`].
     pub location: usize,
     pub share: f64,
-    /// Where this population's requests go: the nearest region (by round trip) running the first service
-    /// of the request path. Routing policies between regions come with the multi-region mechanics.
-    pub home_region: RegionId,
+    pub routing: Routing,
+    /// The answer with every region healthy: where this population's traffic goes when nothing fails.
+    pub initial_answer: Answer,
+    /// Distinct DNS resolvers, for query costs.
+    pub resolvers: u32,
 }
 
 /// A validated architecture.
@@ -87,6 +131,17 @@ pub struct Model {
     /// entered in region `r` (the same region when the service runs there, else the nearest that runs it);
     /// `None` when no region runs that service.
     pub step_region: Vec<Vec<Option<RegionId>>>,
+    pub stores: Vec<Store>,
+    /// Every copy of every store, `(store, region)`: the components a store failure takes down.
+    pub store_copies: Vec<(StoreId, RegionId)>,
+    /// The store a request reads or writes after its services, if the path ends with one.
+    pub path_store: Option<StoreId>,
+    pub steering: Steering,
+    /// Regions that run the first service of the path (where routing may send clients).
+    pub entry_regions: Vec<bool>,
+    pub request_bytes: u32,
+    pub response_bytes: u32,
+    pub prices: Prices,
 }
 
 impl Model {
@@ -217,7 +272,8 @@ impl Model {
                     zones[zone].instances.push(instance);
                     members.push(instance);
                 }
-                deployments.push(Deployment { service: id, region, instances: members });
+                let standby = resolve_standby(d.standby.as_ref(), d.instances, &dpath, issues);
+                deployments.push(Deployment { service: id, region, instances: members, standby });
                 deployment_in[region] = Some(deployment);
             }
             services.push(Service {
@@ -230,18 +286,49 @@ impl Model {
                 deployment_in,
             });
         }
-        let service_names = || known(spec.services.iter().map(|s| s.name.as_str()));
 
-        // The request path.
+        // Stores.
+        let mut stores = Vec::new();
+        let mut store_copies = Vec::new();
+        let mut seen_stores = BTreeSet::new();
+        for st in &spec.stores {
+            if !seen_stores.insert(st.name.as_str()) || spec.services.iter().any(|s| s.name == st.name) {
+                issues
+                    .push(format!("stores[{}]", st.name), format!("the name '{}' is already used", st.name));
+            }
+            if let Some(store) = Store::resolve(st, store_copies.len(), &regions, issues) {
+                store_copies.extend(store.copies.iter().map(|&r| (stores.len(), r)));
+                stores.push(store);
+            }
+        }
+
+        // The request path: services in order, then optionally one store.
+        let names = || {
+            known(
+                spec.services
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .chain(spec.stores.iter().map(|s| s.name.as_str())),
+            )
+        };
         if spec.request_path.is_empty() {
-            issues.push("request_path", format!("name at least one service; known: {}", service_names()));
+            issues.push("request_path", format!("name at least one service; known: {}", names()));
         }
         let mut request_path = Vec::new();
-        for name in &spec.request_path {
-            match spec.services.iter().position(|s| &s.name == name) {
-                Some(id) => request_path.push(id),
-                None => issues
-                    .push("request_path", format!("unknown service '{name}'; known: {}", service_names())),
+        let mut path_store = None;
+        for (k, name) in spec.request_path.iter().enumerate() {
+            if let Some(id) = spec.services.iter().position(|s| &s.name == name) {
+                request_path.push(id);
+            } else if let Some(id) = spec.stores.iter().position(|s| &s.name == name) {
+                if k + 1 != spec.request_path.len() || k == 0 {
+                    issues.push(
+                        "request_path",
+                        format!("the store '{name}' must come last, after at least one service"),
+                    );
+                }
+                path_store = Some(id);
+            } else {
+                issues.push("request_path", format!("unknown service or store '{name}'; known: {}", names()));
             }
         }
 
@@ -271,10 +358,26 @@ impl Model {
             }
         }
         let network = Network::resolve(&spec.network, locations, issues);
+        let default_routing = match &spec.routing {
+            Some(r) => Routing::resolve(r, "routing", &regions, issues),
+            None => Some(Routing::Latency),
+        };
+        let mut routings = Vec::new();
+        for p in &spec.populations {
+            routings.push(match &p.routing {
+                Some(r) => Routing::resolve(r, &format!("populations[{}].routing", p.name), &regions, issues),
+                None => default_routing.clone(),
+            });
+        }
+        let steering = Steering::resolve(spec.steering.as_ref(), issues);
+        let fast_checks = steering.as_ref().is_some_and(|s| s.health.interval_s < 30.0);
+        let prices = Prices::resolve(spec.prices.as_ref(), &regions, fast_checks, issues);
+        let payload = spec.payload.clone().unwrap_or_default();
 
         if issues.len() > before {
             return None;
         }
+        let steering = steering?;
         let network = network?;
         for r in &mut regions {
             r.location = network.location(&r.name)?;
@@ -292,17 +395,44 @@ impl Model {
                     .collect()
             })
             .collect();
+        let entry_regions: Vec<bool> =
+            (0..regions.len()).map(|r| services[request_path[0]].deployment_in[r].is_some()).collect();
+        // Before anything fails, health checks pass where the entry service runs instances.
+        let initially_healthy: Vec<bool> = (0..regions.len())
+            .map(|r| {
+                services[request_path[0]].deployment_in[r].is_some_and(|d| {
+                    let dep = &deployments[d];
+                    dep.standby.initially_running(dep.instances.len() as u32) > 0
+                })
+            })
+            .collect();
         let mut populations = Vec::new();
-        for p in &spec.populations {
+        for (p, routing) in spec.populations.iter().zip(routings) {
+            let routing = routing?;
             let location = network.location(&p.location)?;
-            let first = request_path[0];
-            let home = nearest(&regions, &network, location, |r| services[first].deployment_in[r].is_some())?;
+            if routing.candidates(&entry_regions).is_empty() {
+                issues.push(
+                    format!("populations[{}].routing", p.name),
+                    format!(
+                        "none of its regions runs '{}', the first service of the path",
+                        services[request_path[0]].name
+                    ),
+                );
+                continue;
+            }
+            let initial_answer =
+                routing.answer(location, &entry_regions, &initially_healthy, &regions, &network);
             populations.push(Population {
                 name: p.name.clone(),
                 location,
                 share: p.share,
-                home_region: home,
+                routing,
+                initial_answer,
+                resolvers: p.resolvers.unwrap_or(1000),
             });
+        }
+        if issues.len() > before {
+            return None;
         }
         Some(Model {
             name: spec.name.clone(),
@@ -315,6 +445,14 @@ impl Model {
             populations,
             network,
             step_region,
+            stores,
+            store_copies,
+            path_store,
+            steering,
+            entry_regions,
+            request_bytes: payload.request_bytes.unwrap_or(2000),
+            response_bytes: payload.response_bytes.unwrap_or(20000),
+            prices,
         })
     }
 
@@ -323,16 +461,47 @@ impl Model {
     pub fn offered_load(&self, rates_per_s: &[f64]) -> BTreeMap<DeploymentId, f64> {
         let mut load = BTreeMap::new();
         for (p, pop) in self.populations.iter().enumerate() {
-            for (k, &s) in self.request_path.iter().enumerate() {
-                if let Some(r) = self.step_region[pop.home_region][k]
-                    && let Some(d) = self.services[s].deployment_in[r]
-                {
-                    *load.entry(d).or_insert(0.0) += rates_per_s[p] * self.services[s].service_time.mean_s();
+            let mut previous = 0.0;
+            for &(entry, cumulative) in &pop.initial_answer.choices {
+                let rate = rates_per_s[p] * (cumulative - previous);
+                previous = cumulative;
+                for (k, &s) in self.request_path.iter().enumerate() {
+                    if let Some(r) = self.step_region[entry][k]
+                        && let Some(d) = self.services[s].deployment_in[r]
+                    {
+                        *load.entry(d).or_insert(0.0) += rate * self.services[s].service_time.mean_s();
+                    }
                 }
             }
         }
         load
     }
+}
+
+fn resolve_standby(spec: Option<&StandbySpec>, fleet: u32, path: &str, issues: &mut Issues) -> Standby {
+    let path = format!("{path}.standby");
+    let resolved = match spec {
+        None | Some(StandbySpec::Hot) => Some(Standby::Hot),
+        Some(StandbySpec::Warm { capacity_fraction, scale_up }) => {
+            if !(*capacity_fraction > 0.0 && *capacity_fraction <= 1.0) {
+                issues.push(
+                    format!("{path}.capacity_fraction"),
+                    format!("must be in (0, 1] (got {capacity_fraction}); use PilotLight for none"),
+                );
+            }
+            let running = ((fleet as f64 * capacity_fraction).ceil() as u32).clamp(1, fleet.max(1));
+            scale_up
+                .resolve(&format!("{path}.scale_up"), issues)
+                .map(|scale_up| Standby::Warm { running, scale_up })
+        }
+        Some(StandbySpec::PilotLight { provision }) => provision
+            .resolve(&format!("{path}.provision"), issues)
+            .map(|provision| Standby::PilotLight { provision }),
+        Some(StandbySpec::BackupRestore { restore }) => restore
+            .resolve(&format!("{path}.restore"), issues)
+            .map(|restore| Standby::BackupRestore { restore }),
+    };
+    resolved.unwrap_or(Standby::Hot)
 }
 
 /// The region nearest to `location` (by round trip, ties by region order) that satisfies `keep`.

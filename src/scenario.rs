@@ -18,16 +18,49 @@ pub enum Component {
     Instance(u32),
     Zone(u32),
     Region(u32),
+    /// A store's copy: an index into [`Model::store_copies`].
+    Store(u32),
+    /// The network between regions `a < b`: index `a * regions + b`.
+    Link(u32),
+    ControlPlane(u32),
 }
 
 impl Component {
+    /// A stable name: random streams are keyed by it, so designs that share it share failure times.
     pub fn name(self, model: &Model) -> String {
         match self {
             Component::Instance(i) => format!("instance:{}", model.instances[i as usize].name),
             Component::Zone(z) => format!("zone:{}", model.zones[z as usize].name),
             Component::Region(r) => format!("region:{}", model.regions[r as usize].name),
+            Component::Store(c) => {
+                let (store, region) = model.store_copies[c as usize];
+                format!("store:{}@{}", model.stores[store].name, model.regions[region].name)
+            }
+            Component::Link(l) => {
+                let n = model.regions.len() as u32;
+                format!(
+                    "link:{}/{}",
+                    model.regions[(l / n) as usize].name,
+                    model.regions[(l % n) as usize].name
+                )
+            }
+            Component::ControlPlane(r) => format!("control-plane:{}", model.regions[r as usize].name),
         }
     }
+
+    /// The link between two distinct regions.
+    pub fn link(model: &Model, a: usize, b: usize) -> Component {
+        let (a, b) = (a.min(b), a.max(b));
+        Component::Link((a * model.regions.len() + b) as u32)
+    }
+}
+
+/// What requests do at the store at the end of their path.
+#[derive(Debug, Clone)]
+pub struct Data {
+    pub write_fraction: f64,
+    pub keys: u64,
+    pub zipf_exponent: f64,
 }
 
 /// Alternating up and down times.
@@ -60,6 +93,7 @@ pub struct Scenario {
     pub outages: Vec<Outage>,
     pub max_events: u64,
     pub max_queue: u32,
+    pub data: Data,
 }
 
 impl Scenario {
@@ -173,14 +207,7 @@ impl Scenario {
         for (i, o) in spec.outages.iter().enumerate() {
             let path = format!("outages[{i}]");
             let component = match &o.target {
-                OutageTarget::Region(name) => {
-                    model.region(name).map(|r| Component::Region(r as u32)).ok_or_else(|| {
-                        format!(
-                            "unknown region '{name}'; known: {}",
-                            known(model.regions.iter().map(|r| r.name.as_str()))
-                        )
-                    })
-                }
+                OutageTarget::Region(name) => region(model, name).map(|r| Component::Region(r as u32)),
                 OutageTarget::Zone(name) => {
                     model.zone(name).map(|z| Component::Zone(z as u32)).ok_or_else(|| {
                         format!(
@@ -190,6 +217,11 @@ impl Scenario {
                     })
                 }
                 OutageTarget::Instance { service, region, index } => instance(model, service, region, *index),
+                OutageTarget::Store { store, region: r } => store_copy(model, store, r),
+                OutageTarget::Link(a, b) => link(model, a, b),
+                OutageTarget::ControlPlane(name) => {
+                    region(model, name).map(|r| Component::ControlPlane(r as u32))
+                }
             };
             match component {
                 Ok(c) => {
@@ -223,6 +255,22 @@ impl Scenario {
             issues.push("budgets.max_queue", "must be at least 1");
         }
 
+        let d = spec.data.clone().unwrap_or_default();
+        let data = Data {
+            write_fraction: d.write_fraction.unwrap_or(0.2),
+            keys: d.keys.unwrap_or(100_000),
+            zipf_exponent: d.zipf_exponent.unwrap_or(0.99),
+        };
+        if !(0.0..=1.0).contains(&data.write_fraction) {
+            issues.push("data.write_fraction", format!("must be in [0, 1] (got {})", data.write_fraction));
+        }
+        if data.keys == 0 {
+            issues.push("data.keys", "must be at least 1");
+        }
+        if !(data.zipf_exponent.is_finite() && data.zipf_exponent >= 0.0) {
+            issues.push("data.zipf_exponent", format!("must be >= 0 (got {})", data.zipf_exponent));
+        }
+
         if issues.len() > before {
             return None;
         }
@@ -242,6 +290,7 @@ impl Scenario {
             outages,
             max_events,
             max_queue,
+            data,
         })
     }
 
@@ -333,10 +382,60 @@ fn select(
                 }
             }
         }
-        ComponentKind::Region => {
+        ComponentKind::Store => {
+            for (c, (store, _)) in model.store_copies.iter().enumerate() {
+                if only.is_empty() || only.contains(&model.stores[*store].name) {
+                    out.push(Component::Store(c as u32));
+                }
+            }
+            for s in only {
+                if !model.stores.iter().any(|x| &x.name == s) {
+                    issues.push(
+                        path,
+                        format!(
+                            "unknown store '{s}'; known: {}",
+                            known(model.stores.iter().map(|s| s.name.as_str()))
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ComponentKind::Link => {
+            let n = model.regions.len();
+            for a in 0..n {
+                for b in a + 1..n {
+                    let name = format!("{}/{}", model.regions[a].name, model.regions[b].name);
+                    let reverse = format!("{}/{}", model.regions[b].name, model.regions[a].name);
+                    if only.is_empty() || only.contains(&name) || only.contains(&reverse) {
+                        out.push(Component::link(model, a, b));
+                    }
+                }
+            }
+            for l in only {
+                let known_pair = l
+                    .split_once('/')
+                    .is_some_and(|(a, b)| a != b && model.region(a).is_some() && model.region(b).is_some());
+                if !known_pair {
+                    issues.push(
+                        path,
+                        format!(
+                            "'{l}' is not a pair of regions written \"a/b\"; regions: {}",
+                            known(model.regions.iter().map(|r| r.name.as_str()))
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ComponentKind::ControlPlane | ComponentKind::Region => {
             for (r, region) in model.regions.iter().enumerate() {
                 if only.is_empty() || only.contains(&region.name) {
-                    out.push(Component::Region(r as u32));
+                    out.push(if kind == ComponentKind::Region {
+                        Component::Region(r as u32)
+                    } else {
+                        Component::ControlPlane(r as u32)
+                    });
                 }
             }
             for r in only {
@@ -354,6 +453,33 @@ fn select(
         }
     }
     ok.then_some(out)
+}
+
+fn region(model: &Model, name: &str) -> Result<usize, String> {
+    model.region(name).ok_or_else(|| {
+        format!("unknown region '{name}'; known: {}", known(model.regions.iter().map(|r| r.name.as_str())))
+    })
+}
+
+fn link(model: &Model, a: &str, b: &str) -> Result<Component, String> {
+    let (ra, rb) = (region(model, a)?, region(model, b)?);
+    if ra == rb {
+        return Err(format!("a link joins two different regions (got '{a}' twice)"));
+    }
+    Ok(Component::link(model, ra, rb))
+}
+
+fn store_copy(model: &Model, store: &str, region_name: &str) -> Result<Component, String> {
+    let s = model.stores.iter().position(|s| s.name == store).ok_or_else(|| {
+        format!("unknown store '{store}'; known: {}", known(model.stores.iter().map(|s| s.name.as_str())))
+    })?;
+    let r = region(model, region_name)?;
+    model
+        .store_copies
+        .iter()
+        .position(|&(x, y)| x == s && y == r)
+        .map(|c| Component::Store(c as u32))
+        .ok_or_else(|| format!("store '{store}' has no copy in '{region_name}'"))
 }
 
 fn instance(model: &Model, service: &str, region: &str, index: u32) -> Result<Component, String> {

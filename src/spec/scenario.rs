@@ -29,6 +29,24 @@ pub struct ScenarioSpec {
     pub outages: Vec<OutageSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budgets: Option<BudgetsSpec>,
+    /// The read/write mix and key space of requests that reach a store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataSpec>,
+}
+
+/// What requests do at the store at the end of their path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    /// Share of requests that write, in [0, 1]. Default 0.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_fraction: Option<f64>,
+    /// Distinct keys. Default 100,000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<u64>,
+    /// Zipf exponent of key popularity (0 = uniform). Default 0.99.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zipf_exponent: Option<f64>,
 }
 
 /// Poisson request arrivals.
@@ -60,6 +78,12 @@ pub enum ComponentKind {
     Instance,
     Zone,
     Region,
+    /// A store's copy in one region (`only` names stores).
+    Store,
+    /// The network between two regions (`only` names pairs as "a/b").
+    Link,
+    /// A region's control plane: while down, no scale-up or provisioning completes there.
+    ControlPlane,
 }
 
 /// Alternating up and down times for every component of a kind (or only the named ones).
@@ -94,6 +118,14 @@ pub enum OutageTarget {
     },
     Zone(String),
     Region(String),
+    /// Every copy of a store in a region: `Store(store: "orders", region: "us-east-1")`.
+    Store {
+        store: String,
+        region: String,
+    },
+    /// A partition between two regions: both stay up, nothing crosses.
+    Link(String, String),
+    ControlPlane(String),
 }
 
 /// Limits that stop a runaway replication with a clear message instead of exhausting memory.
@@ -120,4 +152,5 @@ pub const SCENARIO_FIELDS: &[&str] = &[
     "failures",
     "outages",
     "budgets",
+    "data",
 ];

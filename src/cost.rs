@@ -1,0 +1,211 @@
+//! Cost in USD per month (730 h, figures.md §4): prices resolved from the model and the shipped price
+//! table, and the monthly bill computed from what a replication used.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::issue::Issues;
+use crate::model::Region;
+use crate::spec::model::PricesSpec;
+
+/// AWS's hours-per-month convention.
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+/// Internet egress when the table has no row for a region [USD/GB]: the first paid tier in us-east-1.
+pub const DEFAULT_EGRESS_USD_PER_GB: f64 = 0.09;
+/// Inter-region transfer when the table has no row [USD/GB]: the price from US and EU sources.
+pub const DEFAULT_TRANSFER_USD_PER_GB: f64 = 0.02;
+
+/// `(src, dst, USD/GB)` rows of the shipped 2022-23 transfer price table (data/README.md).
+fn transfer_table() -> &'static [(String, String, f64)] {
+    static TABLE: OnceLock<Vec<(String, String, f64)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        include_str!("../data/aws-transfer-2023.csv")
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let mut f = line.split(',');
+                let (src, dst, cost) = (f.next()?, f.next()?, f.next()?.trim().parse().ok()?);
+                Some((src.to_string(), dst.to_string(), cost))
+            })
+            .collect()
+    })
+}
+
+fn table_price(src: &str, dst: &str) -> Option<f64> {
+    transfer_table().iter().find(|(s, d, _)| s == src && d == dst).map(|(_, _, c)| *c)
+}
+
+/// Prices other than instances', resolved.
+#[derive(Debug, Clone)]
+pub struct Prices {
+    /// `transfer_usd_per_gb[a][b]`: out of region a into region b.
+    pub transfer_usd_per_gb: Vec<Vec<f64>>,
+    /// Out of each region to the internet.
+    pub egress_usd_per_gb: Vec<f64>,
+    /// `None`: the routing policy's Route 53 price.
+    pub dns_usd_per_million_queries: Option<f64>,
+    /// One health check, per region endpoint [USD/month].
+    pub health_check_usd_per_month: f64,
+    pub downtime_usd_per_hour: f64,
+}
+
+impl Prices {
+    pub fn resolve(
+        spec: Option<&PricesSpec>,
+        regions: &[Region],
+        fast_checks: bool,
+        issues: &mut Issues,
+    ) -> Prices {
+        let default = PricesSpec::default();
+        let spec = spec.unwrap_or(&default);
+        fn check(issues: &mut Issues, path: &str, v: f64) -> f64 {
+            if !(v.is_finite() && v >= 0.0) {
+                issues.push(format!("prices.{path}"), format!("must be a finite number >= 0 (got {v})"));
+            }
+            v
+        }
+        for (name, &v) in &spec.transfer_usd_per_gb {
+            check(issues, &format!("transfer_usd_per_gb[{name}]"), v);
+            if !regions.iter().any(|r| &r.name == name) {
+                issues.push(
+                    format!("prices.transfer_usd_per_gb[{name}]"),
+                    format!(
+                        "unknown region '{name}'; known: {}",
+                        crate::model::known(regions.iter().map(|r| r.name.as_str()))
+                    ),
+                );
+            }
+        }
+        let transfer = regions
+            .iter()
+            .map(|a| {
+                regions
+                    .iter()
+                    .map(|b| match spec.transfer_usd_per_gb.get(&a.name) {
+                        Some(&v) => v,
+                        None => table_price(&a.name, &b.name).unwrap_or(DEFAULT_TRANSFER_USD_PER_GB),
+                    })
+                    .collect()
+            })
+            .collect();
+        let egress = regions
+            .iter()
+            .map(|r| {
+                spec.internet_egress_usd_per_gb
+                    .unwrap_or_else(|| table_price(&r.name, "internet").unwrap_or(DEFAULT_EGRESS_USD_PER_GB))
+            })
+            .collect::<Vec<_>>();
+        if let Some(v) = spec.internet_egress_usd_per_gb {
+            check(issues, "internet_egress_usd_per_gb", v);
+        }
+        let dns = spec.dns_usd_per_million_queries.map(|v| check(issues, "dns_usd_per_million_queries", v));
+        // Route 53: a basic health check of an AWS endpoint $0.50/month, the fast 10 s interval $1.00 more.
+        let health = check(
+            issues,
+            "health_check_usd_per_month",
+            spec.health_check_usd_per_month.unwrap_or(if fast_checks { 1.50 } else { 0.50 }),
+        );
+        let downtime = check(issues, "downtime_usd_per_hour", spec.downtime_usd_per_hour.unwrap_or(0.0));
+        Prices {
+            transfer_usd_per_gb: transfer,
+            egress_usd_per_gb: egress,
+            dns_usd_per_million_queries: dns,
+            health_check_usd_per_month: health,
+            downtime_usd_per_hour: downtime,
+        }
+    }
+}
+
+/// A monthly bill by kind [USD/month].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct CostBreakdown {
+    /// Instance-hours actually provisioned (standby and scale-ups included).
+    pub compute: f64,
+    /// Inter-region transfer: replication and cross-region calls.
+    pub transfer: f64,
+    /// Responses to clients over the internet.
+    pub egress: f64,
+    /// Health checks and DNS queries.
+    pub dns: f64,
+    /// Writes at primaries and replicated writes at replicas.
+    pub store_writes: f64,
+    /// Hours unavailable (time, traffic-weighted) × the model's downtime price.
+    pub downtime: f64,
+}
+
+impl CostBreakdown {
+    pub fn total(&self) -> f64 {
+        self.compute + self.transfer + self.egress + self.dns + self.store_writes + self.downtime
+    }
+}
+
+/// What one replication used over its observation window, in the units prices are quoted in.
+#[derive(Debug, Clone, Default)]
+pub struct Usage {
+    /// Length of the observation window [h].
+    pub observed_h: f64,
+    /// Instance-hours per deployment × its price [USD].
+    pub compute_usd: f64,
+    /// Inter-region GB × price [USD].
+    pub transfer_usd: f64,
+    pub egress_usd: f64,
+    pub dns_queries: f64,
+    pub dns_usd_per_million: f64,
+    pub health_checks: f64,
+    pub store_writes_usd: f64,
+    /// Traffic-weighted hours unavailable.
+    pub unavailable_h: f64,
+}
+
+impl Usage {
+    /// Scales what was used in the observed window to a 730-hour month.
+    pub fn monthly(&self, prices: &Prices) -> CostBreakdown {
+        if self.observed_h <= 0.0 {
+            return CostBreakdown::default();
+        }
+        let per_month = HOURS_PER_MONTH / self.observed_h;
+        CostBreakdown {
+            compute: self.compute_usd * per_month,
+            transfer: self.transfer_usd * per_month,
+            egress: self.egress_usd * per_month,
+            dns: self.dns_queries * per_month / 1e6 * self.dns_usd_per_million
+                + self.health_checks * prices.health_check_usd_per_month,
+            store_writes: self.store_writes_usd * per_month,
+            downtime: self.unavailable_h * per_month * prices.downtime_usd_per_hour,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_has_the_published_prices() {
+        // figures.md §4: us-east-1 -> us-east-2 $0.01/GB, US sources $0.02 to other regions, egress $0.09.
+        assert_eq!(table_price("us-east-1", "us-east-2"), Some(0.01));
+        assert_eq!(table_price("us-east-1", "eu-west-1"), Some(0.02));
+        assert_eq!(table_price("us-east-1", "internet"), Some(0.09));
+    }
+
+    #[test]
+    fn a_week_scales_to_a_month() {
+        // Six m5.large for one week (168 h) cost 6 × 0.096 × 168 = $96.768; a 730-hour month is
+        // 730/168 times that: 6 × 0.096 × 730 = $420.48.
+        let usage = Usage { observed_h: 168.0, compute_usd: 6.0 * 0.096 * 168.0, ..Usage::default() };
+        let prices = Prices {
+            transfer_usd_per_gb: vec![],
+            egress_usd_per_gb: vec![],
+            dns_usd_per_million_queries: None,
+            health_check_usd_per_month: 0.5,
+            downtime_usd_per_hour: 1000.0,
+        };
+        let bill = usage.monthly(&prices);
+        assert!((bill.compute - 420.48).abs() < 1e-9);
+        let down = Usage { observed_h: 730.0, unavailable_h: 0.5, health_checks: 2.0, ..Usage::default() }
+            .monthly(&prices);
+        assert!((down.downtime - 500.0).abs() < 1e-9 && (down.dns - 1.0).abs() < 1e-12);
+    }
+}

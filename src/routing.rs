@@ -1,0 +1,300 @@
+//! How clients pick a region: routing policies (which healthy region answers) and steering (how fast
+//! health checks notice a failure and clients follow: DNS with TTLs and violators, or anycast).
+
+use crate::distribution::Distribution;
+use crate::issue::Issues;
+use crate::model::{Region, RegionId, known};
+use crate::network::Network;
+use crate::spec::model::{HealthCheckSpec, RoutingSpec, SteeringSpec};
+
+/// A routing policy with region names resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Routing {
+    Failover(Vec<RegionId>),
+    Latency,
+    Weighted(Vec<(RegionId, f64)>),
+    Geolocation(Vec<RegionId>),
+}
+
+/// A DNS answer: the regions a client may be sent to, with cumulative weights ending at 1.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Answer {
+    pub choices: Vec<(RegionId, f64)>,
+}
+
+impl Answer {
+    fn single(r: RegionId) -> Answer {
+        Answer { choices: vec![(r, 1.0)] }
+    }
+
+    /// The region for a uniform draw `u` in [0, 1).
+    pub fn pick(&self, u: f64) -> Option<RegionId> {
+        self.choices.iter().find(|(_, c)| u < *c).or(self.choices.last()).map(|(r, _)| *r)
+    }
+
+    pub fn contains(&self, r: RegionId) -> bool {
+        self.choices.iter().any(|(x, _)| *x == r)
+    }
+}
+
+impl Routing {
+    pub fn resolve(
+        spec: &RoutingSpec,
+        path: &str,
+        regions: &[Region],
+        issues: &mut Issues,
+    ) -> Option<Routing> {
+        let names = || known(regions.iter().map(|r| r.name.as_str()));
+        let lookup = |name: &str, issues: &mut Issues| {
+            let r = regions.iter().position(|r| r.name == name);
+            if r.is_none() {
+                issues.push(path, format!("unknown region '{name}'; known: {}", names()));
+            }
+            r
+        };
+        let before = issues.len();
+        let routing = match spec {
+            RoutingSpec::Latency => Routing::Latency,
+            RoutingSpec::Failover { order } => {
+                if order.is_empty() {
+                    issues.push(format!("{path}.order"), "list at least one region");
+                }
+                Routing::Failover(order.iter().filter_map(|n| lookup(n, issues)).collect())
+            }
+            RoutingSpec::Geolocation { allowed } => {
+                if allowed.is_empty() {
+                    issues.push(format!("{path}.allowed"), "list at least one region");
+                }
+                Routing::Geolocation(allowed.iter().filter_map(|n| lookup(n, issues)).collect())
+            }
+            RoutingSpec::Weighted { weights } => {
+                let mut out = Vec::new();
+                for (name, &w) in weights {
+                    if !(w.is_finite() && w >= 0.0) {
+                        issues.push(format!("{path}.weights[{name}]"), format!("must be >= 0 (got {w})"));
+                    }
+                    if let Some(r) = lookup(name, issues) {
+                        out.push((r, w));
+                    }
+                }
+                if out.iter().map(|(_, w)| w).sum::<f64>() <= 0.0 {
+                    issues.push(format!("{path}.weights"), "give at least one region a weight > 0");
+                }
+                Routing::Weighted(out)
+            }
+        };
+        (issues.len() == before).then_some(routing)
+    }
+
+    /// The regions this policy may ever send to, among `serving` (regions running the entry service).
+    pub fn candidates(&self, serving: &[bool]) -> Vec<RegionId> {
+        let all = || (0..serving.len()).filter(|&r| serving[r]).collect::<Vec<_>>();
+        match self {
+            Routing::Latency => all(),
+            Routing::Failover(order) | Routing::Geolocation(order) => {
+                order.iter().copied().filter(|&r| serving[r]).collect()
+            }
+            Routing::Weighted(w) => {
+                w.iter().filter(|(r, w)| serving[*r] && *w > 0.0).map(|(r, _)| *r).collect()
+            }
+        }
+    }
+
+    /// The answer for clients at `location`, given which regions' health checks pass. With no healthy
+    /// candidate the answer fails open to what it would be with all healthy (Route 53's behaviour), so a
+    /// geolocation population never leaves its allowed set.
+    pub fn answer(
+        &self,
+        location: usize,
+        serving: &[bool],
+        healthy: &[bool],
+        regions: &[Region],
+        network: &Network,
+    ) -> Answer {
+        let candidates = self.candidates(serving);
+        let up: Vec<RegionId> = candidates.iter().copied().filter(|&r| healthy[r]).collect();
+        let pool = if up.is_empty() { &candidates } else { &up };
+        let nearest = |pool: &[RegionId]| {
+            pool.iter()
+                .copied()
+                .min_by(|&a, &b| {
+                    network
+                        .rtt_s(location, regions[a].location)
+                        .total_cmp(&network.rtt_s(location, regions[b].location))
+                        .then(a.cmp(&b))
+                })
+                .map(Answer::single)
+                .unwrap_or_default()
+        };
+        match self {
+            Routing::Latency | Routing::Geolocation(_) => nearest(pool),
+            Routing::Failover(_) => pool.first().map(|&r| Answer::single(r)).unwrap_or_default(),
+            Routing::Weighted(weights) => {
+                let w: Vec<(RegionId, f64)> =
+                    weights.iter().copied().filter(|(r, w)| pool.contains(r) && *w > 0.0).collect();
+                let total: f64 = w.iter().map(|(_, w)| w).sum();
+                let mut acc = 0.0;
+                Answer {
+                    choices: w
+                        .into_iter()
+                        .map(|(r, x)| {
+                            acc += x / total;
+                            (r, acc)
+                        })
+                        .collect(),
+                }
+            }
+        }
+    }
+
+    /// Route 53 query price [USD per million] for this policy (figures.md §4).
+    pub fn query_price_usd_per_million(&self) -> f64 {
+        match self {
+            Routing::Failover(_) | Routing::Weighted(_) => 0.40,
+            Routing::Latency => 0.60,
+            Routing::Geolocation(_) => 0.70,
+        }
+    }
+}
+
+/// Health checking of each region's entry point (figures.md §1.1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthCheck {
+    pub interval_s: f64,
+    pub threshold: u32,
+    pub timeout_s: f64,
+    pub checkers: u32,
+    /// Checkers that must fail before the endpoint is unhealthy, and pass before it is healthy again.
+    pub to_fail: u32,
+    pub to_recover: u32,
+}
+
+/// How clients follow a change of answer.
+#[derive(Debug, Clone)]
+pub enum Follow {
+    /// DNS: a client moves when its cached answer expires (uniform over the TTL); a share of clients
+    /// keeps it longer by an extra staleness.
+    Dns { ttl_s: f64, propagation_s: f64, violators_share: f64, extra_staleness: Distribution },
+    /// Anycast: traffic shifts uniformly within `shift_s` of detection.
+    Anycast { shift_s: f64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Steering {
+    pub health: HealthCheck,
+    pub follow: Follow,
+}
+
+/// Flavel, Mani and Maltz 2014 (figures.md §1.2): with a 20 s TTL, 90% of clients moved within 60 s and 2%
+/// were still stale after 15 min. Compliant clients move within the TTL, so violators are 10% of clients,
+/// and 2% of all clients (20% of violators) must be stale for more than ~900 s past the TTL. A lognormal
+/// with median 150 s and sigma 2.2 has P(X > 880 s) = P(Z > ln(880/150)/2.2 = 0.80) = 0.21, and its
+/// median puts most violators "within about 2-5 min" as §1.2 suggests.
+pub const DEFAULT_VIOLATORS_SHARE: f64 = 0.10;
+pub const DEFAULT_EXTRA_STALENESS_MEDIAN_S: f64 = 150.0;
+pub const DEFAULT_EXTRA_STALENESS_SIGMA: f64 = 2.2;
+
+impl Steering {
+    pub fn resolve(spec: Option<&SteeringSpec>, issues: &mut Issues) -> Option<Steering> {
+        let before = issues.len();
+        let default =
+            SteeringSpec::Dns { health_check: None, ttl_s: None, propagation_s: None, ttl_violators: None };
+        let spec = spec.unwrap_or(&default);
+        let seconds = |path: &str, v: Option<f64>, default: f64, issues: &mut Issues| {
+            let v = v.unwrap_or(default);
+            if !(v.is_finite() && v >= 0.0) {
+                issues.push(path, format!("must be a finite number >= 0 (got {v})"));
+            }
+            v
+        };
+        let (health, follow) = match spec {
+            SteeringSpec::Dns { health_check, ttl_s, propagation_s, ttl_violators } => {
+                let health = resolve_health(health_check.as_ref(), "steering.health_check", issues);
+                let ttl_s = seconds("steering.ttl_s", *ttl_s, 60.0, issues);
+                let propagation_s = seconds("steering.propagation_s", *propagation_s, 5.0, issues);
+                let (share, extra) = match ttl_violators {
+                    None => (
+                        DEFAULT_VIOLATORS_SHARE,
+                        Some(Distribution::LogNormal {
+                            mu: DEFAULT_EXTRA_STALENESS_MEDIAN_S.ln(),
+                            sigma: DEFAULT_EXTRA_STALENESS_SIGMA,
+                        }),
+                    ),
+                    Some(v) => {
+                        (v.share, v.extra_staleness.resolve("steering.ttl_violators.extra_staleness", issues))
+                    }
+                };
+                if !(0.0..=1.0).contains(&share) {
+                    issues.push("steering.ttl_violators.share", format!("must be in [0, 1] (got {share})"));
+                }
+                (
+                    health,
+                    extra.map(|extra_staleness| Follow::Dns {
+                        ttl_s,
+                        propagation_s,
+                        violators_share: share,
+                        extra_staleness,
+                    }),
+                )
+            }
+            SteeringSpec::Anycast { health_check, shift_s } => {
+                let health = resolve_health(health_check.as_ref(), "steering.health_check", issues);
+                let shift_s = seconds("steering.shift_s", *shift_s, 30.0, issues);
+                (health, Some(Follow::Anycast { shift_s }))
+            }
+        };
+        if issues.len() > before {
+            return None;
+        }
+        Some(Steering { health, follow: follow? })
+    }
+}
+
+fn resolve_health(spec: Option<&HealthCheckSpec>, path: &str, issues: &mut Issues) -> HealthCheck {
+    let d = HealthCheckSpec::default();
+    let s = spec.unwrap_or(&d);
+    let interval_s = s.interval_s.unwrap_or(30.0);
+    if !(interval_s.is_finite() && interval_s > 0.0) {
+        issues.push(format!("{path}.interval_s"), format!("must be > 0 (got {interval_s})"));
+    }
+    let threshold = s.failure_threshold.unwrap_or(3);
+    if !(1..=10).contains(&threshold) {
+        issues
+            .push(format!("{path}.failure_threshold"), format!("Route 53 allows 1 to 10 (got {threshold})"));
+    }
+    let timeout_s = s.timeout_s.unwrap_or(4.0);
+    if !(timeout_s.is_finite() && timeout_s >= 0.0) {
+        issues.push(format!("{path}.timeout_s"), format!("must be >= 0 (got {timeout_s})"));
+    }
+    let checkers = s.checkers.unwrap_or(15);
+    if checkers == 0 {
+        issues.push(format!("{path}.checkers"), "must be at least 1");
+    }
+    let fraction = s.healthy_above_fraction.unwrap_or(0.18);
+    if !(0.0..1.0).contains(&fraction) {
+        issues.push(format!("{path}.healthy_above_fraction"), format!("must be in [0, 1) (got {fraction})"));
+    }
+    // Healthy while more than `fraction` of the checkers pass: it takes floor(f·n) + 1 passing checkers to
+    // be healthy, so n − floor(f·n) failing ones to be unhealthy.
+    let keep = (fraction * checkers as f64).floor() as u32;
+    HealthCheck {
+        interval_s,
+        threshold,
+        timeout_s,
+        checkers,
+        to_fail: checkers.saturating_sub(keep).max(1),
+        to_recover: (keep + 1).min(checkers.max(1)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route53_defaults_need_13_of_15_checkers_to_fail_and_3_to_recover() {
+        // 15 checkers, healthy above 18%: floor(2.7) = 2 may pass while unhealthy.
+        let h = resolve_health(None, "x", &mut Issues::default());
+        assert_eq!((h.checkers, h.to_fail, h.to_recover), (15, 13, 3));
+    }
+}
