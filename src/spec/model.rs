@@ -137,6 +137,8 @@ pub enum RoutingSpec {
 }
 
 /// Health checks and the way traffic follows them.
+// Specs are parsed once per file: variant sizes do not matter, readable types do.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum SteeringSpec {
@@ -248,6 +250,7 @@ pub enum ReplicationSpec {
     },
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum SyncFallback {
