@@ -1,19 +1,27 @@
-//! The discrete-event loop of one replication: arrivals, network crossings, load balancing, FIFO queues
-//! in front of each instance's servers, failures and repairs of instances, zones and regions.
+//! The discrete-event loop of one replication: arrivals, DNS-routed region choice, network crossings,
+//! load balancing, FIFO queues in front of each instance's servers, the store at the end of the path,
+//! failures and repairs, health checks, failover, standby scale-up and promotion.
 //!
 //! The engine does no I/O and allocates nothing per event in steady state: events are a closed enum
-//! copied into the queue, requests live in an arena addressed by index.
+//! copied into the queue, requests live in an arena addressed by index. Concerns live in child modules
+//! that extend [`Engine`]: `infra` (failures and repairs), `steering` (health checks, DNS, standby),
+//! `data` (stores and replication), `incident` (failover metrics).
 
 mod arena;
+mod data;
+mod incident;
+mod infra;
 mod queue;
+mod steering;
 
 use std::collections::VecDeque;
 
+use rand::RngExt;
 use rand::rngs::Xoshiro256PlusPlus;
 use thiserror::Error;
 
 use crate::model::{DeploymentId, InstanceId, Model};
-use crate::observation::{Bucket, FailureCause, InfraEvent, Observations, Slice, Timeline};
+use crate::observation::{Bucket, FailureCause, Observations, Slice, Timeline};
 use crate::scenario::{Component, Scenario};
 use crate::spec::model::LoadBalancing;
 use crate::streams::{Purpose, stream};
@@ -67,6 +75,29 @@ enum Event {
         component: Component,
         injected: bool,
     },
+    /// Health checks of a region's entry point flip; stale unless `epoch` is the region's current one.
+    HealthFlip {
+        region: u32,
+        healthy: bool,
+        epoch: u32,
+    },
+    /// DNS answers (or anycast routes) are recomputed from the health checks' view.
+    Resteer,
+    /// A standby deployment's full fleet is up; stale unless `epoch` matches.
+    Activate {
+        deployment: u32,
+        epoch: u32,
+    },
+    /// A standby deployment returns to its posture; stale unless `epoch` matches.
+    ScaleIn {
+        deployment: u32,
+        epoch: u32,
+    },
+    /// A store replica becomes the primary; stale unless `epoch` matches.
+    Promote {
+        store: u32,
+        epoch: u32,
+    },
     /// Close a timeline bucket.
     Sample,
 }
@@ -74,7 +105,9 @@ enum Event {
 struct InstanceState {
     /// How many causes hold it down (own failure, injected outage).
     down: u16,
-    /// Up, and its zone and region too.
+    /// Part of the running fleet (standby postures run fewer).
+    provisioned: bool,
+    /// Provisioned and up, and its zone and region too.
     serving: bool,
     epoch: u32,
     in_service: Vec<ReqId>,
@@ -84,6 +117,15 @@ struct InstanceState {
 struct DeploymentState {
     serving: u32,
     cursor: usize,
+    /// Instances provisioned (the first `provisioned` of the deployment's fleet).
+    provisioned: u32,
+    /// A failover to this standby deployment has begun (scale-up pending or done).
+    activated: bool,
+    /// Waiting for the region's control plane to come back before scaling up.
+    awaiting_control_plane: bool,
+    epoch: u32,
+    /// Instance-hours bookkeeping: when `provisioned` last changed.
+    since: SimTime,
 }
 
 /// Runs replication `replication` of `scenario` on `model` and returns what it observed.
@@ -119,10 +161,13 @@ struct Engine<'w> {
     failure_of: std::collections::BTreeMap<Component, usize>,
     /// Peak arrival rate of each population [1/s] (the thinning envelope).
     peak_rate: Vec<f64>,
+    steer: steering::SteeringState,
+    data: data::DataState,
+    incidents: incident::Incidents,
     obs: Observations,
-    /// Time-availability bookkeeping: each population's share of traffic and whether it is served.
+    /// Time-availability bookkeeping: each population's share of traffic and the fraction of it served.
     traffic_share: Vec<f64>,
-    population_up: Vec<bool>,
+    population_served: Vec<f64>,
     last_change: SimTime,
     bucket: SimTime,
     current_bucket: Bucket,
@@ -131,26 +176,39 @@ struct Engine<'w> {
 impl<'w> Engine<'w> {
     fn new(model: &'w Model, scenario: &'w Scenario, seed: u64, replication: u32) -> Self {
         let named = |purpose, name: &str| stream(seed, replication, purpose, name);
+        let deployments: Vec<DeploymentState> = model
+            .deployments
+            .iter()
+            .map(|d| DeploymentState {
+                serving: 0,
+                cursor: 0,
+                provisioned: d.standby.initially_running(d.instances.len() as u32),
+                activated: false,
+                awaiting_control_plane: false,
+                epoch: 0,
+                since: scenario.warmup,
+            })
+            .collect();
         let instances = model
             .instances
             .iter()
-            .map(|_| InstanceState {
-                down: 0,
-                serving: true,
-                epoch: 0,
-                in_service: Vec::new(),
-                queue: VecDeque::new(),
+            .map(|inst| {
+                let dep = &model.deployments[inst.deployment];
+                let k = dep.instances.iter().position(|&i| model.instances[i].name == inst.name).unwrap_or(0);
+                InstanceState {
+                    down: 0,
+                    provisioned: (k as u32) < deployments[inst.deployment].provisioned,
+                    serving: false,
+                    epoch: 0,
+                    in_service: Vec::new(),
+                    queue: VecDeque::new(),
+                }
             })
-            .collect();
-        let deployments = model
-            .deployments
-            .iter()
-            .map(|d| DeploymentState { serving: d.instances.len() as u32, cursor: 0 })
             .collect();
         let total_rate: f64 = scenario.rates_per_s.iter().sum();
         let bucket = SimTime((scenario.horizon.0 / Timeline::BUCKETS as u64).max(1));
         let n_regions = model.regions.len();
-        Engine {
+        let mut engine = Engine {
             model,
             scenario,
             seed,
@@ -185,6 +243,9 @@ impl<'w> Engine<'w> {
                 .collect(),
             failure_of: scenario.failures.iter().enumerate().map(|(i, (c, _))| (*c, i)).collect(),
             peak_rate: scenario.rates_per_s.iter().map(|r| r * scenario.peak_multiplier()).collect(),
+            steer: steering::SteeringState::new(model, seed, replication),
+            data: data::DataState::new(model, scenario, seed, replication),
+            incidents: incident::Incidents::new(model),
             obs: Observations {
                 replication,
                 per_population: vec![Slice::default(); model.populations.len()],
@@ -199,7 +260,7 @@ impl<'w> Engine<'w> {
                 .iter()
                 .map(|r| if total_rate > 0.0 { r / total_rate } else { 1.0 / model.populations.len() as f64 })
                 .collect(),
-            population_up: vec![true; model.populations.len()],
+            population_served: vec![0.0; model.populations.len()],
             last_change: scenario.warmup,
             bucket,
             current_bucket: Bucket {
@@ -207,7 +268,13 @@ impl<'w> Engine<'w> {
                 queued_in_region: vec![0; n_regions],
                 ..Bucket::default()
             },
+        };
+        for i in 0..model.instances.len() {
+            engine.refresh_instance(i);
         }
+        engine.init_steering();
+        engine.refresh_population_availability();
+        engine
     }
 
     fn run(mut self) -> Result<Observations, SimError> {
@@ -254,10 +321,28 @@ impl<'w> Engine<'w> {
                 Event::ConnectTimeout { req } => self.finish(req, Err(FailureCause::NoHealthyInstance)),
                 Event::Down { component, injected } => self.on_down(component, injected),
                 Event::Up { component, injected } => self.on_up(component, injected),
+                Event::HealthFlip { region, healthy, epoch } => {
+                    self.on_health_flip(region as usize, healthy, epoch)
+                }
+                Event::Resteer => self.on_resteer(),
+                Event::Activate { deployment, epoch } => self.on_activate(deployment as usize, epoch),
+                Event::ScaleIn { deployment, epoch } => self.on_scale_in(deployment as usize, epoch),
+                Event::Promote { store, epoch } => self.on_promote(store as usize, epoch),
                 Event::Sample => self.on_sample(),
             }
         }
+        self.close(horizon);
+        Ok(self.obs)
+    }
+
+    /// End-of-run bookkeeping: time availability, instance-hours, open incidents, merged slices.
+    fn close(&mut self, horizon: SimTime) {
         self.account_availability(horizon);
+        for d in 0..self.deployments.len() {
+            self.account_instance_hours(d, horizon);
+        }
+        self.close_incidents();
+        self.finish_usage();
         // Each request was recorded once, in its (population, region) cell; the slices are merged here.
         let regions = self.model.regions.len();
         for (i, cell) in std::mem::take(&mut self.obs.per_cell).into_iter().enumerate() {
@@ -270,7 +355,6 @@ impl<'w> Engine<'w> {
                 slice.latency.merge(&cell.latency);
             }
         }
-        Ok(self.obs)
     }
 
     // ----- traffic -----
@@ -291,7 +375,7 @@ impl<'w> Engine<'w> {
                 return;
             }
             let m = self.scenario.rate_multiplier(t) / self.scenario.peak_multiplier();
-            if m >= 1.0 || rand::RngExt::random::<f64>(rng) < m {
+            if m >= 1.0 || rng.random::<f64>() < m {
                 break;
             }
         }
@@ -301,12 +385,13 @@ impl<'w> Engine<'w> {
     fn on_arrival(&mut self, p: usize) -> Result<(), SimError> {
         self.schedule_arrival(p);
         let model = self.model;
-        let region = model.populations[p].initial_answer.pick(0.0).unwrap_or(0);
+        let region = self.choose_region(p);
+        let (write, key) = self.data.draw_operation(p);
         let counted = self.now >= self.scenario.warmup;
         self.current_bucket.arrived += 1;
         if counted {
             self.obs.arrivals_in_window += 1;
-            self.obs.per_cell[p * self.model.regions.len() + region].counts.attempted += 1;
+            self.obs.per_cell[p * model.regions.len() + region].counts.attempted += 1;
         }
         let one_way = self.crossing_s(p, model.populations[p].location, model.regions[region].location);
         let req = self.requests.insert(Request {
@@ -314,11 +399,24 @@ impl<'w> Engine<'w> {
             entry_region: region as u32,
             region: region as u32,
             step: 0,
+            write,
+            crossed: false,
+            key,
             start: self.now,
             back: SimTime::from_secs_f64(one_way),
             counted,
         });
         self.reach_after(SimTime::from_secs_f64(one_way), req)
+    }
+
+    /// One-way time of a crossing from location `a` to `b` for population `p` [s], jitter included.
+    fn crossing_s(&mut self, p: usize, a: usize, b: usize) -> f64 {
+        let net = &self.model.network;
+        let jitter = match &net.jitter {
+            Some(d) => d.sample_s(&mut self.network_rng[p]),
+            None => 0.0,
+        };
+        net.rtt_s(a, b) / 2.0 + jitter
     }
 
     /// Delivers `req` to its current step's load balancer after `delay`: at once when the delay is zero
@@ -330,16 +428,6 @@ impl<'w> Engine<'w> {
             self.queue.schedule(self.now.plus(delay), Event::Reach { req });
             Ok(())
         }
-    }
-
-    /// One-way time of a crossing from location `a` to `b` for population `p` [s], jitter included.
-    fn crossing_s(&mut self, p: usize, a: usize, b: usize) -> f64 {
-        let net = &self.model.network;
-        let jitter = match &net.jitter {
-            Some(d) => d.sample_s(&mut self.network_rng[p]),
-            None => 0.0,
-        };
-        net.rtt_s(a, b) / 2.0 + jitter
     }
 
     fn on_reach(&mut self, req: ReqId) -> Result<(), SimError> {
@@ -452,17 +540,27 @@ impl<'w> Engine<'w> {
         self.advance(req)
     }
 
-    /// Moves a request to the next service of its path, or completes it.
+    /// Moves a request to the next service of its path, to the store, or completes it.
     fn advance(&mut self, req: ReqId) -> Result<(), SimError> {
         let model = self.model;
         let r = *self.requests.get(req);
         let next = r.step as usize + 1;
+        let from = r.region as usize;
         if next == model.request_path.len() {
-            let done = self.now.plus(r.back);
-            self.finish_at(req, done, Ok(()));
+            let outcome = match model.path_store {
+                None => Ok(SimTime::ZERO),
+                Some(store) => self.store_operation(req, store, from),
+            };
+            match outcome {
+                Ok(extra) => {
+                    let r = *self.requests.get(req);
+                    let done = self.now.plus(extra).plus(r.back);
+                    self.finish_at(req, done, Ok(()));
+                }
+                Err(cause) => self.finish(req, Err(cause)),
+            }
             return Ok(());
         }
-        let from = r.region as usize;
         let Some(to) = model.step_region[from][next] else {
             self.finish(req, Err(FailureCause::NoHealthyInstance));
             return Ok(());
@@ -470,6 +568,11 @@ impl<'w> Engine<'w> {
         let one_way = if to == from {
             model.network.hop_rtt_s / 2.0
         } else {
+            if self.link_is_down(from, to) {
+                self.finish(req, Err(FailureCause::Partition));
+                return Ok(());
+            }
+            self.charge_crossing(req, from, to);
             self.crossing_s(r.population as usize, model.regions[from].location, model.regions[to].location)
         };
         let delay = SimTime::from_secs_f64(one_way);
@@ -478,6 +581,26 @@ impl<'w> Engine<'w> {
         slot.region = to as u32;
         slot.back = slot.back.plus(delay);
         self.reach_after(delay, req)
+    }
+
+    /// A counted request's call from region `a` to region `b` and its response: transfer charges.
+    fn charge_crossing(&mut self, req: ReqId, a: usize, b: usize) {
+        let r = self.requests.get_mut(req);
+        r.crossed = true;
+        if !r.counted {
+            return;
+        }
+        let prices = &self.model.prices.transfer_usd_per_gb;
+        let (up, down) = (self.model.request_bytes as f64, self.model.response_bytes as f64);
+        self.obs.usage.transfer_usd += (up * prices[a][b] + down * prices[b][a]) / 1e9;
+    }
+
+    fn link_is_down(&self, a: usize, b: usize) -> bool {
+        if a == b {
+            return false;
+        }
+        let (a, b) = (a.min(b), a.max(b));
+        self.link_down[a * self.model.regions.len() + b] > 0
     }
 
     fn finish(&mut self, req: ReqId, outcome: Result<(), FailureCause>) {
@@ -500,161 +623,26 @@ impl<'w> Engine<'w> {
                 self.current_bucket.latency_sum_s += at.since(r.start).as_secs_f64();
             }
         }
+        if outcome.is_ok() && self.incidents.open > 0 {
+            self.note_success(r.population as usize, r.start, at);
+        }
         if !r.counted {
             return;
         }
         let (p, region) = (r.population as usize, r.entry_region as usize);
+        let cell = &mut self.obs.per_cell[p * self.model.regions.len() + region];
         match outcome {
             Ok(()) => {
-                let latency_s = at.since(r.start).as_secs_f64();
-                let cell = &mut self.obs.per_cell[p * self.model.regions.len() + region];
                 cell.counts.succeeded += 1;
-                cell.latency.record_s(latency_s);
-            }
-            Err(cause) => {
-                self.obs.per_cell[p * self.model.regions.len() + region].counts.failed[cause as usize] += 1;
-            }
-        }
-    }
-
-    // ----- infrastructure -----
-
-    fn on_down(&mut self, c: Component, injected: bool) {
-        self.record_infra(c, false, injected);
-        let was_down = self.down_count(c) > 0;
-        *self.down_count_mut(c) += 1;
-        if !injected && let Some(&i) = self.failure_of.get(&c) {
-            let ttr = self.scenario.failures[i].1.time_to_repair.sample_s(&mut self.failure_rng[i].1);
-            self.queue
-                .schedule(self.now.plus(SimTime::from_secs_f64(ttr)), Event::Up { component: c, injected });
-        }
-        if !was_down {
-            self.refresh_instances(c);
-        }
-    }
-
-    fn on_up(&mut self, c: Component, injected: bool) {
-        self.record_infra(c, true, injected);
-        let count = self.down_count_mut(c);
-        *count = count.saturating_sub(1);
-        let now_up = *count == 0;
-        if !injected && let Some(&i) = self.failure_of.get(&c) {
-            let ttf = self.scenario.failures[i].1.time_to_failure.sample_s(&mut self.failure_rng[i].0);
-            self.queue
-                .schedule(self.now.plus(SimTime::from_secs_f64(ttf)), Event::Down { component: c, injected });
-        }
-        if now_up {
-            self.refresh_instances(c);
-        }
-    }
-
-    fn down_count(&self, c: Component) -> u16 {
-        match c {
-            Component::Instance(i) => self.instances[i as usize].down,
-            Component::Zone(z) => self.zone_down[z as usize],
-            Component::Region(r) => self.region_down[r as usize],
-            Component::Store(c) => self.store_down[c as usize],
-            Component::Link(l) => self.link_down[l as usize],
-            Component::ControlPlane(r) => self.control_plane_down[r as usize],
-        }
-    }
-
-    fn down_count_mut(&mut self, c: Component) -> &mut u16 {
-        match c {
-            Component::Instance(i) => &mut self.instances[i as usize].down,
-            Component::Zone(z) => &mut self.zone_down[z as usize],
-            Component::Region(r) => &mut self.region_down[r as usize],
-            Component::Store(c) => &mut self.store_down[c as usize],
-            Component::Link(l) => &mut self.link_down[l as usize],
-            Component::ControlPlane(r) => &mut self.control_plane_down[r as usize],
-        }
-    }
-
-    /// Re-evaluates whether each instance under `c` serves, failing the requests of those that stop.
-    fn refresh_instances(&mut self, c: Component) {
-        let model = self.model;
-        match c {
-            Component::Instance(i) => self.refresh_instance(i as usize),
-            Component::Zone(z) => {
-                model.zones[z as usize].instances.iter().for_each(|&i| self.refresh_instance(i))
-            }
-            Component::Region(r) => {
-                for &z in &model.regions[r as usize].zones {
-                    model.zones[z].instances.iter().for_each(|&i| self.refresh_instance(i));
+                cell.latency.record_s(at.since(r.start).as_secs_f64());
+                if r.crossed {
+                    self.obs.cross_region += 1;
                 }
+                self.obs.usage.egress_usd +=
+                    self.model.response_bytes as f64 / 1e9 * self.model.prices.egress_usd_per_gb[region];
             }
-            Component::Store(_) | Component::Link(_) | Component::ControlPlane(_) => {}
+            Err(cause) => cell.counts.failed[cause as usize] += 1,
         }
-        self.refresh_population_availability();
-    }
-
-    fn refresh_instance(&mut self, i: InstanceId) {
-        let instance = &self.model.instances[i];
-        let serving = self.instances[i].down == 0
-            && self.zone_down[instance.zone] == 0
-            && self.region_down[instance.region] == 0;
-        let state = &mut self.instances[i];
-        if serving == state.serving {
-            return;
-        }
-        state.serving = serving;
-        let dep = &mut self.deployments[instance.deployment];
-        if serving {
-            dep.serving += 1;
-            return;
-        }
-        dep.serving -= 1;
-        state.epoch = state.epoch.wrapping_add(1);
-        let lost: Vec<ReqId> = state.in_service.drain(..).chain(state.queue.drain(..)).collect();
-        for req in lost {
-            self.finish(req, Err(FailureCause::InstanceFailed));
-        }
-    }
-
-    /// Time availability: a population is served while every step of its path has a serving instance.
-    fn refresh_population_availability(&mut self) {
-        let model = self.model;
-        let up: Vec<bool> = model
-            .populations
-            .iter()
-            .map(|p| {
-                let mut region = p.initial_answer.pick(0.0).unwrap_or(0);
-                model.request_path.iter().enumerate().all(|(k, &s)| {
-                    let Some(r) = model.step_region[region][k] else { return false };
-                    region = r;
-                    model.services[s].deployment_in[r].is_some_and(|d| self.deployments[d].serving > 0)
-                })
-            })
-            .collect();
-        if up != self.population_up {
-            self.account_availability(self.now);
-            self.population_up = up;
-        }
-    }
-
-    /// Adds the time since the last change, weighted by the share of traffic served, to the available time.
-    fn account_availability(&mut self, until: SimTime) {
-        let until = until.min(self.scenario.horizon);
-        if until <= self.last_change {
-            return;
-        }
-        let span = until.since(self.last_change).as_secs_f64();
-        let served: f64 =
-            self.population_up.iter().zip(&self.traffic_share).filter(|(up, _)| **up).map(|(_, s)| s).sum();
-        self.obs.time_available_s += span * served;
-        self.last_change = until;
-    }
-
-    fn record_infra(&mut self, c: Component, up: bool, injected: bool) {
-        if self.now > self.scenario.horizon {
-            return;
-        }
-        let infra = &mut self.obs.timeline.infra;
-        if infra.len() >= Timeline::MAX_INFRA_EVENTS {
-            self.obs.timeline.infra_truncated = true;
-            return;
-        }
-        infra.push(InfraEvent { t_s: self.now.as_secs_f64(), component: c.name(self.model), up, injected });
     }
 
     fn on_sample(&mut self) {

@@ -14,11 +14,20 @@ pub enum FailureCause {
     InstanceFailed = 1,
     /// The instance's queue was full (`max_queue`): shed at once.
     QueueFull = 2,
+    /// The store copy it needed was down or being promoted (or a synchronous replica was unreachable).
+    StoreUnavailable = 3,
+    /// It had to cross between two regions that were partitioned.
+    Partition = 4,
 }
 
 impl FailureCause {
-    pub const ALL: [FailureCause; 3] =
-        [FailureCause::NoHealthyInstance, FailureCause::InstanceFailed, FailureCause::QueueFull];
+    pub const ALL: [FailureCause; 5] = [
+        FailureCause::NoHealthyInstance,
+        FailureCause::InstanceFailed,
+        FailureCause::QueueFull,
+        FailureCause::StoreUnavailable,
+        FailureCause::Partition,
+    ];
 
     /// The name used in reports and `results.json`.
     pub fn key(self) -> &'static str {
@@ -26,6 +35,8 @@ impl FailureCause {
             FailureCause::NoHealthyInstance => "no_healthy_instance",
             FailureCause::InstanceFailed => "instance_failed",
             FailureCause::QueueFull => "queue_full",
+            FailureCause::StoreUnavailable => "store_unavailable",
+            FailureCause::Partition => "partition",
         }
     }
 }
@@ -35,7 +46,7 @@ impl FailureCause {
 pub struct Counts {
     pub attempted: u64,
     pub succeeded: u64,
-    pub failed: [u64; 3],
+    pub failed: [u64; 5],
 }
 
 impl Counts {
@@ -76,6 +87,49 @@ pub struct InfraEvent {
     pub injected: bool,
 }
 
+/// What the routing and recovery machinery did, for timelines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SteeringKind {
+    /// Health checks declared a region's endpoint unhealthy.
+    Detection,
+    /// Health checks declared it healthy again.
+    Recovered,
+    /// DNS answers (or anycast routes) changed for at least one population.
+    DnsSwitch,
+    /// A store replica became the primary.
+    Promotion,
+    /// A standby deployment reached its full fleet.
+    ScaleUp,
+    /// It went back to its standby posture.
+    ScaleIn,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SteeringEvent {
+    pub t_s: f64,
+    pub kind: SteeringKind,
+    /// `region:us-east-1`, `store:orders`, `api@us-west-2`.
+    pub subject: String,
+}
+
+/// One failover (or attempted one): a region's entry point stopped serving populations routed to it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Failover {
+    pub region: String,
+    /// When the region stopped serving [s].
+    pub start_s: f64,
+    /// Failure → health checks declare it unhealthy [s]; `None` if it recovered first.
+    pub detection_s: Option<f64>,
+    /// Failure → DNS answers change [s].
+    pub dns_switch_s: Option<f64>,
+    /// Failure → every affected population has a successful request again [s]; `None` if not by the end.
+    pub rto_s: Option<f64>,
+    /// Age of the oldest write lost at the failure instant [s]; `None` when nothing was lost.
+    pub rpo_s: Option<f64>,
+    pub writes_lost: u64,
+}
+
 /// One time bucket of a replication's timeline.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Bucket {
@@ -98,6 +152,9 @@ pub struct Timeline {
     pub bucket_s: f64,
     pub buckets: Vec<Bucket>,
     pub infra: Vec<InfraEvent>,
+    /// Detections, DNS switches, promotions, scale-ups.
+    #[serde(default)]
+    pub steering: Vec<SteeringEvent>,
     /// Infrastructure events beyond [`Timeline::MAX_INFRA_EVENTS`] were not kept.
     pub infra_truncated: bool,
 }
@@ -128,6 +185,16 @@ pub struct Observations {
     pub arrivals_in_window: u64,
     pub events: u64,
     pub timeline: Timeline,
+    pub failovers: Vec<Failover>,
+    /// Multi-writer writes dropped by last-writer-wins.
+    pub lost_updates: u64,
+    /// Reads that missed a write accepted elsewhere and not yet applied.
+    pub stale_reads: u64,
+    pub reads: u64,
+    pub writes: u64,
+    /// Counted requests that crossed between regions (a call or a store access in another region).
+    pub cross_region: u64,
+    pub usage: crate::cost::Usage,
 }
 
 impl Observations {

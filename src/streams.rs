@@ -23,6 +23,20 @@ pub enum Purpose {
     TimeToFailure = 4,
     /// Times to repair of a component.
     TimeToRepair = 5,
+    /// A population's region choice: weighted picks and DNS cache ages.
+    Routing = 6,
+    /// Extra staleness of a population's TTL-violating clients.
+    Staleness = 7,
+    /// Phases of a region's health checkers.
+    HealthCheck = 8,
+    /// Scale-up, provisioning and restore delays of a standby deployment.
+    Activation = 9,
+    /// A population's reads and writes: which, and which key.
+    Data = 10,
+    /// Replication lags of a store.
+    Replication = 11,
+    /// Promotion delays of a store.
+    Promotion = 12,
 }
 
 /// The generator for one purpose of one named component in replication `replication`.

@@ -14,6 +14,12 @@ pub struct Request {
     pub region: u32,
     /// Index into the request path.
     pub step: u8,
+    /// Writes (rather than reads) at the store at the end of the path.
+    pub write: bool,
+    /// Crossed between regions on its way.
+    pub crossed: bool,
+    /// The store key it reads or writes.
+    pub key: u32,
     /// When the client sent it.
     pub start: SimTime,
     /// One-way network time of the way back to the client, accumulated over the hops taken.

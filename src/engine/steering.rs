@@ -1,0 +1,305 @@
+//! Health checks, DNS answers and how clients follow them, and the standby deployments that a failover
+//! wakes up.
+//!
+//! Health checks are not simulated check by check: each checker has a random phase, so when a region's
+//! entry point goes down at t0 the time at which checker j has seen `threshold` consecutive failures is
+//! known in closed form (its first check at or after t0, `threshold − 1` intervals, and the per-check
+//! timeout), and the region flips when enough checkers have (Route 53's healthy-fraction rule). A
+//! recovery before the flip cancels it. This is exact for the model and costs nothing between failures.
+
+use rand::RngExt;
+use rand::rngs::Xoshiro256PlusPlus;
+
+use super::{Engine, Event};
+use crate::model::Model;
+use crate::observation::{SteeringEvent, SteeringKind};
+use crate::routing::{Answer, Follow};
+use crate::streams::{Purpose, stream};
+use crate::time::SimTime;
+
+/// How long an activated standby stays scaled up after traffic has left it [s]: a typical auto-scaling
+/// cool-down, so clients with stale DNS answers still find capacity (an assumption, not a sourced figure).
+pub const SCALE_IN_DELAY_S: f64 = 900.0;
+
+/// A population's routing answer: the current one, and the one before it that stale clients still use.
+#[derive(Debug, Clone)]
+pub(super) struct PopAnswer {
+    pub now: Answer,
+    pub prev: Answer,
+    pub changed_at: SimTime,
+    pub changed: bool,
+}
+
+pub(super) struct SteeringState {
+    pub answers: Vec<PopAnswer>,
+    /// Whether each region's entry point serves (what health checks probe).
+    endpoint_up: Vec<bool>,
+    /// What the health checks currently say.
+    pub healthy: Vec<bool>,
+    /// Bumped at every endpoint change: a pending flip with an older epoch is stale.
+    epoch: Vec<u32>,
+    /// Each region's checker phases in [0, interval) [s].
+    phases: Vec<Vec<f64>>,
+    route_rng: Vec<Xoshiro256PlusPlus>,
+    staleness_rng: Vec<Xoshiro256PlusPlus>,
+    activation_rng: Vec<Xoshiro256PlusPlus>,
+}
+
+impl SteeringState {
+    pub fn new(model: &Model, seed: u64, replication: u32) -> SteeringState {
+        let named = |purpose, name: &str| stream(seed, replication, purpose, name);
+        let interval = model.steering.health.interval_s;
+        let phases = model
+            .regions
+            .iter()
+            .map(|r| {
+                let mut rng = named(Purpose::HealthCheck, &r.name);
+                (0..model.steering.health.checkers).map(|_| rng.random::<f64>() * interval).collect()
+            })
+            .collect();
+        SteeringState {
+            answers: Vec::new(),
+            endpoint_up: vec![false; model.regions.len()],
+            healthy: vec![false; model.regions.len()],
+            epoch: vec![0; model.regions.len()],
+            phases,
+            route_rng: model.populations.iter().map(|p| named(Purpose::Routing, &p.name)).collect(),
+            staleness_rng: model.populations.iter().map(|p| named(Purpose::Staleness, &p.name)).collect(),
+            activation_rng: model
+                .deployments
+                .iter()
+                .map(|d| {
+                    let name = format!("{}@{}", model.services[d.service].name, model.regions[d.region].name);
+                    named(Purpose::Activation, &name)
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Engine<'_> {
+    /// The state at t = 0: health checks agree with the endpoints (new checks start healthy only where
+    /// something answers), and every population has its answer.
+    pub(super) fn init_steering(&mut self) {
+        for r in 0..self.model.regions.len() {
+            let up = self.endpoint_serves(r);
+            self.steer.endpoint_up[r] = up;
+            self.steer.healthy[r] = up;
+        }
+        self.steer.answers = (0..self.model.populations.len())
+            .map(|p| {
+                let a = self.answer_for(p);
+                PopAnswer { now: a.clone(), prev: a, changed_at: SimTime::ZERO, changed: false }
+            })
+            .collect();
+    }
+
+    fn endpoint_serves(&self, r: usize) -> bool {
+        let entry = self.model.request_path[0];
+        self.model.services[entry].deployment_in[r].is_some_and(|d| self.deployments[d].serving > 0)
+    }
+
+    fn answer_for(&self, p: usize) -> Answer {
+        let m = self.model;
+        let pop = &m.populations[p];
+        pop.routing.answer(pop.location, &m.entry_regions, &self.steer.healthy, &m.regions, &m.network)
+    }
+
+    /// The region a new request of population `p` goes to: the current answer, or the previous one for
+    /// clients whose cached answer has not expired. Always draws the same numbers per request, so two
+    /// designs compared on one scenario stay aligned.
+    pub(super) fn choose_region(&mut self, p: usize) -> usize {
+        let rng = &mut self.steer.route_rng[p];
+        let (u_pick, u_age, u_violator): (f64, f64, f64) = (rng.random(), rng.random(), rng.random());
+        let a = &self.steer.answers[p];
+        let use_new = !a.changed || {
+            let age = self.now.since(a.changed_at).as_secs_f64();
+            match &self.model.steering.follow {
+                Follow::Dns { ttl_s, violators_share, extra_staleness, .. } => {
+                    let mut stale = ttl_s * u_age;
+                    if u_violator < *violators_share && age >= stale {
+                        stale += extra_staleness.sample_s(&mut self.steer.staleness_rng[p]);
+                    }
+                    age >= stale
+                }
+                Follow::Anycast { shift_s } => age >= shift_s * u_age,
+            }
+        };
+        let answer = if use_new { &a.now } else { &a.prev };
+        answer.pick(u_pick).unwrap_or(0)
+    }
+
+    /// After any change that may start or stop a region's entry point: schedule health-check flips.
+    pub(super) fn refresh_endpoints(&mut self) {
+        for r in 0..self.model.regions.len() {
+            let up = self.endpoint_serves(r);
+            if up == self.steer.endpoint_up[r] {
+                continue;
+            }
+            self.steer.endpoint_up[r] = up;
+            self.steer.epoch[r] = self.steer.epoch[r].wrapping_add(1);
+            let epoch = self.steer.epoch[r];
+            if !up {
+                self.start_incident(r);
+            }
+            if up != self.steer.healthy[r] {
+                let at = self.flip_time(r, !up);
+                self.queue.schedule(at, Event::HealthFlip { region: r as u32, healthy: up, epoch });
+            }
+        }
+    }
+
+    /// When region `r`'s health checks flip after its endpoint changed now: the needed number of checkers
+    /// must each see `threshold` consecutive results; failed checks take the per-check timeout.
+    fn flip_time(&self, r: usize, failing: bool) -> SimTime {
+        let h = &self.model.steering.health;
+        let t0 = self.now.as_secs_f64();
+        let mut flips: Vec<f64> = self.steer.phases[r]
+            .iter()
+            .map(|&phase| {
+                let first = phase + ((t0 - phase) / h.interval_s).ceil().max(0.0) * h.interval_s;
+                first + (h.threshold - 1) as f64 * h.interval_s + if failing { h.timeout_s } else { 0.0 }
+            })
+            .collect();
+        flips.sort_by(f64::total_cmp);
+        let needed = if failing { h.to_fail } else { h.to_recover } as usize;
+        SimTime::from_secs_f64(flips[needed.clamp(1, flips.len()) - 1])
+    }
+
+    pub(super) fn on_health_flip(&mut self, r: usize, healthy: bool, epoch: u32) {
+        if epoch != self.steer.epoch[r] {
+            return;
+        }
+        self.steer.healthy[r] = healthy;
+        let kind = if healthy { SteeringKind::Recovered } else { SteeringKind::Detection };
+        self.record_steering(kind, format!("region:{}", self.model.regions[r].name));
+        if !healthy {
+            self.incident_detected(r);
+            if self.steer.answers.iter().any(|a| a.now.contains(r)) {
+                self.begin_failover(r);
+            }
+        }
+        let delay = match &self.model.steering.follow {
+            Follow::Dns { propagation_s, .. } => *propagation_s,
+            Follow::Anycast { .. } => 0.0,
+        };
+        self.queue.schedule(self.now.plus(SimTime::from_secs_f64(delay)), Event::Resteer);
+    }
+
+    /// Recomputes every population's answer from the health checks' view.
+    pub(super) fn on_resteer(&mut self) {
+        let mut switched = false;
+        for p in 0..self.model.populations.len() {
+            let new = self.answer_for(p);
+            if new == self.steer.answers[p].now {
+                continue;
+            }
+            let a = &mut self.steer.answers[p];
+            let left: Vec<usize> =
+                a.now.choices.iter().map(|(r, _)| *r).filter(|&r| !new.contains(r)).collect();
+            a.prev = std::mem::replace(&mut a.now, new);
+            a.changed_at = self.now;
+            a.changed = true;
+            switched = true;
+            for r in left {
+                self.incident_dns_switched(r);
+            }
+        }
+        if switched {
+            self.record_steering(SteeringKind::DnsSwitch, "dns".to_string());
+            self.refresh_population_availability();
+        }
+        // A woken standby that no answer uses any more goes back to its posture after a cool-down.
+        let all_healthy = self.steer.healthy.iter().zip(&self.model.entry_regions).all(|(h, e)| *h || !*e);
+        for d in 0..self.deployments.len() {
+            let region = self.model.deployments[d].region;
+            if self.deployments[d].activated
+                && all_healthy
+                && !self.steer.answers.iter().any(|a| a.now.contains(region))
+            {
+                let epoch = self.deployments[d].epoch;
+                let at = self.now.plus(SimTime::from_secs_f64(SCALE_IN_DELAY_S));
+                self.queue.schedule(at, Event::ScaleIn { deployment: d as u32, epoch });
+            }
+        }
+    }
+
+    /// Health checks found region `failed` down while it served traffic: every standby deployment
+    /// elsewhere starts scaling up (or waits for its region's control plane).
+    fn begin_failover(&mut self, failed: usize) {
+        for d in 0..self.deployments.len() {
+            let dep = &self.model.deployments[d];
+            if dep.region == failed || dep.standby.activation().is_none() || self.deployments[d].activated {
+                continue;
+            }
+            let state = &mut self.deployments[d];
+            state.activated = true;
+            state.epoch = state.epoch.wrapping_add(1);
+            if self.control_plane_down[dep.region] > 0 {
+                state.awaiting_control_plane = true;
+            } else {
+                self.schedule_activation(d);
+            }
+        }
+    }
+
+    fn schedule_activation(&mut self, d: usize) {
+        let Some(delay) = self.model.deployments[d].standby.activation() else { return };
+        let s = delay.sample_s(&mut self.steer.activation_rng[d]);
+        let epoch = self.deployments[d].epoch;
+        self.queue.schedule(
+            self.now.plus(SimTime::from_secs_f64(s)),
+            Event::Activate { deployment: d as u32, epoch },
+        );
+    }
+
+    /// A region's control plane is back: scale-ups that waited for it start now.
+    pub(super) fn control_plane_back(&mut self, r: usize) {
+        for d in 0..self.deployments.len() {
+            if self.model.deployments[d].region == r && self.deployments[d].awaiting_control_plane {
+                self.deployments[d].awaiting_control_plane = false;
+                self.schedule_activation(d);
+            }
+        }
+    }
+
+    pub(super) fn on_activate(&mut self, d: usize, epoch: u32) {
+        if epoch != self.deployments[d].epoch || !self.deployments[d].activated {
+            return;
+        }
+        if self.control_plane_down[self.model.deployments[d].region] > 0 {
+            self.deployments[d].awaiting_control_plane = true;
+            return;
+        }
+        let fleet = self.model.deployments[d].instances.len() as u32;
+        self.set_provisioned(d, fleet);
+        let dep = &self.model.deployments[d];
+        let subject =
+            format!("{}@{}", self.model.services[dep.service].name, self.model.regions[dep.region].name);
+        self.record_steering(SteeringKind::ScaleUp, subject);
+    }
+
+    pub(super) fn on_scale_in(&mut self, d: usize, epoch: u32) {
+        let dep = &self.model.deployments[d];
+        if epoch != self.deployments[d].epoch
+            || !self.deployments[d].activated
+            || self.steer.answers.iter().any(|a| a.now.contains(dep.region))
+        {
+            return;
+        }
+        let state = &mut self.deployments[d];
+        state.activated = false;
+        state.awaiting_control_plane = false;
+        state.epoch = state.epoch.wrapping_add(1);
+        self.set_provisioned(d, dep.standby.initially_running(dep.instances.len() as u32));
+        let subject =
+            format!("{}@{}", self.model.services[dep.service].name, self.model.regions[dep.region].name);
+        self.record_steering(SteeringKind::ScaleIn, subject);
+    }
+
+    pub(super) fn record_steering(&mut self, kind: SteeringKind, subject: String) {
+        if self.now <= self.scenario.horizon {
+            self.obs.timeline.steering.push(SteeringEvent { t_s: self.now.as_secs_f64(), kind, subject });
+        }
+    }
+}
