@@ -51,7 +51,76 @@ pub struct Report {
     pub latency_cdf: Vec<NamedCdf>,
     /// The timeline of the replication whose availability is nearest the median.
     pub representative: Representative,
+    /// Failovers: incidents in which a region's entry point stopped serving populations routed to it.
+    pub failovers: Failovers,
+    /// Multi-writer conflicts and stale reads.
+    pub data: DataReport,
+    /// Monthly cost (730 h) with its breakdown, means across replications.
+    pub cost_usd_per_month: CostReport,
+    /// Share of counted requests that crossed between regions.
+    pub cross_region_share: Estimate,
     pub warnings: Vec<String>,
+}
+
+/// Statistics over every failover of every replication, and per-replication counts.
+///
+/// - `count`, `writes_lost`: per replication (failovers in it, writes lost in it), Student-t CI.
+/// - `detection_s`, `dns_switch_s`, `rto_s`, `rpo_s`: over all failovers pooled; `mean` with a t CI over
+///   failovers, percentiles of the pooled values. RTO: from the instant the region stopped serving to
+///   the first successful request (started after that instant) of every population that was routed to
+///   it; failovers not recovered by the horizon are counted in `rto_unrecovered` and left out of RTO.
+///   RPO: age, at the failure instant, of the oldest write the failure lost; failovers that lost no
+///   write count as 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Failovers {
+    pub count: Option<Estimate>,
+    pub detection_s: Option<Estimate>,
+    pub dns_switch_s: Option<Estimate>,
+    pub rto_s: Option<Spread>,
+    pub rto_unrecovered: u64,
+    pub rpo_s: Option<Spread>,
+    pub writes_lost: Option<Estimate>,
+    /// Every failover, for charts and scripts.
+    pub all: Vec<ReplicationFailover>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplicationFailover {
+    pub replication: u32,
+    #[serde(flatten)]
+    pub failover: crate::observation::Failover,
+}
+
+/// A mean with its CI and the pooled distribution's percentiles and maximum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    pub mean: f64,
+    pub ci95: [f64; 2],
+    pub p50: f64,
+    pub p90: f64,
+    pub max: f64,
+    pub n: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct DataReport {
+    pub reads: u64,
+    pub writes: u64,
+    /// Per replication.
+    pub lost_updates: Option<Estimate>,
+    pub stale_reads: Option<Estimate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct CostReport {
+    pub total: f64,
+    pub total_ci95: [f64; 2],
+    pub compute: f64,
+    pub transfer: f64,
+    pub egress: f64,
+    pub dns: f64,
+    pub store_writes: f64,
+    pub downtime: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,6 +198,25 @@ pub struct RunRow {
     pub latency_p99_ms: Option<f64>,
     pub mean_in_system: f64,
     pub events: u64,
+    #[serde(default)]
+    pub failed_store_unavailable: u64,
+    #[serde(default)]
+    pub failed_partition: u64,
+    #[serde(default)]
+    pub failovers: u64,
+    /// The longest RTO of the replication's failovers [s].
+    #[serde(default)]
+    pub rto_max_s: Option<f64>,
+    #[serde(default)]
+    pub rpo_max_s: Option<f64>,
+    #[serde(default)]
+    pub writes_lost: u64,
+    #[serde(default)]
+    pub lost_updates: u64,
+    #[serde(default)]
+    pub stale_reads: u64,
+    #[serde(default)]
+    pub cost_usd_per_month: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

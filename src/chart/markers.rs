@@ -6,7 +6,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::{ChartError, FONT, TICK_PX, palette, within};
-use crate::observation::Timeline;
+use crate::observation::{SteeringKind, Timeline};
 
 /// What a marker on a timeline means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -17,6 +17,14 @@ pub enum MarkerKind {
     Failure,
     /// A component came back (after an outage or a random failure).
     Recovery,
+    /// Health checks declared a region down.
+    Detection,
+    /// DNS answers (or anycast routes) moved.
+    DnsSwitch,
+    /// A store replica was promoted to primary.
+    Promotion,
+    /// A standby deployment reached its full fleet.
+    ScaleUp,
 }
 
 /// How one kind of marker looks.
@@ -32,7 +40,15 @@ pub(crate) struct MarkerStyle {
 
 impl MarkerKind {
     /// Legend order.
-    pub const ALL: [MarkerKind; 3] = [MarkerKind::OutageStart, MarkerKind::Failure, MarkerKind::Recovery];
+    pub const ALL: [MarkerKind; 7] = [
+        MarkerKind::OutageStart,
+        MarkerKind::Failure,
+        MarkerKind::Detection,
+        MarkerKind::DnsSwitch,
+        MarkerKind::Promotion,
+        MarkerKind::ScaleUp,
+        MarkerKind::Recovery,
+    ];
 
     pub(crate) fn style(self) -> MarkerStyle {
         let s = |label, color, width, dashed, named| MarkerStyle { label, color, width, dashed, named };
@@ -40,6 +56,10 @@ impl MarkerKind {
             MarkerKind::OutageStart => s("outage starts (injected)", palette::VERMILLION, 4, false, true),
             MarkerKind::Failure => s("random failure", palette::ORANGE, 2, true, false),
             MarkerKind::Recovery => s("recovery", palette::BLUISH_GREEN, 3, true, false),
+            MarkerKind::Detection => s("health checks detect", palette::REDDISH_PURPLE, 3, false, false),
+            MarkerKind::DnsSwitch => s("DNS switch", palette::BLACK, 3, false, false),
+            MarkerKind::Promotion => s("replica promoted", palette::REDDISH_PURPLE, 2, true, false),
+            MarkerKind::ScaleUp => s("standby scaled up", palette::SKY_BLUE, 3, false, false),
         }
     }
 }
@@ -75,6 +95,16 @@ pub(crate) fn markers(timeline: &Timeline) -> Vec<Marker> {
             component: e.component.clone(),
         })
         .collect();
+    for e in &timeline.steering {
+        let kind = match e.kind {
+            SteeringKind::Detection => MarkerKind::Detection,
+            SteeringKind::DnsSwitch => MarkerKind::DnsSwitch,
+            SteeringKind::Promotion => MarkerKind::Promotion,
+            SteeringKind::ScaleUp => MarkerKind::ScaleUp,
+            SteeringKind::Recovered | SteeringKind::ScaleIn => continue,
+        };
+        out.push(Marker { t_s: e.t_s, kind, component: e.subject.clone() });
+    }
     out.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
     out
 }

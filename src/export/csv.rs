@@ -34,6 +34,15 @@ const COLUMNS: &[Column] = &[
     ("latency_p99_ms", "latency_p99_ms", |r| opt(r.latency_p99_ms)),
     ("mean_in_system", "mean_in_system_requests", |r| Cell::Float(r.mean_in_system)),
     ("events", "events", |r| Cell::Int(r.events)),
+    ("failed_store_unavailable", "failed_store_unavailable", |r| Cell::Int(r.failed_store_unavailable)),
+    ("failed_partition", "failed_partition", |r| Cell::Int(r.failed_partition)),
+    ("failovers", "failovers", |r| Cell::Int(r.failovers)),
+    ("rto_max_s", "rto_max_s", |r| opt(r.rto_max_s)),
+    ("rpo_max_s", "rpo_max_s", |r| opt(r.rpo_max_s)),
+    ("writes_lost", "writes_lost", |r| Cell::Int(r.writes_lost)),
+    ("lost_updates", "lost_updates", |r| Cell::Int(r.lost_updates)),
+    ("stale_reads", "stale_reads", |r| Cell::Int(r.stale_reads)),
+    ("cost_usd_per_month", "cost_usd_per_month", |r| Cell::Float(r.cost_usd_per_month)),
 ];
 
 /// The CSV text of `report.runs`, `\n` line endings.
@@ -85,6 +94,15 @@ mod tests {
             latency_p99_ms: None,
             mean_in_system: 14.85,
             events: 2001,
+            failed_store_unavailable: 0,
+            failed_partition: 0,
+            failovers: 1,
+            rto_max_s: Some(95.5),
+            rpo_max_s: None,
+            writes_lost: 0,
+            lost_updates: 0,
+            stale_reads: 0,
+            cost_usd_per_month: 1261.5,
         }
     }
 
@@ -111,8 +129,11 @@ mod tests {
 
     #[test]
     fn cells_are_plain_numbers_and_missing_is_empty() {
-        assert_eq!(row_line(&row()), "1,1000,990,6,4,0,0.99,0.995,16.5,12,,14.85,2001");
+        assert_eq!(
+            row_line(&row()),
+            "1,1000,990,6,4,0,0.99,0.995,16.5,12,,14.85,2001,0,0,1,95.5,,0,0,0,1261.5"
+        );
         let nan = RunRow { mean_in_system: f64::NAN, ..row() };
-        assert_eq!(row_line(&nan), "1,1000,990,6,4,0,0.99,0.995,16.5,12,,,2001");
+        assert_eq!(row_line(&nan), "1,1000,990,6,4,0,0.99,0.995,16.5,12,,,2001,0,0,1,95.5,,0,0,0,1261.5");
     }
 }

@@ -3,9 +3,11 @@
 use std::collections::BTreeMap;
 
 use super::{
-    Events, Inputs, LatencySummary, NamedCdf, Queueing, Report, Representative, Requests, RunRow,
-    SCHEMA_VERSION, SliceReport, Warning,
+    CostReport, DataReport, Events, Failovers, Inputs, LatencySummary, NamedCdf, Queueing,
+    ReplicationFailover, Report, Representative, Requests, RunRow, SCHEMA_VERSION, SliceReport, Spread,
+    Warning,
 };
+use crate::cost::{CostBreakdown, Prices};
 use crate::observation::{Counts, FailureCause, Observations, Slice};
 use crate::stats::{Estimate, LatencyHistogram, mean_ci};
 use crate::study::Study;
@@ -53,7 +55,7 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
         ),
     };
 
-    let rows: Vec<RunRow> = runs.iter().map(|o| run_row(o, observed_s)).collect();
+    let rows: Vec<RunRow> = runs.iter().map(|o| run_row(o, observed_s, &model.prices)).collect();
     let representative = representative(runs);
 
     // Warnings, each with advice.
@@ -133,6 +135,28 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
             region_names: model.regions.iter().map(|r| r.name.clone()).collect(),
             timeline: runs.get(representative as usize).map(|o| o.timeline.clone()).unwrap_or_default(),
         },
+        failovers: failovers(runs),
+        data: DataReport {
+            reads: runs.iter().map(|o| o.reads).sum(),
+            writes: runs.iter().map(|o| o.writes).sum(),
+            lost_updates: (model.path_store.is_some())
+                .then(|| mean_ci(&runs.iter().map(|o| o.lost_updates as f64).collect::<Vec<_>>())),
+            stale_reads: (model.path_store.is_some())
+                .then(|| mean_ci(&runs.iter().map(|o| o.stale_reads as f64).collect::<Vec<_>>())),
+        },
+        cost_usd_per_month: cost(runs, &model.prices),
+        cross_region_share: mean_ci(
+            &runs
+                .iter()
+                .map(|o| {
+                    if o.total.counts.succeeded > 0 {
+                        o.cross_region as f64 / o.total.counts.succeeded as f64
+                    } else {
+                        0.0
+                    }
+                })
+                .collect::<Vec<_>>(),
+        ),
         warnings: warnings.iter().map(|w| w.to_string()).collect(),
     }
 }
@@ -193,7 +217,7 @@ fn slice_report<'a>(name: &str, slices: impl Iterator<Item = &'a Slice> + Clone)
     }
 }
 
-fn run_row(o: &Observations, observed_s: f64) -> RunRow {
+fn run_row(o: &Observations, observed_s: f64, prices: &Prices) -> RunRow {
     let c = &o.total.counts;
     RunRow {
         replication: o.replication,
@@ -209,6 +233,86 @@ fn run_row(o: &Observations, observed_s: f64) -> RunRow {
         latency_p99_ms: finite(o.total.latency.quantile_ms(0.99)),
         mean_in_system: o.in_system_area_s / observed_s,
         events: o.events,
+        failed_store_unavailable: c.failed[FailureCause::StoreUnavailable as usize],
+        failed_partition: c.failed[FailureCause::Partition as usize],
+        failovers: o.failovers.len() as u64,
+        rto_max_s: o.failovers.iter().filter_map(|f| f.rto_s).reduce(f64::max),
+        rpo_max_s: o.failovers.iter().filter_map(|f| f.rpo_s).reduce(f64::max),
+        writes_lost: o.failovers.iter().map(|f| f.writes_lost).sum(),
+        lost_updates: o.lost_updates,
+        stale_reads: o.stale_reads,
+        cost_usd_per_month: o.usage.monthly(prices).total(),
+    }
+}
+
+/// Mean with a t CI, pooled percentiles and maximum of `values`; `None` when empty.
+fn spread(mut values: Vec<f64>) -> Option<Spread> {
+    if values.is_empty() {
+        return None;
+    }
+    let e = mean_ci(&values);
+    values.sort_by(f64::total_cmp);
+    let q = |p: f64| values[((p * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1];
+    Some(Spread {
+        mean: e.mean,
+        ci95: e.ci95,
+        p50: q(0.5),
+        p90: q(0.9),
+        max: values[values.len() - 1],
+        n: values.len(),
+    })
+}
+
+fn failovers(runs: &[Observations]) -> Failovers {
+    let all: Vec<ReplicationFailover> = runs
+        .iter()
+        .flat_map(|o| {
+            o.failovers
+                .iter()
+                .map(|f| ReplicationFailover { replication: o.replication, failover: f.clone() })
+        })
+        .collect();
+    if all.is_empty() {
+        return Failovers::default();
+    }
+    let pooled = |f: fn(&crate::observation::Failover) -> Option<f64>| {
+        all.iter().filter_map(|x| f(&x.failover)).collect::<Vec<_>>()
+    };
+    let nonempty = |v: Vec<f64>| (!v.is_empty()).then(|| mean_ci(&v));
+    Failovers {
+        count: Some(mean_ci(&runs.iter().map(|o| o.failovers.len() as f64).collect::<Vec<_>>())),
+        detection_s: nonempty(pooled(|f| f.detection_s)),
+        dns_switch_s: nonempty(pooled(|f| f.dns_switch_s)),
+        rto_s: spread(pooled(|f| f.rto_s)),
+        rto_unrecovered: all
+            .iter()
+            .filter(|f| f.failover.rto_s.is_none() && f.failover.detection_s.is_some())
+            .count() as u64,
+        rpo_s: spread(pooled(|f| Some(f.rpo_s.unwrap_or(0.0)))),
+        writes_lost: Some(mean_ci(
+            &runs
+                .iter()
+                .map(|o| o.failovers.iter().map(|f| f.writes_lost).sum::<u64>() as f64)
+                .collect::<Vec<_>>(),
+        )),
+        all,
+    }
+}
+
+fn cost(runs: &[Observations], prices: &Prices) -> CostReport {
+    let bills: Vec<CostBreakdown> = runs.iter().map(|o| o.usage.monthly(prices)).collect();
+    let n = bills.len().max(1) as f64;
+    let mean = |f: fn(&CostBreakdown) -> f64| bills.iter().map(f).sum::<f64>() / n;
+    let total = mean_ci(&bills.iter().map(|b| b.total()).collect::<Vec<_>>());
+    CostReport {
+        total: total.mean,
+        total_ci95: total.ci95,
+        compute: mean(|b| b.compute),
+        transfer: mean(|b| b.transfer),
+        egress: mean(|b| b.egress),
+        dns: mean(|b| b.dns),
+        store_writes: mean(|b| b.store_writes),
+        downtime: mean(|b| b.downtime),
     }
 }
 

@@ -113,7 +113,84 @@ pub fn tables(report: &Report) -> Vec<(String, Table)> {
         ("Results".to_string(), headline),
         ("Per population".to_string(), slices("population", &report.per_population)),
         ("Per region (where requests entered)".to_string(), slices("region", &report.per_region)),
+        ("Failovers and data".to_string(), recovery(report)),
+        ("Cost [USD/month]".to_string(), cost(report)),
     ]
+}
+
+/// Failover timings, data loss and multi-writer anomalies; empty when nothing failed over.
+fn recovery(report: &Report) -> Table {
+    let mut t = Table::new(&["metric", "mean", "95% CI", "p50", "p90", "max"]);
+    let f = &report.failovers;
+    let est = |name: &str, e: &Option<Estimate>, t: &mut Table| {
+        if let Some(e) = e {
+            t.row(vec![name.into(), num(e.mean), ci_num(e), String::new(), String::new(), String::new()]);
+        }
+    };
+    if f.count.is_some() {
+        est("failovers per replication", &f.count, &mut t);
+        est("detection [s]", &f.detection_s, &mut t);
+        est("DNS switch [s]", &f.dns_switch_s, &mut t);
+        for (name, s) in [("RTO [s]", &f.rto_s), ("RPO [s]", &f.rpo_s)] {
+            if let Some(s) = s {
+                t.row(vec![
+                    name.into(),
+                    num(s.mean),
+                    ci_num(&Estimate { mean: s.mean, ci95: s.ci95 }),
+                    num(s.p50),
+                    num(s.p90),
+                    num(s.max),
+                ]);
+            }
+        }
+        if f.rto_unrecovered > 0 {
+            t.row(vec!["not recovered by the horizon".into(), count(f.rto_unrecovered), String::new()]);
+        }
+        est("writes lost per replication", &f.writes_lost, &mut t);
+    }
+    est("lost updates (LWW) per replication", &report.data.lost_updates, &mut t);
+    est("stale reads per replication", &report.data.stale_reads, &mut t);
+    if report.cross_region_share.mean > 0.0 {
+        est("share served cross-region", &Some(report.cross_region_share), &mut t);
+    }
+    if t.rows.iter().all(|r| r[1] == "0" || r[1] == "0.000") && f.count.is_none() {
+        t.rows.clear();
+    }
+    t
+}
+
+fn cost(report: &Report) -> Table {
+    let c = &report.cost_usd_per_month;
+    let mut t = Table::new(&["item", "USD/month"]);
+    if c.total <= 0.0 {
+        return t;
+    }
+    for (name, v) in [
+        ("compute", c.compute),
+        ("inter-region transfer", c.transfer),
+        ("internet egress", c.egress),
+        ("DNS and health checks", c.dns),
+        ("store writes", c.store_writes),
+        ("downtime", c.downtime),
+    ] {
+        t.row(vec![name.into(), format!("{v:.2}")]);
+    }
+    t.row(vec!["total".into(), format!("{:.2} [{:.2}, {:.2}]", c.total, c.total_ci95[0], c.total_ci95[1])]);
+    t
+}
+
+fn num(v: f64) -> String {
+    if !v.is_finite() {
+        "-".into()
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn ci_num(e: &Estimate) -> String {
+    if e.ci95[0] == e.ci95[1] { String::new() } else { format!("[{}, {}]", num(e.ci95[0]), num(e.ci95[1])) }
 }
 
 /// The lines above the tables: what ran, and how many requests had which outcome.
