@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod common;
 mod determinism;
+mod multiregion;
 mod report_outputs;
 mod streams;
 mod support;
