@@ -42,6 +42,7 @@ pub(super) struct SteeringState {
     phases: Vec<Vec<f64>>,
     route_rng: Vec<Xoshiro256PlusPlus>,
     staleness_rng: Vec<Xoshiro256PlusPlus>,
+    /// Per region: one recovery delay for all its standby deployments.
     activation_rng: Vec<Xoshiro256PlusPlus>,
 }
 
@@ -65,14 +66,7 @@ impl SteeringState {
             phases,
             route_rng: model.populations.iter().map(|p| named(Purpose::Routing, &p.name)).collect(),
             staleness_rng: model.populations.iter().map(|p| named(Purpose::Staleness, &p.name)).collect(),
-            activation_rng: model
-                .deployments
-                .iter()
-                .map(|d| {
-                    let name = format!("{}@{}", model.services[d.service].name, model.regions[d.region].name);
-                    named(Purpose::Activation, &name)
-                })
-                .collect(),
+            activation_rng: model.regions.iter().map(|r| named(Purpose::Activation, &r.name)).collect(),
         }
     }
 }
@@ -227,39 +221,55 @@ impl Engine<'_> {
     /// Health checks found region `failed` down while it served traffic: every standby deployment
     /// elsewhere starts scaling up (or waits for its region's control plane).
     fn begin_failover(&mut self, failed: usize) {
-        for d in 0..self.deployments.len() {
-            let dep = &self.model.deployments[d];
-            if dep.region == failed || dep.standby.activation().is_none() || self.deployments[d].activated {
+        for r in 0..self.model.regions.len() {
+            if r == failed {
                 continue;
             }
-            let state = &mut self.deployments[d];
-            state.activated = true;
-            state.epoch = state.epoch.wrapping_add(1);
-            if self.control_plane_down[dep.region] > 0 {
-                state.awaiting_control_plane = true;
-            } else {
-                self.schedule_activation(d);
+            let mut woken = false;
+            for d in 0..self.deployments.len() {
+                let dep = &self.model.deployments[d];
+                if dep.region != r || dep.standby.activation().is_none() || self.deployments[d].activated {
+                    continue;
+                }
+                let state = &mut self.deployments[d];
+                state.activated = true;
+                state.epoch = state.epoch.wrapping_add(1);
+                state.awaiting_control_plane = self.control_plane_down[r] > 0;
+                woken = true;
+            }
+            if woken && self.control_plane_down[r] == 0 {
+                self.schedule_activation(r, false);
             }
         }
     }
 
-    fn schedule_activation(&mut self, d: usize) {
-        let Some(delay) = self.model.deployments[d].standby.activation() else { return };
-        let s = delay.sample_s(&mut self.steer.activation_rng[d]);
-        let epoch = self.deployments[d].epoch;
-        self.queue.schedule(
-            self.now.plus(SimTime::from_secs_f64(s)),
-            Event::Activate { deployment: d as u32, epoch },
-        );
+    /// Starts the scale-up of every woken standby deployment of region `r` at once: a region recovers as
+    /// one runbook, so one delay is drawn (from the first such deployment's distribution) for all of
+    /// them, not one per tier (which would make recovery the latest of several draws).
+    fn schedule_activation(&mut self, r: usize, only_awaiting: bool) {
+        let waiting: Vec<usize> = (0..self.deployments.len())
+            .filter(|&d| self.model.deployments[d].region == r && self.deployments[d].activated)
+            .filter(|&d| !only_awaiting || self.deployments[d].awaiting_control_plane)
+            .filter(|&d| self.deployments[d].provisioned < self.model.deployments[d].instances.len() as u32)
+            .collect();
+        let Some(delay) = waiting.first().and_then(|&d| self.model.deployments[d].standby.activation())
+        else {
+            return;
+        };
+        let at = self.now.plus(SimTime::from_secs_f64(delay.sample_s(&mut self.steer.activation_rng[r])));
+        for d in waiting {
+            self.deployments[d].awaiting_control_plane = false;
+            let epoch = self.deployments[d].epoch;
+            self.queue.schedule(at, Event::Activate { deployment: d as u32, epoch });
+        }
     }
 
     /// A region's control plane is back: scale-ups that waited for it start now.
     pub(super) fn control_plane_back(&mut self, r: usize) {
-        for d in 0..self.deployments.len() {
-            if self.model.deployments[d].region == r && self.deployments[d].awaiting_control_plane {
-                self.deployments[d].awaiting_control_plane = false;
-                self.schedule_activation(d);
-            }
+        if (0..self.deployments.len())
+            .any(|d| self.model.deployments[d].region == r && self.deployments[d].awaiting_control_plane)
+        {
+            self.schedule_activation(r, true);
         }
     }
 
