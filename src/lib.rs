@@ -2,13 +2,16 @@
 
 pub mod chart;
 pub mod cli;
+pub mod compare;
 pub mod distribution;
 pub mod engine;
 pub mod export;
 pub mod issue;
+pub mod metric;
 pub mod model;
 pub mod montecarlo;
 pub mod network;
+pub mod objective;
 pub mod observation;
 pub mod output;
 pub mod report;
@@ -18,4 +21,5 @@ pub mod spec;
 pub mod stats;
 pub mod streams;
 pub mod study;
+pub mod sweep;
 pub mod time;

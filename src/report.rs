@@ -10,12 +10,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::objective::ObjectiveResult;
 use crate::observation::Timeline;
 use crate::spec::{ModelSpec, ScenarioSpec};
 use crate::stats::Estimate;
 
 pub use build::build;
 pub use load::{LoadError, load};
+pub(crate) use table::nines as nines_text;
 pub use table::{Table, heading, summary_markdown, summary_table, tables};
 pub use warning::Warning;
 
@@ -52,6 +54,9 @@ pub struct Report {
     /// The timeline of the replication whose availability is nearest the median.
     pub representative: Representative,
     pub warnings: Vec<String>,
+    /// The scenario's service-level objectives, each judged against its metric's 95% CI.
+    #[serde(default)]
+    pub objectives: Vec<ObjectiveResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,6 +134,18 @@ pub struct RunRow {
     pub latency_p99_ms: Option<f64>,
     pub mean_in_system: f64,
     pub events: u64,
+    /// This replication's values per population, in [`Report::per_population`] order (none in results
+    /// written before it existed). Not in `runs.csv`, which has one column per scalar.
+    #[serde(default)]
+    pub per_population: Vec<PopulationRunRow>,
+}
+
+/// One population's values in one replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PopulationRunRow {
+    pub availability: f64,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

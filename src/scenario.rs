@@ -4,6 +4,7 @@
 use crate::distribution::Distribution;
 use crate::issue::Issues;
 use crate::model::{Model, known};
+use crate::objective::{self, Objective};
 use crate::spec::scenario::{ComponentKind, OutageTarget, ScenarioSpec};
 use crate::time::SimTime;
 
@@ -60,6 +61,8 @@ pub struct Scenario {
     pub outages: Vec<Outage>,
     pub max_events: u64,
     pub max_queue: u32,
+    /// Service-level objectives, checked against the model's populations.
+    pub objectives: Vec<Objective>,
 }
 
 impl Scenario {
@@ -213,6 +216,8 @@ impl Scenario {
             }
         }
 
+        let objectives = objective::resolve(spec.objectives.as_ref(), model, issues);
+
         let budgets = spec.budgets.clone().unwrap_or_default();
         let max_events = budgets.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
         let max_queue = budgets.max_queue.unwrap_or(DEFAULT_MAX_QUEUE);
@@ -242,6 +247,7 @@ impl Scenario {
             outages,
             max_events,
             max_queue,
+            objectives,
         })
     }
 

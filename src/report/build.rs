@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    Events, Inputs, LatencySummary, NamedCdf, Queueing, Report, Representative, Requests, RunRow,
-    SCHEMA_VERSION, SliceReport, Warning,
+    Events, Inputs, LatencySummary, NamedCdf, PopulationRunRow, Queueing, Report, Representative, Requests,
+    RunRow, SCHEMA_VERSION, SliceReport, Warning,
 };
 use crate::observation::{Counts, FailureCause, Observations, Slice};
 use crate::stats::{Estimate, LatencyHistogram, mean_ci};
@@ -93,7 +93,7 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
         warnings.push(Warning::TimelineTruncated);
     }
 
-    Report {
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         regionsim_version: env!("CARGO_PKG_VERSION").to_string(),
         seed: scenario.seed,
@@ -134,7 +134,10 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
             timeline: runs.get(representative as usize).map(|o| o.timeline.clone()).unwrap_or_default(),
         },
         warnings: warnings.iter().map(|w| w.to_string()).collect(),
-    }
+        objectives: Vec::new(),
+    };
+    report.objectives = crate::objective::evaluate(&scenario.objectives, &report);
+    report
 }
 
 fn merge<'a>(slices: impl Iterator<Item = &'a Slice>) -> Slice {
@@ -209,6 +212,15 @@ fn run_row(o: &Observations, observed_s: f64) -> RunRow {
         latency_p99_ms: finite(o.total.latency.quantile_ms(0.99)),
         mean_in_system: o.in_system_area_s / observed_s,
         events: o.events,
+        per_population: o
+            .per_population
+            .iter()
+            .map(|s| PopulationRunRow {
+                availability: s.counts.availability(),
+                latency_p50_ms: finite(s.latency.quantile_ms(0.5)),
+                latency_p99_ms: finite(s.latency.quantile_ms(0.99)),
+            })
+            .collect(),
     }
 }
 

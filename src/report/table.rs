@@ -113,6 +113,7 @@ pub fn tables(report: &Report) -> Vec<(String, Table)> {
         ("Results".to_string(), headline),
         ("Per population".to_string(), slices("population", &report.per_population)),
         ("Per region (where requests entered)".to_string(), slices("region", &report.per_region)),
+        ("Objectives".to_string(), crate::objective::table(&report.objectives)),
     ]
 }
 
