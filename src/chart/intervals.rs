@@ -118,6 +118,7 @@ impl Plot for Intervals {
             .x_desc(self.x_desc.as_str())
             .axis_desc_style(text(AXIS_DESC_PX))
             .label_style(text(TICK_PX))
+            .x_labels(6)
             .x_label_formatter(&|v| with_decimals(*v, decimals))
             .y_labels(self.rows.len() * 2 + 1)
             .y_label_formatter(&|v| {
