@@ -9,9 +9,12 @@
 mod across_runs;
 mod availability;
 mod cost;
+mod intervals;
 mod latency_cdf;
 mod load;
 mod markers;
+mod pareto;
+mod sweep_line;
 
 use std::sync::OnceLock;
 
@@ -25,9 +28,12 @@ use crate::report::Report;
 pub use across_runs::Distribution;
 pub use availability::AvailabilityOverTime;
 pub use cost::{CostBreakdown, CostChart};
+pub use intervals::{IntervalRow, Intervals};
 pub use latency_cdf::LatencyCdf;
 pub use load::LoadOverTime;
 pub use markers::{Marker, MarkerKind};
+pub use pareto::Pareto;
+pub use sweep_line::{SweepLine, SweepSeries};
 
 /// Pixel size of every chart: 16:9, sharp on a projector.
 pub const SIZE: (u32, u32) = (1280, 720);

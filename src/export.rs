@@ -2,8 +2,10 @@
 //! result, reproducible from itself), `runs.csv`, `summary.md`, `charts/*.svg` and `charts/*.png`, and
 //! `report.html`. Every file is written atomically (temporary name, then rename).
 
+pub mod compare;
 pub mod csv;
 pub mod html;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 

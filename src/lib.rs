@@ -2,14 +2,17 @@
 
 pub mod chart;
 pub mod cli;
+pub mod compare;
 pub mod cost;
 pub mod distribution;
 pub mod engine;
 pub mod export;
 pub mod issue;
+pub mod metric;
 pub mod model;
 pub mod montecarlo;
 pub mod network;
+pub mod objective;
 pub mod observation;
 pub mod output;
 pub mod report;
@@ -21,4 +24,5 @@ pub mod stats;
 pub mod store;
 pub mod streams;
 pub mod study;
+pub mod sweep;
 pub mod time;

@@ -7,9 +7,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use regionsim::cli::{Cli, Command, ReportArgs, RunArgs, exit};
+use regionsim::cli::{Cli, Command, CompareArgs, ReportArgs, RunArgs, SimArgs, SweepArgs, exit};
 use regionsim::study::{self, Adjustments, InputErrors, Override};
-use regionsim::{export, montecarlo, output, report};
+use regionsim::{compare, export, montecarlo, objective, output, report, sweep};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -19,6 +19,8 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => run(&args),
         Command::Report(args) => rerender(&args),
+        Command::Compare(args) => compare(&args),
+        Command::Sweep(args) => sweep(&args),
     };
     ExitCode::from(code as u8)
 }
@@ -102,6 +104,124 @@ fn run(args: &RunArgs) -> i32 {
             elapsed.as_secs_f64(),
             report.events.total as f64 / elapsed.as_secs_f64() / 1e6
         );
+    }
+    if objective::any_failed(&report.objectives) {
+        eprintln!("an objective failed (exit 1): see the Objectives table");
+        return exit::OBJECTIVE_MISSED;
+    }
+    exit::OK
+}
+
+/// `--set`, `--seed` and `--replications` as library adjustments.
+fn adjustments(sim: &SimArgs) -> Result<Adjustments, InputErrors> {
+    let overrides = parse_overrides(&sim.overrides.set)?;
+    Ok(Adjustments { overrides, replications: sim.replications, seed: sim.seed })
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "study".into())
+}
+
+/// `regionsim compare MODEL... --scenario S`: designs run one after the other, each on all threads.
+fn compare(args: &CompareArgs) -> i32 {
+    let adjust = match adjustments(&args.sim) {
+        Ok(a) => a,
+        Err(e) => return report_input_errors(&e),
+    };
+    let studies = match compare::load(&args.models, &args.scenario, &adjust) {
+        Ok(s) => s,
+        Err(e) => return report_input_errors(&e),
+    };
+    let options = montecarlo::RunOptions { threads: args.sim.threads, progress: !args.sim.quiet };
+    let comparison = match compare::run(&studies, &args.sim.overrides.set, &options) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::ERROR;
+        }
+    };
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(format!("compare--{}", stem(&args.scenario))));
+    if let Err(e) = export::compare::write_all(&dir, &comparison) {
+        eprintln!("error: {e:#}");
+        return exit::ERROR;
+    }
+    if !args.sim.quiet {
+        print!("{}", compare::summary_text(&comparison));
+        println!("\nwrote {} (open compare.html)", dir.display());
+    }
+    if compare::any_objective_failed(&comparison) {
+        eprintln!("an objective failed for at least one design (exit 1): see the Objectives table");
+        return exit::OBJECTIVE_MISSED;
+    }
+    exit::OK
+}
+
+/// `regionsim sweep MODEL SCENARIO --vary PATH=...`: the grid's points run one after the other.
+fn sweep(args: &SweepArgs) -> i32 {
+    let adjust = match adjustments(&args.sim) {
+        Ok(a) => a,
+        Err(e) => return report_input_errors(&e),
+    };
+    let mut varies = Vec::new();
+    let mut errors = Vec::new();
+    for raw in &args.vary {
+        match sweep::Vary::parse(raw) {
+            Ok(v) => varies.push(v),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    let grid = if errors.is_empty() {
+        sweep::grid(&varies).map_err(|e| errors.push(e.to_string())).ok()
+    } else {
+        None
+    };
+    let Some(grid) = grid else {
+        for e in &errors {
+            eprintln!("{e}");
+        }
+        eprintln!("error: {} problem{} found", errors.len(), if errors.len() == 1 { "" } else { "s" });
+        return exit::ERROR;
+    };
+    let studies = match sweep::load(&args.model, &args.scenario, &adjust, &varies, &grid) {
+        Ok(s) => s,
+        Err(points) => {
+            let mut n = 0;
+            for p in &points {
+                eprintln!("at sweep point {}:", p.point);
+                for e in &p.errors.0 {
+                    eprintln!("  {e}");
+                    n += 1;
+                }
+            }
+            eprintln!(
+                "error: {n} problem{} found at {} point(s)",
+                if n == 1 { "" } else { "s" },
+                points.len()
+            );
+            return exit::ERROR;
+        }
+    };
+    let options = montecarlo::RunOptions { threads: args.sim.threads, progress: !args.sim.quiet };
+    let result = match sweep::run(&studies, &varies, &grid, &args.sim.overrides.set, &options) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::ERROR;
+        }
+    };
+    let dir = args.out.clone().unwrap_or_else(|| {
+        Path::new("output").join(format!("sweep--{}--{}", stem(&args.model), stem(&args.scenario)))
+    });
+    if let Err(e) = export::sweep::write_all(&dir, &result) {
+        eprintln!("error: {e:#}");
+        return exit::ERROR;
+    }
+    if !args.sim.quiet {
+        print!("{}", export::sweep::summary_text(&result));
+        println!("\nwrote {} (open sweep.html)", dir.display());
     }
     exit::OK
 }

@@ -10,12 +10,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::objective::ObjectiveResult;
 use crate::observation::Timeline;
 use crate::spec::{ModelSpec, ScenarioSpec};
 use crate::stats::Estimate;
 
 pub use build::build;
 pub use load::{LoadError, load};
+pub(crate) use table::nines as nines_text;
 pub use table::{Table, heading, summary_markdown, summary_table, tables};
 pub use warning::Warning;
 
@@ -60,6 +62,9 @@ pub struct Report {
     /// Share of counted requests that crossed between regions.
     pub cross_region_share: Estimate,
     pub warnings: Vec<String>,
+    /// The scenario's service-level objectives, each judged against its metric's 95% CI.
+    #[serde(default)]
+    pub objectives: Vec<ObjectiveResult>,
 }
 
 /// Statistics over every failover of every replication, and per-replication counts.
@@ -217,6 +222,18 @@ pub struct RunRow {
     pub stale_reads: u64,
     #[serde(default)]
     pub cost_usd_per_month: f64,
+    /// This replication's values per population, in [`Report::per_population`] order (none in results
+    /// written before it existed). Not in `runs.csv`, which has one column per scalar.
+    #[serde(default)]
+    pub per_population: Vec<PopulationRunRow>,
+}
+
+/// One population's values in one replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PopulationRunRow {
+    pub availability: f64,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

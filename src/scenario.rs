@@ -4,6 +4,7 @@
 use crate::distribution::Distribution;
 use crate::issue::Issues;
 use crate::model::{Model, known};
+use crate::objective::{self, Objective};
 use crate::spec::scenario::{ComponentKind, OutageTarget, ScenarioSpec};
 use crate::time::SimTime;
 
@@ -94,6 +95,8 @@ pub struct Scenario {
     pub max_events: u64,
     pub max_queue: u32,
     pub data: Data,
+    /// Service-level objectives, checked against the model's populations.
+    pub objectives: Vec<Objective>,
 }
 
 impl Scenario {
@@ -245,6 +248,8 @@ impl Scenario {
             }
         }
 
+        let objectives = objective::resolve(spec.objectives.as_ref(), model, issues);
+
         let budgets = spec.budgets.clone().unwrap_or_default();
         let max_events = budgets.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
         let max_queue = budgets.max_queue.unwrap_or(DEFAULT_MAX_QUEUE);
@@ -291,6 +296,7 @@ impl Scenario {
             max_events,
             max_queue,
             data,
+            objectives,
         })
     }
 

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::chart::Rendered;
 use crate::report::{self, Report, Table};
 
-const CSS: &str = "
+pub(crate) const CSS: &str = "
 :root { --fg: #1a1a1a; --muted: #555; --line: #d0d0d0; --accent: #0072b2; --warn: #d55e00; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--fg); background: #fff;
@@ -53,7 +53,7 @@ pub fn title(report: &Report) -> String {
     format!("regionsim: {} × {}", report.inputs.model.name, report.inputs.scenario.name)
 }
 
-fn table_html(t: &Table, out: &mut String) {
+pub(crate) fn table_html(t: &Table, out: &mut String) {
     out.push_str("<table>\n<thead><tr>");
     for h in &t.header {
         let _ = write!(out, "<th>{}</th>", escape(h));
@@ -69,13 +69,60 @@ fn table_html(t: &Table, out: &mut String) {
     out.push_str("</tbody>\n</table>\n");
 }
 
-fn json_details(summary: &str, value: &impl serde::Serialize, out: &mut String) {
+pub(crate) fn json_details(summary: &str, value: &impl serde::Serialize, out: &mut String) {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("(not shown: {e})"));
     let _ = writeln!(
         out,
         "<details><summary>{}</summary><pre>{}</pre></details>",
         escape(summary),
         escape(&text)
+    );
+}
+
+/// The opening of a page in the report's style, up to and including the `<h1>`, the meta lines and
+/// the navigation (`(anchor, text)` pairs); close it with [`page_end`].
+pub(crate) fn page_start(title: &str, version: &str, meta: &[String], nav: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"regionsim {}\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n\
+         <body>\n<main>\n<h1 id=\"title\">{}</h1>\n",
+        escape(version),
+        escape(title),
+        escape(title)
+    );
+    for line in meta {
+        let _ = writeln!(out, "<p class=\"meta\">{}</p>", escape(line));
+    }
+    out.push_str("<nav>");
+    for (anchor, text) in nav {
+        let _ = write!(out, "<a href=\"#{}\">{}</a>", escape(anchor), escape(text));
+    }
+    out.push_str("</nav>\n");
+    out
+}
+
+/// A chart inlined as SVG in a figure, its files named in the caption (`path` without extension).
+pub(crate) fn figure(c: &Rendered, id: &str, path: &str, out: &mut String) {
+    let _ = writeln!(out, "<figure class=\"chart\" id=\"chart-{}\">", escape(id));
+    out.push_str(c.svg.trim());
+    let _ = writeln!(
+        out,
+        "\n<figcaption>{} (also <code>{}.svg</code> and <code>.png</code>)</figcaption>\n</figure>",
+        escape(&c.title),
+        escape(path)
+    );
+}
+
+/// The footer and the closing tags.
+pub(crate) fn page_end(version: &str, reproduce: &str, out: &mut String) {
+    let _ = write!(
+        out,
+        "<footer>regionsim {} · reproduce with <code>{}</code></footer>\n</main>\n</body>\n</html>\n",
+        escape(version),
+        escape(reproduce)
     );
 }
 

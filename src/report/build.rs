@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{
-    CostReport, DataReport, Events, Failovers, Inputs, LatencySummary, NamedCdf, Queueing,
+    CostReport, DataReport, Events, Failovers, Inputs, LatencySummary, NamedCdf, PopulationRunRow, Queueing,
     ReplicationFailover, Report, Representative, Requests, RunRow, SCHEMA_VERSION, SliceReport, Spread,
     Warning,
 };
@@ -95,7 +95,7 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
         warnings.push(Warning::TimelineTruncated);
     }
 
-    Report {
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         regionsim_version: env!("CARGO_PKG_VERSION").to_string(),
         seed: scenario.seed,
@@ -158,7 +158,10 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
                 .collect::<Vec<_>>(),
         ),
         warnings: warnings.iter().map(|w| w.to_string()).collect(),
-    }
+        objectives: Vec::new(),
+    };
+    report.objectives = crate::objective::evaluate(&scenario.objectives, &report);
+    report
 }
 
 fn merge<'a>(slices: impl Iterator<Item = &'a Slice>) -> Slice {
@@ -242,6 +245,15 @@ fn run_row(o: &Observations, observed_s: f64, prices: &Prices) -> RunRow {
         lost_updates: o.lost_updates,
         stale_reads: o.stale_reads,
         cost_usd_per_month: o.usage.monthly(prices).total(),
+        per_population: o
+            .per_population
+            .iter()
+            .map(|s| PopulationRunRow {
+                availability: s.counts.availability(),
+                latency_p50_ms: finite(s.latency.quantile_ms(0.5)),
+                latency_p99_ms: finite(s.latency.quantile_ms(0.99)),
+            })
+            .collect(),
     }
 }
 

@@ -115,6 +115,7 @@ pub fn tables(report: &Report) -> Vec<(String, Table)> {
         ("Per region (where requests entered)".to_string(), slices("region", &report.per_region)),
         ("Failovers and data".to_string(), recovery(report)),
         ("Cost [USD/month]".to_string(), cost(report)),
+        ("Objectives".to_string(), crate::objective::table(&report.objectives)),
     ]
 }
 

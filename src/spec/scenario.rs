@@ -1,5 +1,7 @@
 //! The scenario file: what happens to a model (traffic, failures, outages) and how long we watch.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::distribution::DistributionSpec;
@@ -32,6 +34,9 @@ pub struct ScenarioSpec {
     /// The read/write mix and key space of requests that reach a store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<DataSpec>,
+    /// Service-level objectives the results are judged against (`run` and `compare` exit 1 on a miss).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objectives: Option<ObjectivesSpec>,
 }
 
 /// What requests do at the store at the end of their path.
@@ -47,6 +52,31 @@ pub struct DataSpec {
     /// Zipf exponent of key popularity (0 = uniform). Default 0.99.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zipf_exponent: Option<f64>,
+}
+
+/// Service-level objectives; every one optional. Each is judged against its metric's 95% CI: pass when
+/// the whole interval meets it, fail when none of it does, inconclusive otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectivesSpec {
+    /// Least request availability (successful / attempted), a fraction in (0, 1], e.g. 0.9999.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_min: Option<f64>,
+    /// Greatest p99 latency of all requests [ms] (the mean of per-replication p99s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_ms_max: Option<f64>,
+    /// Greatest p99 latency per population [ms], by population name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub per_population_p99_ms_max: BTreeMap<String, f64>,
+    /// Greatest recovery time after a failover [s].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rto_s_max: Option<f64>,
+    /// Greatest age of the writes lost in a failover [s].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpo_s_max: Option<f64>,
+    /// Greatest monthly cost [USD/month].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd_per_month_max: Option<f64>,
 }
 
 /// Poisson request arrivals.
@@ -153,4 +183,5 @@ pub const SCENARIO_FIELDS: &[&str] = &[
     "outages",
     "budgets",
     "data",
+    "objectives",
 ];

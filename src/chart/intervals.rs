@@ -1,0 +1,188 @@
+//! Estimates with their 95% CIs, one row per item (a design, or a design's difference against the
+//! baseline), as points with whiskers; optionally a second, contrasting interval per row (the unpaired
+//! CI beside the paired one) and a reference line (an objective's target, or zero for differences).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{
+    AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, decimals_for, padded, palette, stroke, text,
+    titled_with_key, with_decimals, within,
+};
+
+/// One row: a label, a point and its interval, and perhaps a contrasting interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntervalRow {
+    pub label: String,
+    pub mean: f64,
+    pub ci: [f64; 2],
+    pub contrast: Option<[f64; 2]>,
+}
+
+/// The chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intervals {
+    /// File name without extension (a metric key: files go in a folder naming the chart kind).
+    pub stem: &'static str,
+    pub title: String,
+    /// The x axis with its unit.
+    pub x_desc: String,
+    /// Top to bottom.
+    pub rows: Vec<IntervalRow>,
+    /// Legend names of the interval and of the contrasting interval.
+    pub names: (String, String),
+    /// A vertical line and its legend name.
+    pub reference: Option<(f64, String)>,
+}
+
+impl Intervals {
+    /// `None` without a row with a finite mean.
+    pub fn new(
+        stem: &'static str,
+        title: String,
+        x_desc: String,
+        rows: Vec<IntervalRow>,
+        names: (String, String),
+        reference: Option<(f64, String)>,
+    ) -> Option<Intervals> {
+        rows.iter().any(|r| r.mean.is_finite()).then_some(Intervals {
+            stem,
+            title,
+            x_desc,
+            rows,
+            names,
+            reference,
+        })
+    }
+
+    fn x_range(&self) -> (f64, f64) {
+        let mut values: Vec<f64> = Vec::new();
+        for r in &self.rows {
+            values.extend([r.mean, r.ci[0], r.ci[1]]);
+            if let Some(c) = r.contrast {
+                values.extend(c);
+            }
+        }
+        if let Some((v, _)) = &self.reference {
+            values.push(*v);
+        }
+        let finite = values.iter().copied().filter(|v| v.is_finite());
+        let lo = finite.clone().fold(f64::INFINITY, f64::min);
+        let hi = finite.fold(f64::NEG_INFINITY, f64::max);
+        padded(lo, hi, 0.08)
+    }
+}
+
+impl Plot for Intervals {
+    fn stem(&self) -> &'static str {
+        self.stem
+    }
+
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+
+    fn size(&self) -> (u32, u32) {
+        // Rows need room: grow past 16:9 when there are many.
+        (super::SIZE.0, super::SIZE.1.max(220 + 90 * self.rows.len() as u32))
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        if self.rows.is_empty() {
+            return Err(ChartError::NoData(self.stem));
+        }
+        let main = stroke(palette::BLUE, LINE_PX);
+        let contrast = stroke(palette::SKY_BLUE, 3);
+        let reference = stroke(palette::VERMILLION, 3);
+        let mut key = vec![(self.names.0.clone(), main)];
+        if self.rows.iter().any(|r| r.contrast.is_some()) {
+            key.push((self.names.1.clone(), contrast));
+        }
+        if let Some((_, name)) = &self.reference {
+            key.push((name.clone(), reference));
+        }
+        let body = titled_with_key(root, &self.title, &key)?;
+        let (x0, x1) = self.x_range();
+        let n = self.rows.len() as f64;
+        let label_px = self.rows.iter().map(|r| r.label.chars().count()).max().unwrap_or(4) as u32 * 14 + 30;
+        let mut chart = ChartBuilder::on(&body)
+            .margin(24)
+            .margin_top(8)
+            .x_label_area_size(80)
+            .y_label_area_size(label_px.clamp(120, 520))
+            .build_cartesian_2d(x0..x1, -0.5..n - 0.5)?;
+        let labels: Vec<String> = self.rows.iter().map(|r| r.label.clone()).collect();
+        let decimals = decimals_for(x0, x1);
+        chart
+            .configure_mesh()
+            .x_desc(self.x_desc.as_str())
+            .axis_desc_style(text(AXIS_DESC_PX))
+            .label_style(text(TICK_PX))
+            .x_labels(6)
+            .x_label_formatter(&|v| with_decimals(*v, decimals))
+            .y_labels(self.rows.len() * 2 + 1)
+            .y_label_formatter(&|v| {
+                // Row i sits at y = n − 1 − i (first row on top); other ticks are blank.
+                let i = (n - 1.0 - v).round();
+                if (v - v.round()).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                    labels[i as usize].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .disable_y_mesh()
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+        let x = |v: f64| within(v, (x0, x1));
+        if let Some((v, _)) = &self.reference {
+            chart.draw_series(DashedLineSeries::new([(x(*v), -0.5), (x(*v), n - 0.5)], 14, 8, reference))?;
+        }
+        for (i, r) in self.rows.iter().enumerate() {
+            let y = n - 1.0 - i as f64;
+            if let Some(c) = r.contrast {
+                let yc = y - 0.22;
+                chart.draw_series(LineSeries::new([(x(c[0]), yc), (x(c[1]), yc)], contrast))?;
+                for end in c {
+                    chart
+                        .draw_series(LineSeries::new([(x(end), yc - 0.08), (x(end), yc + 0.08)], contrast))?;
+                }
+            }
+            if r.mean.is_finite() {
+                chart.draw_series(LineSeries::new([(x(r.ci[0]), y), (x(r.ci[1]), y)], main))?;
+                for end in r.ci {
+                    chart.draw_series(LineSeries::new([(x(end), y - 0.12), (x(end), y + 0.12)], main))?;
+                }
+                chart.draw_series([Circle::new((x(r.mean), y), 9, palette::BLUE.filled())])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_rows_with_contrast_and_reference() {
+        let rows = vec![
+            IntervalRow { label: "large".into(), mean: -5.0, ci: [-6.0, -4.0], contrast: Some([-12.0, 2.0]) },
+            IntervalRow { label: "small".into(), mean: 3.0, ci: [2.0, 4.0], contrast: None },
+        ];
+        let c = Intervals::new(
+            "latency_p99_ms",
+            "p99 latency".into(),
+            "p99 latency [ms]".into(),
+            rows,
+            ("paired 95% CI".into(), "unpaired 95% CI".into()),
+            Some((0.0, "no difference".into())),
+        )
+        .unwrap();
+        assert!(c.x_range().0 < -12.0, "the contrast interval is in range");
+        let r = super::super::render(&c).unwrap();
+        assert!(r.svg.contains("large") && r.svg.contains("unpaired 95% CI"));
+        assert!(
+            Intervals::new("x", String::new(), String::new(), vec![], Default::default(), None).is_none()
+        );
+    }
+}

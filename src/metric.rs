@@ -1,0 +1,190 @@
+//! The scalar metrics that `compare`, `sweep` and objectives work on: one table, [`METRICS`], each entry
+//! saying how to read a metric's value from one replication. Compare tables, paired differences, sweep
+//! columns, objectives and their charts are all driven from it, so a new metric is one line here.
+//!
+//! Per-replication values (not only means) are what the paired confidence intervals of `compare` need:
+//! replication `r` of two designs saw the same arrivals and failures (common random numbers).
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::{Report, RunRow};
+use crate::stats::{Estimate, mean_ci};
+
+/// Minutes in a mean (Julian) year: 365.25 × 24 × 60.
+pub const MINUTES_PER_YEAR: f64 = 525_960.0;
+
+/// Whether a metric is one number per run or one per client population.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Total,
+    /// One series per population, named `key[population]`.
+    Population,
+}
+
+/// How to read one metric.
+#[derive(Debug, Clone, Copy)]
+pub struct Metric {
+    /// Stable name in files and in objectives, with its unit: `latency_p99_ms`.
+    pub key: &'static str,
+    /// For tables and chart axes: `p99 latency`.
+    pub label: &'static str,
+    /// `ms`, `fraction`, `min/year`, `s`, `USD/month`.
+    pub unit: &'static str,
+    pub higher_is_better: bool,
+    pub scope: Scope,
+    /// One replication's value (`population` is the population's index for [`Scope::Population`]);
+    /// `None` when that replication has none (no successful request, no failover, not modelled yet).
+    pub value: fn(&Report, &RunRow, usize) -> Option<f64>,
+}
+
+fn pop(r: &RunRow, p: usize) -> Option<&crate::report::PopulationRunRow> {
+    r.per_population.get(p)
+}
+
+/// Every metric, in table order. RTO, RPO, writes lost and cost join as one line each once the
+/// report has them (their objectives already name them: `rto_s`, `rpo_s`, `cost_usd_per_month`).
+#[rustfmt::skip]
+pub const METRICS: &[Metric] = &[
+    Metric { key: "availability", label: "availability", unit: "fraction", higher_is_better: true, scope: Scope::Total, value: |_, r, _| Some(r.availability) },
+    Metric { key: "downtime_min_per_year", label: "downtime", unit: "min/year", higher_is_better: false, scope: Scope::Total, value: |_, r, _| Some((1.0 - r.availability) * MINUTES_PER_YEAR) },
+    Metric { key: "time_availability", label: "time availability", unit: "fraction", higher_is_better: true, scope: Scope::Total, value: |_, r, _| Some(r.time_availability) },
+    Metric { key: "latency_p50_ms", label: "p50 latency", unit: "ms", higher_is_better: false, scope: Scope::Total, value: |_, r, _| r.latency_p50_ms },
+    Metric { key: "latency_p99_ms", label: "p99 latency", unit: "ms", higher_is_better: false, scope: Scope::Total, value: |_, r, _| r.latency_p99_ms },
+    Metric { key: "availability", label: "availability", unit: "fraction", higher_is_better: true, scope: Scope::Population, value: |_, r, p| pop(r, p).map(|x| x.availability) },
+    Metric { key: "latency_p50_ms", label: "p50 latency", unit: "ms", higher_is_better: false, scope: Scope::Population, value: |_, r, p| pop(r, p).and_then(|x| x.latency_p50_ms) },
+    Metric { key: "latency_p99_ms", label: "p99 latency", unit: "ms", higher_is_better: false, scope: Scope::Population, value: |_, r, p| pop(r, p).and_then(|x| x.latency_p99_ms) },
+];
+
+/// The key of the monthly cost metric: the sweep's Pareto chart and its choice of point use it.
+pub const COST: &str = "cost_usd_per_month";
+/// The key of availability, the other axis of the Pareto chart.
+pub const AVAILABILITY: &str = "availability";
+
+/// One metric of one report: its per-replication values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// `latency_p99_ms`, or `latency_p99_ms[users-eu]` for a population's.
+    pub name: String,
+    pub key: &'static str,
+    pub population: Option<String>,
+    pub label: String,
+    pub unit: &'static str,
+    pub higher_is_better: bool,
+    /// One entry per replication, in replication order.
+    pub values: Vec<Option<f64>>,
+}
+
+impl Series {
+    /// Whether any replication has a value (RTO is not measured in a run without a failover).
+    pub fn measured(&self) -> bool {
+        self.values.iter().any(|v| v.is_some_and(f64::is_finite))
+    }
+
+    /// The finite values.
+    pub fn finite(&self) -> Vec<f64> {
+        self.values.iter().filter_map(|v| *v).filter(|v| v.is_finite()).collect()
+    }
+
+    /// Mean of the per-replication values with its Student-t 95% CI (see [`mean_ci`]).
+    pub fn estimate(&self) -> Option<Estimate> {
+        let v = self.finite();
+        (!v.is_empty()).then(|| mean_ci(&v))
+    }
+
+    /// `p99 latency [ms]`, `p99 latency, users-eu [ms]`, `availability [%]` (fractions show as percentages).
+    pub fn axis_label(&self) -> String {
+        format!("{} [{}]", self.label, if self.unit == "fraction" { "%" } else { self.unit })
+    }
+}
+
+/// Name of a metric series: `key` or `key[population]`.
+pub fn series_name(key: &str, population: Option<&str>) -> String {
+    match population {
+        None => key.to_string(),
+        Some(p) => format!("{key}[{p}]"),
+    }
+}
+
+/// Every metric series of a report, in [`METRICS`] order (population metrics once per population, in
+/// the report's population order). Metrics no replication measured are included with all `None`.
+pub fn series(report: &Report) -> Vec<Series> {
+    let mut out = Vec::new();
+    for m in METRICS {
+        match m.scope {
+            Scope::Total => out.push(Series {
+                name: m.key.to_string(),
+                key: m.key,
+                population: None,
+                label: m.label.to_string(),
+                unit: m.unit,
+                higher_is_better: m.higher_is_better,
+                values: report.runs.iter().map(|r| (m.value)(report, r, 0)).collect(),
+            }),
+            Scope::Population => {
+                for (p, slice) in report.per_population.iter().enumerate() {
+                    out.push(Series {
+                        name: series_name(m.key, Some(&slice.name)),
+                        key: m.key,
+                        population: Some(slice.name.clone()),
+                        label: format!("{}, {}", m.label, slice.name),
+                        unit: m.unit,
+                        higher_is_better: m.higher_is_better,
+                        values: report.runs.iter().map(|r| (m.value)(report, r, p)).collect(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The series named `name` (`key` or `key[population]`), if the table has that metric.
+pub fn find(report: &Report, name: &str) -> Option<Series> {
+    series(report).into_iter().find(|s| s.name == name)
+}
+
+/// A value in `unit` for tables: fractions as percentages with enough digits to tell four nines from
+/// five, milliseconds as the summary shows them, other units with three significant decimals.
+pub fn format_value(unit: &str, v: f64) -> String {
+    if !v.is_finite() {
+        return "-".into();
+    }
+    match unit {
+        "fraction" => format!("{:.4}%", v * 100.0),
+        _ if v.abs() >= 100.0 => format!("{v:.1}"),
+        _ => format!("{v:.3}"),
+    }
+}
+
+/// `[lo, hi]` in `unit`, or empty for a degenerate interval.
+pub fn format_ci(unit: &str, ci: [f64; 2]) -> String {
+    if ci[0] == ci[1] {
+        return String::new();
+    }
+    format!("[{}, {}]", format_value(unit, ci[0]), format_value(unit, ci[1]))
+}
+
+/// A metric's estimate as stored in files: mean and 95% CI, `null` when not measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricEstimate {
+    pub metric: String,
+    pub unit: String,
+    pub estimate: Option<Estimate>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_carry_a_unit_and_are_unique_per_scope() {
+        for (i, m) in METRICS.iter().enumerate() {
+            assert!(m.key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'));
+            assert!(!m.unit.is_empty());
+            for other in &METRICS[i + 1..] {
+                assert!(!(other.key == m.key && other.scope == m.scope), "{} twice", m.key);
+            }
+        }
+        assert_eq!(series_name("latency_p99_ms", Some("users-eu")), "latency_p99_ms[users-eu]");
+    }
+}
