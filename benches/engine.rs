@@ -125,5 +125,36 @@ fn parallel(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, single_core, parallel);
+/// The multi-region benchmark: `models/active-passive.ron` on `scenarios/region-outage.ron`, one
+/// replication on one core, horizon shortened to 30 minutes of the outage (t = 25..55 min) so an iteration
+/// takes seconds: DNS-routed arrivals, three tiers, a replicated store, failover.
+fn region_outage(c: &mut Criterion) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let adjust = Adjustments {
+        overrides: ["horizon_s=3300", "warmup_s=1500", "outages[0].start_s=1800"]
+            .iter()
+            .map(|s| Override::parse(s).expect("valid override"))
+            .collect(),
+        replications: Some(1),
+        seed: Some(1),
+    };
+    let study = load_study(
+        &root.join("models/active-passive.ron"),
+        &root.join("scenarios/region-outage.ron"),
+        &adjust,
+    )
+    .expect("the shipped study is valid");
+    let observed = regionsim::engine::run(&study.model, &study.scenario, 1, 0).expect("runs");
+    // Throughput counts every request simulated, warm-up included: arrivals over the whole horizon.
+    let requests: u64 = observed.timeline.buckets.iter().map(|b| b.arrived).sum();
+    let mut group = c.benchmark_group("active_passive_region_outage");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(requests));
+    group.bench_function("one_replication", |b| {
+        b.iter(|| regionsim::engine::run(&study.model, &study.scenario, black_box(1), 0).map(|o| o.events))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, single_core, parallel, region_outage);
 criterion_main!(benches);

@@ -131,22 +131,10 @@ pub struct RunArgs {
     /// The scenario file (RON).
     pub scenario: PathBuf,
     #[command(flatten)]
-    pub overrides: OverrideArgs,
-    /// Number of replications (overrides the scenario's).
-    #[arg(long, value_name = "N")]
-    pub replications: Option<u32>,
-    /// Master seed (overrides the scenario's).
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    pub sim: SimArgs,
     /// Output folder (default: output/<model>--<scenario>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 #[cfg(test)]

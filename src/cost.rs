@@ -136,8 +136,20 @@ pub struct CostBreakdown {
 }
 
 impl CostBreakdown {
+    /// Components in stacking order (bottom first), with their legend names.
+    pub fn components(&self) -> [(&'static str, f64); 6] {
+        [
+            ("compute", self.compute),
+            ("inter-region transfer", self.transfer),
+            ("internet egress", self.egress),
+            ("DNS and health checks", self.dns),
+            ("store writes", self.store_writes),
+            ("downtime", self.downtime),
+        ]
+    }
+
     pub fn total(&self) -> f64 {
-        self.compute + self.transfer + self.egress + self.dns + self.store_writes + self.downtime
+        self.components().iter().map(|c| c.1).sum()
     }
 }
 

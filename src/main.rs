@@ -68,17 +68,17 @@ fn validate(model: &std::path::Path, scenario: Option<&std::path::Path>, sets: &
 }
 
 fn run(args: &RunArgs) -> i32 {
-    let overrides = match parse_overrides(&args.overrides.set) {
+    let overrides = match parse_overrides(&args.sim.overrides.set) {
         Ok(o) => o,
         Err(e) => return report_input_errors(&e),
     };
-    let adjust = Adjustments { overrides, replications: args.replications, seed: args.seed };
+    let adjust = Adjustments { overrides, replications: args.sim.replications, seed: args.sim.seed };
     let study = match study::load_study(&args.model, &args.scenario, &adjust) {
         Ok(s) => s,
         Err(e) => return report_input_errors(&e),
     };
     let started = Instant::now();
-    let options = montecarlo::RunOptions { threads: args.threads, progress: !args.quiet };
+    let options = montecarlo::RunOptions { threads: args.sim.threads, progress: !args.sim.quiet };
     let observations = match montecarlo::run(&study.model, &study.scenario, &options) {
         Ok(o) => o,
         Err(e) => {
@@ -87,13 +87,13 @@ fn run(args: &RunArgs) -> i32 {
         }
     };
     let elapsed = started.elapsed();
-    let report = report::build(&study, &args.overrides.set, &observations);
+    let report = report::build(&study, &args.sim.overrides.set, &observations);
     let dir = args.out.clone().unwrap_or_else(|| output::default_dir(&args.model, &args.scenario));
     if let Err(e) = write_outputs(&dir, &report) {
         eprintln!("error: {e:#}");
         return exit::ERROR;
     }
-    if !args.quiet {
+    if !args.sim.quiet {
         print!("{}", report::summary_table(&report));
         println!("\nwrote {} (open report.html)", dir.display());
         let requests: u64 = report.runs.iter().map(|r| r.requests).sum();

@@ -1,40 +1,12 @@
-//! Monthly cost as stacked bars, one bar per design (or scenario), one colour per cost component. The
-//! report has no cost yet, so outputs skip this chart; it is drawn from a [`CostBreakdown`] per bar.
+//! Monthly cost as stacked bars, one bar per design (or scenario), one colour per cost component, drawn
+//! from a [`CostBreakdown`] per bar.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{AXIS_DESC_PX, ChartError, Plot, TICK_PX, palette, short_number, text, titled_with_key};
 
-/// What one design costs per month, by component [USD/month].
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct CostBreakdown {
-    pub compute: f64,
-    pub transfer: f64,
-    pub egress: f64,
-    pub dns: f64,
-    pub store_writes: f64,
-    /// The expected cost of downtime (lost revenue), when the scenario prices it.
-    pub downtime: f64,
-}
-
-impl CostBreakdown {
-    /// Components in stacking order (bottom first), with their legend names.
-    pub fn components(&self) -> [(&'static str, f64); 6] {
-        [
-            ("compute", self.compute),
-            ("inter-region transfer", self.transfer),
-            ("internet egress", self.egress),
-            ("DNS and health checks", self.dns),
-            ("store writes", self.store_writes),
-            ("downtime", self.downtime),
-        ]
-    }
-
-    pub fn total(&self) -> f64 {
-        self.components().iter().map(|c| c.1).sum()
-    }
-}
+pub use crate::cost::CostBreakdown;
 
 /// Stacked bars of monthly cost.
 #[derive(Debug, Clone, PartialEq)]
