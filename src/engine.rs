@@ -4,14 +4,16 @@
 //!
 //! The engine does no I/O and allocates nothing per event in steady state: events are a closed enum
 //! copied into the queue, requests live in an arena addressed by index. Concerns live in child modules
-//! that extend [`Engine`]: `infra` (failures and repairs), `steering` (health checks, DNS, standby),
-//! `data` (stores and replication), `incident` (failover metrics).
+//! that extend [`Engine`]: `service` (load balancers and instance queues), `infra` (failures and
+//! repairs), `steering` (health checks, DNS, standby), `data` (stores and replication), `incident`
+//! (failover metrics).
 
 mod arena;
 mod data;
 mod incident;
 mod infra;
 mod queue;
+mod service;
 mod steering;
 
 use std::collections::VecDeque;
@@ -20,10 +22,9 @@ use rand::RngExt;
 use rand::rngs::Xoshiro256PlusPlus;
 use thiserror::Error;
 
-use crate::model::{DeploymentId, InstanceId, Model};
+use crate::model::Model;
 use crate::observation::{Bucket, FailureCause, Observations, Slice, Timeline};
 use crate::scenario::{Component, Scenario};
-use crate::spec::model::LoadBalancing;
 use crate::streams::{Purpose, stream};
 use crate::time::SimTime;
 
@@ -446,98 +447,6 @@ impl<'w> Engine<'w> {
             }
             Some(i) => self.enqueue(i, req),
         }
-    }
-
-    /// The load balancer of deployment `d`: a serving instance, or `None` when there is none.
-    fn pick_instance(&mut self, d: DeploymentId) -> Option<InstanceId> {
-        let dep = &self.model.deployments[d];
-        let state = &mut self.deployments[d];
-        if state.serving == 0 {
-            return None;
-        }
-        let n = dep.instances.len();
-        match self.model.services[dep.service].load_balancing {
-            LoadBalancing::RoundRobin => {
-                for k in 0..n {
-                    let i = dep.instances[(state.cursor + k) % n];
-                    if self.instances[i].serving {
-                        state.cursor = (state.cursor + k + 1) % n;
-                        return Some(i);
-                    }
-                }
-                None
-            }
-            LoadBalancing::LeastOutstanding => {
-                // Fewest requests at the instance; ties broken round-robin so load spreads evenly.
-                let mut best: Option<(usize, InstanceId)> = None;
-                for k in 0..n {
-                    let i = dep.instances[(state.cursor + k) % n];
-                    let inst = &self.instances[i];
-                    if inst.serving {
-                        let load = inst.in_service.len() + inst.queue.len();
-                        if best.is_none_or(|(b, _)| load < b) {
-                            best = Some((load, i));
-                        }
-                    }
-                }
-                state.cursor = (state.cursor + 1) % n;
-                best.map(|(_, i)| i)
-            }
-        }
-    }
-
-    fn enqueue(&mut self, i: InstanceId, req: ReqId) -> Result<(), SimError> {
-        let service = &self.model.services[self.model.instances[i].service];
-        let inst = &mut self.instances[i];
-        if (inst.in_service.len() as u32) < service.concurrency {
-            self.start_service(i, req);
-            return Ok(());
-        }
-        if let Some(max) = service.max_queue
-            && inst.queue.len() >= max as usize
-        {
-            self.finish(req, Err(FailureCause::QueueFull));
-            return Ok(());
-        }
-        if inst.queue.len() >= self.scenario.max_queue as usize {
-            return Err(SimError::QueueBudget {
-                replication: self.replication,
-                seed: self.seed,
-                instance: self.model.instances[i].name.clone(),
-                limit: self.scenario.max_queue,
-                t_s: self.now.as_secs_f64(),
-            });
-        }
-        inst.queue.push_back(req);
-        Ok(())
-    }
-
-    fn start_service(&mut self, i: InstanceId, req: ReqId) {
-        let instance = &self.model.instances[i];
-        let s = self.model.services[instance.service]
-            .service_time
-            .sample_s(&mut self.service_rng[instance.deployment]);
-        let inst = &mut self.instances[i];
-        inst.in_service.push(req);
-        let epoch = inst.epoch;
-        self.queue.schedule(
-            self.now.plus(SimTime::from_secs_f64(s)),
-            Event::Depart { instance: i as u32, req, epoch },
-        );
-    }
-
-    fn on_depart(&mut self, i: InstanceId, req: ReqId, epoch: u32) -> Result<(), SimError> {
-        let inst = &mut self.instances[i];
-        if inst.epoch != epoch {
-            return Ok(()); // the instance failed while serving: the request was already failed
-        }
-        if let Some(pos) = inst.in_service.iter().position(|&r| r == req) {
-            inst.in_service.swap_remove(pos);
-        }
-        if let Some(next) = inst.queue.pop_front() {
-            self.start_service(i, next);
-        }
-        self.advance(req)
     }
 
     /// Moves a request to the next service of its path, to the store, or completes it.
