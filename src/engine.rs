@@ -155,6 +155,8 @@ struct Engine<'w> {
     link_down: Vec<u16>,
     control_plane_down: Vec<u16>,
     arrival_rng: Vec<Xoshiro256PlusPlus>,
+    /// Requests each population has sent: the index of per-request random numbers.
+    arrivals: Vec<u64>,
     network_rng: Vec<Xoshiro256PlusPlus>,
     service_rng: Vec<Xoshiro256PlusPlus>,
     failure_rng: Vec<(Xoshiro256PlusPlus, Xoshiro256PlusPlus)>,
@@ -225,6 +227,7 @@ impl<'w> Engine<'w> {
             link_down: vec![0; n_regions * n_regions],
             control_plane_down: vec![0; n_regions],
             arrival_rng: model.populations.iter().map(|p| named(Purpose::Arrivals, &p.name)).collect(),
+            arrivals: vec![0; model.populations.len()],
             network_rng: model.populations.iter().map(|p| named(Purpose::Network, &p.name)).collect(),
             service_rng: model
                 .deployments
@@ -386,8 +389,11 @@ impl<'w> Engine<'w> {
     fn on_arrival(&mut self, p: usize) -> Result<(), SimError> {
         self.schedule_arrival(p);
         let model = self.model;
-        let region = self.choose_region(p);
-        let (write, key) = self.data.draw_operation(p);
+        let index = self.arrivals[p];
+        self.arrivals[p] += 1;
+        let region = self.choose_region(p, index);
+        let (write, key) =
+            if model.path_store.is_some() { self.data.draw_operation(p, index) } else { (false, 0) };
         let counted = self.now >= self.scenario.warmup;
         self.current_bucket.arrived += 1;
         if counted {

@@ -23,10 +23,9 @@ pub enum Purpose {
     TimeToFailure = 4,
     /// Times to repair of a component.
     TimeToRepair = 5,
-    /// A population's region choice: weighted picks and DNS cache ages.
+    /// A population's region choice: weighted picks and DNS cache ages (per request, see [`event_uniform`]).
     Routing = 6,
-    /// Extra staleness of a population's TTL-violating clients.
-    Staleness = 7,
+    // 7 is retired (it keyed a stream of DNS staleness draws, now per request under `Routing`).
     /// Phases of a region's health checkers.
     HealthCheck = 8,
     /// Scale-up, provisioning and restore delays of a standby deployment.
@@ -60,6 +59,29 @@ pub fn stream(seed: u64, replication: u32, purpose: Purpose, name: &str) -> Xosh
     Xoshiro256PlusPlus::from_seed(bytes)
 }
 
+/// A key for per-event randomness from `(seed, replication, purpose, name)`: see [`event_uniform`].
+pub fn event_key(seed: u64, replication: u32, purpose: Purpose, name: &str) -> u64 {
+    let mut state = seed;
+    for x in [replication as u64, purpose as u64, fnv1a(name.as_bytes())] {
+        state = splitmix64(state ^ x);
+    }
+    state
+}
+
+/// The `k`-th uniform number in [0, 1) of event `index` under `key`. Stateless: a design draws the same
+/// numbers for the n-th arrival of a population whatever it drew before, so two designs compared with
+/// common random numbers stay aligned even when one draws more numbers than the other, and nothing is
+/// drawn for events that need nothing.
+pub fn event_uniform(key: u64, index: u64, k: u64) -> f64 {
+    let x = splitmix64(key ^ splitmix64(index.wrapping_mul(16).wrapping_add(k)));
+    (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// A generator for event `index` under `key`, for draws that need more than a few uniforms.
+pub fn event_rng(key: u64, index: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(splitmix64(key ^ splitmix64(index.wrapping_mul(16).wrapping_add(15))))
+}
+
 fn splitmix64(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -85,6 +107,19 @@ mod tests {
         assert_ne!(base, first(7, 1, Purpose::Arrivals, "eu"));
         assert_ne!(base, first(7, 0, Purpose::Network, "eu"));
         assert_ne!(base, first(7, 0, Purpose::Arrivals, "us"));
+    }
+
+    #[test]
+    fn event_uniforms_are_uniform_and_distinct_per_index_and_draw() {
+        let key = event_key(1, 0, Purpose::Routing, "eu");
+        let n = 100_000u64;
+        // Mean of U(0,1) is 1/2 with standard error sqrt(1/12/n) = 0.00091: 5 standard errors is 0.0046.
+        let mean = (0..n).map(|i| event_uniform(key, i, 0)).sum::<f64>() / n as f64;
+        assert!((mean - 0.5).abs() < 0.0046, "{mean}");
+        assert_ne!(event_uniform(key, 7, 0), event_uniform(key, 7, 1));
+        assert_ne!(event_uniform(key, 7, 0), event_uniform(key, 8, 0));
+        assert_eq!(event_uniform(key, 7, 2), event_uniform(key, 7, 2));
+        assert!((0..1000).all(|i| (0.0..1.0).contains(&event_uniform(key, i, 3))));
     }
 
     #[test]

@@ -10,7 +10,6 @@
 
 use std::collections::VecDeque;
 
-use rand::RngExt;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand_distr::{Distribution as _, Zipf};
 
@@ -19,7 +18,7 @@ use crate::model::Model;
 use crate::observation::{FailureCause, SteeringKind};
 use crate::scenario::Scenario;
 use crate::store::Replication;
-use crate::streams::{Purpose, stream};
+use crate::streams::{Purpose, event_key, event_rng, event_uniform, stream};
 use crate::time::SimTime;
 
 #[derive(Debug, Clone, Copy)]
@@ -61,7 +60,10 @@ struct StoreState {
 
 pub(super) struct DataState {
     stores: Vec<StoreState>,
+    /// Store operation times, per population.
     op_rng: Vec<Xoshiro256PlusPlus>,
+    /// Per population: the key of its per-request read/write and key numbers.
+    op_key: Vec<u64>,
     zipf: Option<Zipf<f64>>,
     keys: u64,
     write_fraction: f64,
@@ -91,6 +93,11 @@ impl DataState {
                 })
                 .collect(),
             op_rng: model.populations.iter().map(|p| named(Purpose::Data, &p.name)).collect(),
+            op_key: model
+                .populations
+                .iter()
+                .map(|p| event_key(seed, replication, Purpose::Data, &p.name))
+                .collect(),
             zipf: (data.zipf_exponent > 0.0)
                 .then(|| Zipf::new(data.keys as f64, data.zipf_exponent).ok())
                 .flatten(),
@@ -100,15 +107,16 @@ impl DataState {
         }
     }
 
-    /// Whether a new request writes, and its key (0-based). Two draws per request, always.
-    pub fn draw_operation(&mut self, p: usize) -> (bool, u32) {
-        let rng = &mut self.op_rng[p];
-        let write = rng.random::<f64>() < self.write_fraction;
-        let key = match &self.zipf {
-            Some(z) => (z.sample(rng) as u64).saturating_sub(1),
-            None => rng.random_range(0..self.keys.max(1)),
+    /// Whether the `index`-th request of population `p` writes, and its key (0-based). Stateless per
+    /// request, like the routing numbers, so designs stay aligned.
+    pub fn draw_operation(&self, p: usize, index: u64) -> (bool, u32) {
+        let key = self.op_key[p];
+        let write = event_uniform(key, index, 0) < self.write_fraction;
+        let k = match &self.zipf {
+            Some(z) => (z.sample(&mut event_rng(key, index)) as u64).saturating_sub(1),
+            None => (event_uniform(key, index, 1) * self.keys.max(1) as f64) as u64,
         };
-        (write, key.min(u32::MAX as u64) as u32)
+        (write, k.min(self.keys.saturating_sub(1)).min(u32::MAX as u64) as u32)
     }
 }
 

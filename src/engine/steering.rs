@@ -14,7 +14,7 @@ use super::{Engine, Event};
 use crate::model::Model;
 use crate::observation::{SteeringEvent, SteeringKind};
 use crate::routing::{Answer, Follow};
-use crate::streams::{Purpose, stream};
+use crate::streams::{Purpose, event_key, event_rng, event_uniform, stream};
 use crate::time::SimTime;
 
 /// How long an activated standby stays scaled up after traffic has left it [s]: a typical auto-scaling
@@ -40,8 +40,8 @@ pub(super) struct SteeringState {
     epoch: Vec<u32>,
     /// Each region's checker phases in [0, interval) [s].
     phases: Vec<Vec<f64>>,
-    route_rng: Vec<Xoshiro256PlusPlus>,
-    staleness_rng: Vec<Xoshiro256PlusPlus>,
+    /// Per population: the key of its per-request routing numbers.
+    route_key: Vec<u64>,
     /// Per region: one recovery delay for all its standby deployments.
     activation_rng: Vec<Xoshiro256PlusPlus>,
 }
@@ -64,8 +64,11 @@ impl SteeringState {
             healthy: vec![false; model.regions.len()],
             epoch: vec![0; model.regions.len()],
             phases,
-            route_rng: model.populations.iter().map(|p| named(Purpose::Routing, &p.name)).collect(),
-            staleness_rng: model.populations.iter().map(|p| named(Purpose::Staleness, &p.name)).collect(),
+            route_key: model
+                .populations
+                .iter()
+                .map(|p| event_key(seed, replication, Purpose::Routing, &p.name))
+                .collect(),
             activation_rng: model.regions.iter().map(|r| named(Purpose::Activation, &r.name)).collect(),
         }
     }
@@ -99,28 +102,32 @@ impl Engine<'_> {
         pop.routing.answer(pop.location, &m.entry_regions, &self.steer.healthy, &m.regions, &m.network)
     }
 
-    /// The region a new request of population `p` goes to: the current answer, or the previous one for
-    /// clients whose cached answer has not expired. Always draws the same numbers per request, so two
-    /// designs compared on one scenario stay aligned.
-    pub(super) fn choose_region(&mut self, p: usize) -> usize {
-        let rng = &mut self.steer.route_rng[p];
-        let (u_pick, u_age, u_violator): (f64, f64, f64) = (rng.random(), rng.random(), rng.random());
+    /// The region the `index`-th request of population `p` goes to: the current answer, or the previous
+    /// one for clients whose cached answer has not expired. Its random numbers are stateless per request
+    /// (see [`crate::streams::event_uniform`]), so designs compared on one scenario stay aligned, and a
+    /// population with one answer that never changed draws nothing.
+    pub(super) fn choose_region(&mut self, p: usize, index: u64) -> usize {
         let a = &self.steer.answers[p];
+        if !a.changed && a.now.choices.len() == 1 {
+            return a.now.choices[0].0;
+        }
+        let key = self.steer.route_key[p];
+        let u = |k| event_uniform(key, index, k);
         let use_new = !a.changed || {
             let age = self.now.since(a.changed_at).as_secs_f64();
             match &self.model.steering.follow {
                 Follow::Dns { ttl_s, violators_share, extra_staleness, .. } => {
-                    let mut stale = ttl_s * u_age;
-                    if u_violator < *violators_share && age >= stale {
-                        stale += extra_staleness.sample_s(&mut self.steer.staleness_rng[p]);
+                    let mut stale = ttl_s * u(1);
+                    if u(2) < *violators_share && age >= stale {
+                        stale += extra_staleness.sample_s(&mut event_rng(key, index));
                     }
                     age >= stale
                 }
-                Follow::Anycast { shift_s } => age >= shift_s * u_age,
+                Follow::Anycast { shift_s } => age >= shift_s * u(1),
             }
         };
         let answer = if use_new { &a.now } else { &a.prev };
-        answer.pick(u_pick).unwrap_or(0)
+        answer.pick(u(0)).unwrap_or(0)
     }
 
     /// After any change that may start or stop a region's entry point: schedule health-check flips.
