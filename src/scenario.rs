@@ -62,7 +62,13 @@ pub struct Data {
     pub write_fraction: f64,
     pub keys: u64,
     pub zipf_exponent: f64,
+    /// Zipf key popularity as an alias table (O(1) per draw, built once per study and shared by every
+    /// replication); `None` for uniform keys or key spaces too large to tabulate.
+    pub key_table: Option<std::sync::Arc<rand_distr::weighted::WeightedAliasIndex<f64>>>,
 }
+
+/// Largest key space tabulated for Zipf draws (12 bytes a key); larger ones sample Zipf directly.
+pub const MAX_TABULATED_KEYS: u64 = 4_000_000;
 
 /// Alternating up and down times.
 #[derive(Debug, Clone)]
@@ -265,6 +271,7 @@ impl Scenario {
             write_fraction: d.write_fraction.unwrap_or(0.2),
             keys: d.keys.unwrap_or(100_000),
             zipf_exponent: d.zipf_exponent.unwrap_or(0.99),
+            key_table: None,
         };
         if !(0.0..=1.0).contains(&data.write_fraction) {
             issues.push("data.write_fraction", format!("must be in [0, 1] (got {})", data.write_fraction));
@@ -278,6 +285,13 @@ impl Scenario {
 
         if issues.len() > before {
             return None;
+        }
+        let mut data = data;
+        if model.path_store.is_some() && data.zipf_exponent > 0.0 && data.keys <= MAX_TABULATED_KEYS {
+            // P(key k) ∝ 1 / k^s, k = 1..N.
+            let weights = (1..=data.keys).map(|k| (k as f64).powf(-data.zipf_exponent)).collect();
+            data.key_table =
+                rand_distr::weighted::WeightedAliasIndex::new(weights).ok().map(std::sync::Arc::new);
         }
         check_utilisation(model, &rates_per_s, daily_profile.as_ref(), issues);
         if issues.len() > before {

@@ -65,6 +65,7 @@ pub(super) struct DataState {
     /// Per population: the key of its per-request read/write and key numbers.
     op_key: Vec<u64>,
     zipf: Option<Zipf<f64>>,
+    key_table: Option<std::sync::Arc<rand_distr::weighted::WeightedAliasIndex<f64>>>,
     keys: u64,
     write_fraction: f64,
     /// Per link (`a * regions + b`, a < b): down intervals, the last open-ended while down.
@@ -102,6 +103,7 @@ impl DataState {
                 .then(|| Zipf::new(data.keys as f64, data.zipf_exponent).ok())
                 .flatten(),
             keys: data.keys,
+            key_table: data.key_table.clone(),
             write_fraction: data.write_fraction,
             link_history: vec![Vec::new(); model.regions.len() * model.regions.len()],
         }
@@ -112,9 +114,10 @@ impl DataState {
     pub fn draw_operation(&self, p: usize, index: u64) -> (bool, u32) {
         let key = self.op_key[p];
         let write = event_uniform(key, index, 0) < self.write_fraction;
-        let k = match &self.zipf {
-            Some(z) => (z.sample(&mut event_rng(key, index)) as u64).saturating_sub(1),
-            None => (event_uniform(key, index, 1) * self.keys.max(1) as f64) as u64,
+        let k = match (&self.key_table, &self.zipf) {
+            (Some(table), _) => table.sample(&mut event_rng(key, index)) as u64,
+            (None, Some(z)) => (z.sample(&mut event_rng(key, index)) as u64).saturating_sub(1),
+            (None, None) => (event_uniform(key, index, 1) * self.keys.max(1) as f64) as u64,
         };
         (write, k.min(self.keys.saturating_sub(1)).min(u32::MAX as u64) as u32)
     }
