@@ -1,16 +1,6 @@
 //! The binary's exit codes and messages (0 success, 2 usage/input/I-O error).
 
-use std::process::{Command, Output};
-
-use crate::common::root;
-
-fn regionsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_regionsim"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
+use crate::common::regionsim;
 
 #[test]
 fn validate_accepts_every_shipped_study() {

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: studies from inline RON, run through the library.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use regionsim::montecarlo::{self, RunOptions};
 use regionsim::report::{self, Report};
@@ -88,4 +89,13 @@ pub fn queue_model(instances: u32, concurrency: u32, mean_ms: f64) -> String {
     populations: [(name: "clients", location: "r", share: 1.0)],
 )"#
     )
+}
+
+/// Runs the `regionsim` binary from the crate root and returns what it printed and its exit status.
+pub fn regionsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_regionsim"))
+        .current_dir(root())
+        .args(args)
+        .output()
+        .expect("binary runs")
 }

@@ -2,22 +2,12 @@
 //! interval against the unpaired one on the same data, an independent yardstick: with common random
 //! numbers the designs' replications move together, so the paired interval must be the narrower.
 
-use std::process::{Command, Output};
-
 use regionsim::compare;
 use regionsim::montecarlo::RunOptions;
 use regionsim::study::{Adjustments, Override};
 
-use crate::common::root;
+use crate::common::regionsim;
 use crate::support::repo;
-
-fn regionsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_regionsim"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
 
 /// The zone outage, shortened: 4 minutes, use1-az1 down from 2 to 4 min (the shipped file has it at
 /// 10..20 min of 30).

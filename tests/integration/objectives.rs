@@ -1,19 +1,11 @@
 //! Objectives: validated with the scenario, judged against the CI, and gating the exit code of `run`
 //! and `compare` (1 on a sure miss, 0 on pass, inconclusive or not measured).
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use regionsim::objective::Verdict;
 
-use crate::common::{Files, queue_model, root};
-
-fn regionsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_regionsim"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
+use crate::common::{Files, queue_model, regionsim};
 
 /// The M/M/c validation study, 30 s (10 s observed), 3 replications, with `objectives`.
 fn run_mmc(objectives: &str, out: &std::path::Path) -> Output {

@@ -1,16 +1,8 @@
 //! `sweep`: a grid of variants with common random numbers, its CSV, charts and choice of point.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::common::root;
-
-fn regionsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_regionsim"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
+use crate::common::regionsim;
 
 /// The M/M/c study (900 requests/s, 10 ms mean service) for 30 s (10 s observed), 3 replications.
 fn sweep(extra: &[&str], out: &std::path::Path) -> Output {
