@@ -3,12 +3,12 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use regionsim::chart::{self, Plot};
 use regionsim::export;
 use regionsim::report::{self, Report};
 
+use crate::common::regionsim;
 use crate::support::{self, png_facts};
 
 /// Charts every run with successful requests has, with their pixel sizes.
@@ -166,10 +166,6 @@ fn every_chart_is_rendered_in_report_order() {
     );
     let cdf = chart::LatencyCdf::from_report(&report).unwrap();
     assert_eq!(cdf.title(), charts[0].title);
-}
-
-fn regionsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_regionsim")).args(args).output().unwrap()
 }
 
 #[test]
