@@ -4,13 +4,36 @@ use crate::common::regionsim;
 
 #[test]
 fn validate_accepts_every_shipped_study() {
-    for (m, s) in [
-        ("models/single-region.ron", "scenarios/zone-outage.ron"),
-        ("models/single-region.ron", "scenarios/steady-state.ron"),
-        ("models/validation/mmc.ron", "scenarios/validation/mmc.ron"),
-    ] {
+    let dr = ["backup-restore", "pilot-light", "warm-standby", "active-passive", "active-active"];
+    let mut pairs: Vec<(String, &str)> = vec![
+        ("models/validation/mmc.ron".into(), "scenarios/validation/mmc.ron"),
+        ("models/single-region.ron".into(), "scenarios/zone-outage.ron"),
+        ("models/single-region.ron".into(), "scenarios/steady-state.ron"),
+        ("models/single-region-large.ron".into(), "scenarios/zone-outage.ron"),
+    ];
+    for m in dr {
+        for s in [
+            "scenarios/region-outage.ron",
+            "scenarios/partition.ron",
+            "scenarios/year-of-failures.ron",
+            "scenarios/zone-outage.ron",
+            "scenarios/steady-state.ron",
+        ] {
+            pairs.push((format!("models/{m}.ron"), s));
+        }
+    }
+    for (m, s) in &pairs {
         let out = regionsim(&["validate", m, s]);
         assert_eq!(out.status.code(), Some(0), "{m} {s}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // Every file under models/ and scenarios/ is covered.
+    for dir in ["models", "scenarios"] {
+        for entry in std::fs::read_dir(crate::common::root().join(dir)).unwrap() {
+            let name = format!("{dir}/{}", entry.unwrap().file_name().to_string_lossy());
+            if name.ends_with(".ron") {
+                assert!(pairs.iter().any(|(m, s)| *m == name || *s == name), "{name} is not validated here");
+            }
+        }
     }
 }
 
