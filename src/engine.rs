@@ -162,8 +162,9 @@ struct Engine<'w> {
     failure_rng: Vec<(Xoshiro256PlusPlus, Xoshiro256PlusPlus)>,
     /// Index into `scenario.failures` for each component with a failure process.
     failure_of: std::collections::BTreeMap<Component, usize>,
-    /// Peak arrival rate of each population [1/s] (the thinning envelope).
+    /// Peak arrival rate of each population [1/s] (the thinning envelope), and its multiplier.
     peak_rate: Vec<f64>,
+    peak_multiplier: f64,
     steer: steering::SteeringState,
     data: data::DataState,
     incidents: incident::Incidents,
@@ -247,6 +248,7 @@ impl<'w> Engine<'w> {
                 .collect(),
             failure_of: scenario.failures.iter().enumerate().map(|(i, (c, _))| (*c, i)).collect(),
             peak_rate: scenario.rates_per_s.iter().map(|r| r * scenario.peak_multiplier()).collect(),
+            peak_multiplier: scenario.peak_multiplier(),
             steer: steering::SteeringState::new(model, seed, replication),
             data: data::DataState::new(model, scenario, seed, replication),
             incidents: incident::Incidents::new(model),
@@ -372,13 +374,17 @@ impl<'w> Engine<'w> {
         let mut t = self.now;
         // Thinning (Lewis and Shedler): candidates at the peak rate, each kept with probability
         // rate(t) / peak. Without a daily profile every candidate is kept.
+        let profile = self.scenario.daily_profile.is_some();
         loop {
             let gap: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, rng);
             t = t.plus(SimTime::from_secs_f64(gap / peak));
             if t > self.scenario.horizon {
                 return;
             }
-            let m = self.scenario.rate_multiplier(t) / self.scenario.peak_multiplier();
+            if !profile {
+                break;
+            }
+            let m = self.scenario.rate_multiplier(t) / self.peak_multiplier;
             if m >= 1.0 || rng.random::<f64>() < m {
                 break;
             }

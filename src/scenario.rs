@@ -324,7 +324,7 @@ impl Scenario {
 
     /// The largest rate multiplier (the envelope for thinning arrivals).
     pub fn peak_multiplier(&self) -> f64 {
-        self.daily_profile.map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max))
+        self.daily_profile.as_ref().map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max))
     }
 }
 
