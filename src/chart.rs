@@ -187,15 +187,7 @@ pub fn render_all(report: &Report) -> Result<Vec<Rendered>, ChartError> {
     for p in Distribution::from_report(report) {
         out.push(render(&p)?);
     }
-    let c = &report.cost_usd_per_month;
-    let bill = CostBreakdown {
-        compute: c.compute,
-        transfer: c.transfer,
-        egress: c.egress,
-        dns: c.dns,
-        store_writes: c.store_writes,
-        downtime: c.downtime,
-    };
+    let bill = report.cost_usd_per_month.breakdown;
     if let Some(p) = CostChart::new(vec![(report.inputs.model.name.clone(), bill)]) {
         out.push(render(&p)?);
     }

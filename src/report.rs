@@ -120,12 +120,9 @@ pub struct DataReport {
 pub struct CostReport {
     pub total: f64,
     pub total_ci95: [f64; 2],
-    pub compute: f64,
-    pub transfer: f64,
-    pub egress: f64,
-    pub dns: f64,
-    pub store_writes: f64,
-    pub downtime: f64,
+    /// Each component's mean across replications (written beside `total` in `results.json`).
+    #[serde(flatten)]
+    pub breakdown: crate::cost::CostBreakdown,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -319,12 +319,14 @@ fn cost(runs: &[Observations], prices: &Prices) -> CostReport {
     CostReport {
         total: total.mean,
         total_ci95: total.ci95,
-        compute: mean(|b| b.compute),
-        transfer: mean(|b| b.transfer),
-        egress: mean(|b| b.egress),
-        dns: mean(|b| b.dns),
-        store_writes: mean(|b| b.store_writes),
-        downtime: mean(|b| b.downtime),
+        breakdown: CostBreakdown {
+            compute: mean(|b| b.compute),
+            transfer: mean(|b| b.transfer),
+            egress: mean(|b| b.egress),
+            dns: mean(|b| b.dns),
+            store_writes: mean(|b| b.store_writes),
+            downtime: mean(|b| b.downtime),
+        },
     }
 }
 

@@ -166,14 +166,7 @@ fn cost(report: &Report) -> Table {
     if c.total <= 0.0 {
         return t;
     }
-    for (name, v) in [
-        ("compute", c.compute),
-        ("inter-region transfer", c.transfer),
-        ("internet egress", c.egress),
-        ("DNS and health checks", c.dns),
-        ("store writes", c.store_writes),
-        ("downtime", c.downtime),
-    ] {
+    for (name, v) in c.breakdown.components() {
         t.row(vec![name.into(), format!("{v:.2}")]);
     }
     t.row(vec!["total".into(), format!("{:.2} [{:.2}, {:.2}]", c.total, c.total_ci95[0], c.total_ci95[1])]);
