@@ -128,29 +128,15 @@ pub(crate) fn page_end(version: &str, reproduce: &str, out: &mut String) {
 
 /// The whole page. `charts` are the rendered charts, inlined as SVG in the order given.
 pub fn report_html(report: &Report, charts: &[Rendered]) -> String {
-    let mut out = String::with_capacity(64 * 1024 + charts.iter().map(|c| c.svg.len()).sum::<usize>());
     let title = title(report);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"regionsim {}\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n\
-         <body>\n<main>\n<h1 id=\"title\">{}</h1>\n",
-        escape(&report.regionsim_version),
-        escape(&title),
-        escape(&title)
-    );
-    for line in report::heading(report).lines() {
-        let _ = writeln!(out, "<p class=\"meta\">{}</p>", escape(line));
-    }
+    let mut meta: Vec<String> = report::heading(report).lines().map(str::to_string).collect();
     let desc = &report.inputs.model.description;
     if !desc.is_empty() {
-        let _ = writeln!(out, "<p class=\"meta\">{}</p>", escape(desc));
+        meta.push(desc.clone());
     }
-    out.push_str(
-        "<nav><a href=\"#summary\">Summary</a><a href=\"#warnings\">Warnings</a>\
-         <a href=\"#charts\">Charts</a><a href=\"#inputs\">Inputs</a></nav>\n",
-    );
+    let nav = [("summary", "Summary"), ("warnings", "Warnings"), ("charts", "Charts"), ("inputs", "Inputs")];
+    let mut out = page_start(&title, &report.regionsim_version, &meta, &nav);
+    out.reserve(charts.iter().map(|c| c.svg.len()).sum::<usize>());
 
     out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n");
     for (name, t) in report::tables(report) {
