@@ -165,6 +165,8 @@ struct Engine<'w> {
     /// Peak arrival rate of each population [1/s] (the thinning envelope), and its multiplier.
     peak_rate: Vec<f64>,
     peak_multiplier: f64,
+    /// Internet egress of one response from each region [USD], computed once.
+    egress_usd_per_response: Vec<f64>,
     steer: steering::SteeringState,
     data: data::DataState,
     incidents: incident::Incidents,
@@ -249,6 +251,12 @@ impl<'w> Engine<'w> {
             failure_of: scenario.failures.iter().enumerate().map(|(i, (c, _))| (*c, i)).collect(),
             peak_rate: scenario.rates_per_s.iter().map(|r| r * scenario.peak_multiplier()).collect(),
             peak_multiplier: scenario.peak_multiplier(),
+            egress_usd_per_response: model
+                .prices
+                .egress_usd_per_gb
+                .iter()
+                .map(|p| model.response_bytes as f64 / 1e9 * p)
+                .collect(),
             steer: steering::SteeringState::new(model, seed, replication),
             data: data::DataState::new(model, scenario, seed, replication),
             incidents: incident::Incidents::new(model),
@@ -559,8 +567,7 @@ impl<'w> Engine<'w> {
                 if r.crossed {
                     self.obs.cross_region += 1;
                 }
-                self.obs.usage.egress_usd +=
-                    self.model.response_bytes as f64 / 1e9 * self.model.prices.egress_usd_per_gb[region];
+                self.obs.usage.egress_usd += self.egress_usd_per_response[region];
             }
             Err(cause) => cell.counts.failed[cause as usize] += 1,
         }
