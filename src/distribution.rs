@@ -120,6 +120,60 @@ impl Distribution {
             Distribution::EmpiricalCdf { points } => cdf_mean(points),
         }
     }
+
+    /// P(X <= x_s), from the closed form of each family (the fast-forward of steady states weighs
+    /// clients by it, `engine::fast_forward`).
+    pub fn cdf(&self, x_s: f64) -> f64 {
+        if x_s.is_nan() {
+            return 0.0;
+        }
+        let p = match self {
+            Distribution::Fixed { s } => f64::from(u8::from(x_s >= *s)),
+            Distribution::Exponential { mean_s } => 1.0 - (-x_s.max(0.0) / mean_s).exp(),
+            Distribution::Uniform { min_s, max_s } if max_s > min_s => (x_s - min_s) / (max_s - min_s),
+            Distribution::Uniform { min_s, .. } => f64::from(u8::from(x_s >= *min_s)),
+            // N(mean, sd^2) conditioned on >= 0: (Phi((x - m)/sd) - Phi(-m/sd)) / (1 - Phi(-m/sd)).
+            Distribution::TruncatedNormal { mean_s, sd_s } => {
+                let std = Normal::standard();
+                let below_zero = std.cdf(-mean_s / sd_s);
+                (std.cdf((x_s - mean_s) / sd_s) - below_zero) / (1.0 - below_zero)
+            }
+            Distribution::LogNormal { mu, sigma } if x_s > 0.0 => {
+                Normal::standard().cdf((x_s.ln() - mu) / sigma)
+            }
+            Distribution::LogNormal { .. } => 0.0,
+            Distribution::Weibull { shape, scale_s, .. } => {
+                1.0 - (-(x_s.max(0.0) / scale_s).powf(*shape)).exp()
+            }
+            Distribution::Gamma { shape, scale_s, .. } if x_s > 0.0 => {
+                statrs::function::gamma::gamma_lr(*shape, x_s / scale_s)
+            }
+            Distribution::Gamma { .. } => 0.0,
+            Distribution::Pareto { shape, scale_s, .. } if x_s >= *scale_s => {
+                1.0 - (scale_s / x_s).powf(*shape)
+            }
+            Distribution::Pareto { .. } => 0.0,
+            Distribution::Empirical { samples_s } => {
+                samples_s.iter().filter(|&&v| v <= x_s).count() as f64 / samples_s.len() as f64
+            }
+            Distribution::EmpiricalCdf { points } => piecewise_cdf(points, x_s),
+        };
+        p.clamp(0.0, 1.0)
+    }
+}
+
+/// The piecewise-linear CDF through `points` at `x` (the inverse of [`inverse_cdf`]): 0 below the
+/// first point, its p at the first x (an atom), linear between points, 1 from the last.
+fn piecewise_cdf(points: &[(f64, f64)], x: f64) -> f64 {
+    let i = points.partition_point(|&(px, _)| px <= x);
+    if i == 0 {
+        return 0.0;
+    }
+    let Some(&(x1, p1)) = points.get(i) else {
+        return 1.0;
+    };
+    let (x0, p0) = points[i - 1];
+    p0 + (p1 - p0) * ((x - x0) / (x1 - x0))
 }
 
 /// The mean of N(mean, sd^2) truncated to `[0, inf)`: `mean + sd * phi(a) / (1 - Phi(a))` with

@@ -10,6 +10,7 @@
 
 mod arena;
 mod data;
+mod fast_forward;
 mod incident;
 mod infra;
 mod queue;
@@ -47,12 +48,11 @@ pub enum SimError {
     EventBudget { replication: u32, seed: u64, limit: u64, t_s: f64, horizon_s: f64 },
 }
 
+/// What the event lists hold. Arrivals and timeline samples are not events: each population's next
+/// arrival and the next sample are clocks the loop compares with the lists' heads, which saves a heap
+/// push and pop per request and keeps the infrastructure list free of traffic (see [`Engine::run`]).
 #[derive(Debug, Clone, Copy)]
 enum Event {
-    /// The next request of a population leaves its client.
-    Arrival {
-        population: u32,
-    },
     /// A request reaches the load balancer of its current step's service.
     Reach {
         req: ReqId,
@@ -99,8 +99,19 @@ enum Event {
         store: u32,
         epoch: u32,
     },
-    /// Close a timeline bucket.
-    Sample,
+    /// The hour of a daily traffic profile turns (scheduled only for sampled fidelity, which treats it
+    /// as a change).
+    RateChange,
+}
+
+/// The source of the next thing to happen, and when.
+#[derive(Debug, Clone, Copy)]
+enum Next {
+    Infra(SimTime),
+    FastForward(SimTime),
+    Sample(SimTime),
+    Traffic(SimTime),
+    Arrival(SimTime, usize),
 }
 
 struct InstanceState {
@@ -145,7 +156,14 @@ struct Engine<'w> {
     seed: u64,
     replication: u32,
     now: SimTime,
+    /// Traffic events: requests reaching balancers, departures, connect timeouts.
     queue: EventQueue<Event>,
+    /// Infrastructure events: failures, repairs, health checks, DNS, standby, promotion.
+    infra: EventQueue<Event>,
+    /// When each population's next request leaves its client ([`SimTime::NEVER`]: none before the horizon).
+    next_arrival: Vec<SimTime>,
+    /// When the current timeline bucket closes.
+    next_sample: SimTime,
     requests: Arena,
     instances: Vec<InstanceState>,
     deployments: Vec<DeploymentState>,
@@ -170,6 +188,7 @@ struct Engine<'w> {
     steer: steering::SteeringState,
     data: data::DataState,
     incidents: incident::Incidents,
+    ff: fast_forward::FastForward,
     obs: Observations,
     /// Time-availability bookkeeping: each population's share of traffic and the fraction of it served.
     traffic_share: Vec<f64>,
@@ -221,6 +240,9 @@ impl<'w> Engine<'w> {
             replication,
             now: SimTime::ZERO,
             queue: EventQueue::with_capacity(1024),
+            infra: EventQueue::with_capacity(64),
+            next_arrival: vec![SimTime::NEVER; model.populations.len()],
+            next_sample: bucket,
             requests: Arena::default(),
             instances,
             deployments,
@@ -260,12 +282,14 @@ impl<'w> Engine<'w> {
             steer: steering::SteeringState::new(model, seed, replication),
             data: data::DataState::new(model, scenario, seed, replication),
             incidents: incident::Incidents::new(model),
+            ff: fast_forward::FastForward::new(model, scenario),
             obs: Observations {
                 replication,
                 per_population: vec![Slice::default(); model.populations.len()],
                 per_region: vec![Slice::default(); n_regions],
                 per_cell: vec![Slice::default(); model.populations.len() * n_regions],
                 observed_s: scenario.horizon.since(scenario.warmup).as_secs_f64(),
+                request_level_s: scenario.horizon.since(scenario.warmup).as_secs_f64(),
                 timeline: Timeline { bucket_s: bucket.as_secs_f64(), ..Timeline::default() },
                 ..Observations::default()
             },
@@ -298,22 +322,29 @@ impl<'w> Engine<'w> {
         for i in 0..self.scenario.failures.len() {
             let (component, process) = &self.scenario.failures[i];
             let ttf = process.time_to_failure.sample_s(&mut self.failure_rng[i].0);
-            self.queue.schedule(
+            self.infra.schedule(
                 SimTime::from_secs_f64(ttf),
                 Event::Down { component: *component, injected: false },
             );
         }
         for o in &self.scenario.outages {
-            self.queue.schedule(o.start, Event::Down { component: o.component, injected: true });
-            self.queue.schedule(o.end, Event::Up { component: o.component, injected: true });
+            self.infra.schedule(o.start, Event::Down { component: o.component, injected: true });
+            self.infra.schedule(o.end, Event::Up { component: o.component, injected: true });
         }
-        self.queue.schedule(self.bucket, Event::Sample);
+        self.schedule_rate_change();
 
         let horizon = self.scenario.horizon;
         let max_events = self.scenario.max_events;
         // Past the horizon no request arrives; the loop drains the requests still in flight so each one
         // counted has an outcome.
-        while let Some((time, event)) = self.queue.pop() {
+        while let Some(next) = self.next() {
+            let time = match next {
+                Next::Infra(t)
+                | Next::FastForward(t)
+                | Next::Sample(t)
+                | Next::Traffic(t)
+                | Next::Arrival(t, _) => t,
+            };
             if time > horizon && self.requests.live() == 0 {
                 break;
             }
@@ -328,29 +359,89 @@ impl<'w> Engine<'w> {
                     horizon_s: horizon.as_secs_f64(),
                 });
             }
-            match event {
-                Event::Arrival { population } => self.on_arrival(population as usize)?,
-                Event::Reach { req } => self.on_reach(req)?,
-                Event::Depart { instance, req, epoch } => self.on_depart(instance as usize, req, epoch)?,
-                Event::ConnectTimeout { req } => self.finish(req, Err(FailureCause::NoHealthyInstance)),
-                Event::Down { component, injected } => self.on_down(component, injected),
-                Event::Up { component, injected } => self.on_up(component, injected),
-                Event::HealthFlip { region, healthy, epoch } => {
-                    self.on_health_flip(region as usize, healthy, epoch)
+            match next {
+                Next::Arrival(_, p) => self.on_arrival(p)?,
+                Next::Sample(_) => self.on_sample(),
+                Next::FastForward(_) => self.on_fast_forward(),
+                Next::Traffic(_) => {
+                    let (_, event) = self.queue.pop().expect("peeked");
+                    self.on_event(event)?;
                 }
-                Event::Resteer => self.on_resteer(),
-                Event::Activate { deployment, epoch } => self.on_activate(deployment as usize, epoch),
-                Event::ScaleIn { deployment, epoch } => self.on_scale_in(deployment as usize, epoch),
-                Event::Promote { store, epoch } => self.on_promote(store as usize, epoch),
-                Event::Sample => self.on_sample(),
+                Next::Infra(_) => {
+                    let (_, event) = self.infra.pop().expect("peeked");
+                    self.on_event(event)?;
+                    self.note_change();
+                }
             }
         }
         self.close(horizon);
         Ok(self.obs)
     }
 
+    /// The earliest thing to happen. At equal times infrastructure goes first (a request arriving at
+    /// the instant its region fails finds it failed), then the fast-forward's step, the timeline
+    /// sample, traffic already in flight, and new arrivals (lowest population first).
+    fn next(&self) -> Option<Next> {
+        let (mut best, mut best_t) = match self.infra.peek_time() {
+            Some(t) => (Some(Next::Infra(t)), t),
+            None => (None, SimTime::NEVER),
+        };
+        if self.ff.due < best_t {
+            best_t = self.ff.due;
+            best = Some(Next::FastForward(best_t));
+        }
+        if self.next_sample < best_t {
+            best_t = self.next_sample;
+            best = Some(Next::Sample(best_t));
+        }
+        if let Some(t) = self.queue.peek_time()
+            && t < best_t
+        {
+            best_t = t;
+            best = Some(Next::Traffic(t));
+        }
+        for (p, &t) in self.next_arrival.iter().enumerate() {
+            if t < best_t {
+                best_t = t;
+                best = Some(Next::Arrival(t, p));
+            }
+        }
+        best
+    }
+
+    fn on_event(&mut self, event: Event) -> Result<(), SimError> {
+        match event {
+            Event::Reach { req } => self.on_reach(req)?,
+            Event::Depart { instance, req, epoch } => self.on_depart(instance as usize, req, epoch)?,
+            Event::ConnectTimeout { req } => self.finish(req, Err(FailureCause::NoHealthyInstance)),
+            Event::Down { component, injected } => self.on_down(component, injected),
+            Event::Up { component, injected } => self.on_up(component, injected),
+            Event::HealthFlip { region, healthy, epoch } => {
+                self.on_health_flip(region as usize, healthy, epoch)
+            }
+            Event::Resteer => self.on_resteer(),
+            Event::Activate { deployment, epoch } => self.on_activate(deployment as usize, epoch),
+            Event::ScaleIn { deployment, epoch } => self.on_scale_in(deployment as usize, epoch),
+            Event::Promote { store, epoch } => self.on_promote(store as usize, epoch),
+            Event::RateChange => self.schedule_rate_change(),
+        }
+        Ok(())
+    }
+
+    /// With a daily profile and sampled fidelity, the next turn of the hour is a change.
+    fn schedule_rate_change(&mut self) {
+        const HOUR: u64 = 3_600_000_000_000;
+        if self.scenario.daily_profile.is_some() && self.ff.is_sampled() {
+            let next = SimTime((self.now.0 / HOUR + 1) * HOUR);
+            if next < self.scenario.horizon {
+                self.infra.schedule(next, Event::RateChange);
+            }
+        }
+    }
+
     /// End-of-run bookkeeping: time availability, instance-hours, open incidents, merged slices.
     fn close(&mut self, horizon: SimTime) {
+        self.finish_fast_forward();
         self.account_availability(horizon);
         for d in 0..self.deployments.len() {
             self.account_instance_hours(d, horizon);
@@ -365,10 +456,19 @@ impl<'w> Engine<'w> {
                 &mut self.obs.per_population[i / regions],
                 &mut self.obs.per_region[i % regions],
             ] {
-                slice.counts.add(&cell.counts);
-                slice.latency.merge(&cell.latency);
+                slice.add(&cell);
             }
         }
+        let t = self.obs.total.tally;
+        self.obs.in_system_area_s = t.in_system_s;
+        self.obs.reads = t.reads;
+        self.obs.writes = t.writes;
+        self.obs.stale_reads = t.stale_reads;
+        self.obs.lost_updates = t.lost_updates;
+        self.obs.cross_region = t.cross_region;
+        self.obs.usage.transfer_usd = t.transfer_usd;
+        self.obs.usage.egress_usd = t.egress_usd;
+        self.obs.usage.store_writes_usd = t.store_writes_usd;
     }
 
     // ----- traffic -----
@@ -387,6 +487,7 @@ impl<'w> Engine<'w> {
             let gap: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, rng);
             t = t.plus(SimTime::from_secs_f64(gap / peak));
             if t > self.scenario.horizon {
+                self.next_arrival[p] = SimTime::NEVER;
                 return;
             }
             if !profile {
@@ -397,7 +498,7 @@ impl<'w> Engine<'w> {
                 break;
             }
         }
-        self.queue.schedule(t, Event::Arrival { population: p as u32 });
+        self.next_arrival[p] = t;
     }
 
     fn on_arrival(&mut self, p: usize) -> Result<(), SimError> {
@@ -521,7 +622,15 @@ impl<'w> Engine<'w> {
         }
         let prices = &self.model.prices.transfer_usd_per_gb;
         let (up, down) = (self.model.request_bytes as f64, self.model.response_bytes as f64);
-        self.obs.usage.transfer_usd += (up * prices[a][b] + down * prices[b][a]) / 1e9;
+        let usd = (up * prices[a][b] + down * prices[b][a]) / 1e9;
+        let r = *r;
+        self.tally(&r).transfer_usd += usd;
+    }
+
+    /// The tallies of the cell (population, entry region) of request `r`.
+    fn tally(&mut self, r: &Request) -> &mut crate::observation::Tally {
+        let cell = r.population as usize * self.model.regions.len() + r.entry_region as usize;
+        &mut self.obs.per_cell[cell].tally
     }
 
     fn link_is_down(&self, a: usize, b: usize) -> bool {
@@ -543,7 +652,7 @@ impl<'w> Engine<'w> {
         // ∫N(t)dt over the window: each request adds the part of its stay inside the window.
         let (a, b) = (r.start.max(warmup), at.min(horizon));
         if b > a {
-            self.obs.in_system_area_s += b.since(a).as_secs_f64();
+            self.tally(&r).in_system_s += b.since(a).as_secs_f64();
         }
         if at <= horizon {
             self.current_bucket.finished += 1;
@@ -564,16 +673,15 @@ impl<'w> Engine<'w> {
             Ok(()) => {
                 cell.counts.succeeded += 1;
                 cell.latency.record_s(at.since(r.start).as_secs_f64());
-                if r.crossed {
-                    self.obs.cross_region += 1;
-                }
-                self.obs.usage.egress_usd += self.egress_usd_per_response[region];
+                cell.tally.cross_region += u64::from(r.crossed);
+                cell.tally.egress_usd += self.egress_usd_per_response[region];
             }
             Err(cause) => cell.counts.failed[cause as usize] += 1,
         }
     }
 
     fn on_sample(&mut self) {
+        self.next_sample = SimTime::NEVER;
         if self.now > self.scenario.horizon {
             return;
         }
@@ -587,9 +695,12 @@ impl<'w> Engine<'w> {
             bucket.in_region[r] += (inst.in_service.len() + inst.queue.len()) as u32;
             bucket.queued_in_region[r] += inst.queue.len() as u32;
         }
+        if self.ff.is_sampled() {
+            self.fill_bucket(&mut bucket, self.now, self.bucket);
+        }
         self.obs.timeline.buckets.push(bucket);
         if self.obs.timeline.buckets.len() < Timeline::BUCKETS {
-            self.queue.schedule(self.now.plus(self.bucket), Event::Sample);
+            self.next_sample = self.now.plus(self.bucket);
         }
     }
 }

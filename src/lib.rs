@@ -7,6 +7,7 @@ pub mod cost;
 pub mod distribution;
 pub mod engine;
 pub mod export;
+pub mod fidelity;
 pub mod issue;
 pub mod metric;
 pub mod model;

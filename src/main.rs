@@ -97,8 +97,9 @@ fn run(args: &RunArgs) -> i32 {
         print!("{}", report::summary_table(&report));
         println!("\nwrote {} (open report.html)", dir.display());
         let requests: u64 = report.runs.iter().map(|r| r.requests).sum();
+        let requests = requests - report.fidelity.fast_forwarded_requests;
         eprintln!(
-            "simulated {} events ({} requests) in {:.2} s: {:.1} M events/s",
+            "simulated {} events ({} requests at request level) in {:.2} s: {:.1} M events/s",
             report.events.total,
             requests,
             elapsed.as_secs_f64(),

@@ -69,11 +69,74 @@ impl Counts {
     }
 }
 
-/// Counts and latencies of one slice of the traffic (all, a population, a region).
+/// Per-request quantities summed over the requests of one slice of the traffic.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Tally {
+    /// Time the requests spent in the system inside the observation window [request·s].
+    pub in_system_s: f64,
+    pub reads: u64,
+    pub writes: u64,
+    /// Reads that missed a write accepted elsewhere and not yet applied.
+    pub stale_reads: u64,
+    /// Multi-writer writes dropped by last-writer-wins.
+    pub lost_updates: u64,
+    /// Requests that crossed between regions (a call or a store access in another region).
+    pub cross_region: u64,
+    pub transfer_usd: f64,
+    pub egress_usd: f64,
+    pub store_writes_usd: f64,
+}
+
+impl Tally {
+    pub const FIELDS: usize = 9;
+
+    pub fn to_array(&self) -> [f64; Tally::FIELDS] {
+        [
+            self.in_system_s,
+            self.reads as f64,
+            self.writes as f64,
+            self.stale_reads as f64,
+            self.lost_updates as f64,
+            self.cross_region as f64,
+            self.transfer_usd,
+            self.egress_usd,
+            self.store_writes_usd,
+        ]
+    }
+
+    /// Adds `values` (in [`Tally::to_array`]'s order), rounding the counts.
+    pub fn add_array(&mut self, values: &[f64; Tally::FIELDS]) {
+        let n = |x: f64| x.round().max(0.0) as u64;
+        self.in_system_s += values[0];
+        self.reads += n(values[1]);
+        self.writes += n(values[2]);
+        self.stale_reads += n(values[3]);
+        self.lost_updates += n(values[4]);
+        self.cross_region += n(values[5]);
+        self.transfer_usd += values[6];
+        self.egress_usd += values[7];
+        self.store_writes_usd += values[8];
+    }
+
+    pub fn add(&mut self, o: &Tally) {
+        self.add_array(&o.to_array());
+    }
+}
+
+/// Counts, latencies and per-request tallies of one slice of the traffic (all, a population, a region).
 #[derive(Debug, Clone, Default)]
 pub struct Slice {
     pub counts: Counts,
     pub latency: LatencyHistogram,
+    pub tally: Tally,
+}
+
+impl Slice {
+    pub fn add(&mut self, o: &Slice) {
+        self.counts.add(&o.counts);
+        self.latency.merge(&o.latency);
+        self.tally.add(&o.tally);
+    }
 }
 
 /// A component going down or coming back, for timelines.
@@ -179,11 +242,16 @@ pub struct Observations {
     /// [s], and the time observed [s] (the horizon after warm-up).
     pub time_available_s: f64,
     pub observed_s: f64,
-    /// ∫ N(t) dt over the observation window, N = requests between arrival and final outcome [request·s].
+    /// ∫ N(t) dt over the observation window, N = requests between arrival and final outcome [request·s]
+    /// (the sum of the slices' `in_system_s`, like the data and transfer figures below).
     pub in_system_area_s: f64,
     /// Requests that arrived inside the observation window.
     pub arrivals_in_window: u64,
     pub events: u64,
+    /// Time of the observation window simulated request by request [s] (all of it at full fidelity).
+    pub request_level_s: f64,
+    /// Requests accounted for from sampled windows rather than simulated (sampled fidelity).
+    pub fast_forwarded: u64,
     pub timeline: Timeline,
     pub failovers: Vec<Failover>,
     /// Multi-writer writes dropped by last-writer-wins.

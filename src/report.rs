@@ -47,6 +47,9 @@ pub struct Report {
     /// Little's law check: time-average requests in the system against arrival rate × mean time.
     pub queueing: Queueing,
     pub events: Events,
+    /// How much of the horizon was simulated request by request (see `fidelity` in the scenario).
+    #[serde(default)]
+    pub fidelity: FidelityReport,
     /// One row per replication, for `runs.csv` and distributions across replications.
     pub runs: Vec<RunRow>,
     /// Empirical latency CDF per population, from the merged histograms: `[latency_ms, fraction]`.
@@ -185,6 +188,31 @@ pub struct Events {
     pub per_replication: Estimate,
 }
 
+/// What ran at request level. With `full` fidelity every request was simulated; with `sampled`, the
+/// steady stretches between changes were fast-forwarded from sampled windows (DESIGN.md decision 7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FidelityReport {
+    /// `full` or `sampled`.
+    pub mode: String,
+    /// Share of the observation window simulated request by request, across replications.
+    pub request_level_share: Estimate,
+    /// Requests simulated one by one, and requests accounted for from sampled windows (all replications).
+    pub simulated_requests: u64,
+    pub fast_forwarded_requests: u64,
+}
+
+impl Default for FidelityReport {
+    /// What a results file from before sampled fidelity existed means: everything at request level.
+    fn default() -> Self {
+        FidelityReport {
+            mode: "full".into(),
+            request_level_share: Estimate { mean: 1.0, ci95: [1.0, 1.0] },
+            simulated_requests: 0,
+            fast_forwarded_requests: 0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRow {
     pub replication: u32,
@@ -200,6 +228,9 @@ pub struct RunRow {
     pub latency_p99_ms: Option<f64>,
     pub mean_in_system: f64,
     pub events: u64,
+    /// Requests accounted for from sampled windows rather than simulated (0 at full fidelity).
+    #[serde(default)]
+    pub fast_forwarded: u64,
     #[serde(default)]
     pub failed_store_unavailable: u64,
     #[serde(default)]

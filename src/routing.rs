@@ -35,6 +35,16 @@ impl Answer {
     pub fn contains(&self, r: RegionId) -> bool {
         self.choices.iter().any(|(x, _)| *x == r)
     }
+
+    /// The probability that [`Answer::pick`] gives each region (`choices` holds cumulative weights).
+    pub fn shares(&self) -> impl Iterator<Item = (RegionId, f64)> + '_ {
+        let mut below = 0.0;
+        self.choices.iter().map(move |&(r, c)| {
+            let share = (c.min(1.0) - below).max(0.0);
+            below = c.max(below);
+            (r, share)
+        })
+    }
 }
 
 impl Routing {
@@ -177,6 +187,37 @@ pub enum Follow {
     Dns { ttl_s: f64, propagation_s: f64, violators_share: f64, extra_staleness: Distribution },
     /// Anycast: traffic shifts uniformly within `shift_s` of detection.
     Anycast { shift_s: f64 },
+}
+
+impl Follow {
+    /// The probability that a request sent `age_s` after the answers changed uses the new answer: the
+    /// closed form of the per-request draw in `engine::steering` (a client's cached answer expires
+    /// uniformly over the TTL; a violator keeps it an extra staleness X longer, so it moves when
+    /// `TTL·U + X <= age`, whose CDF is the mean of `F_X(age − TTL·u)` over u in [0, 1)).
+    pub fn moved_share(&self, age_s: f64) -> f64 {
+        match self {
+            Follow::Anycast { shift_s } => uniform_cdf(age_s, *shift_s),
+            Follow::Dns { ttl_s, violators_share, extra_staleness, .. } => {
+                let followers = uniform_cdf(age_s, *ttl_s);
+                let violators = if *ttl_s <= 0.0 {
+                    extra_staleness.cdf(age_s)
+                } else {
+                    // Midpoint rule over u; F_X is monotone and bounded, so 64 points are ample.
+                    const POINTS: usize = 64;
+                    (0..POINTS)
+                        .map(|k| extra_staleness.cdf(age_s - ttl_s * (k as f64 + 0.5) / POINTS as f64))
+                        .sum::<f64>()
+                        / POINTS as f64
+                };
+                (1.0 - violators_share) * followers + violators_share * violators
+            }
+        }
+    }
+}
+
+/// P(width · U <= x) for U uniform on [0, 1).
+fn uniform_cdf(x: f64, width: f64) -> f64 {
+    if width <= 0.0 { f64::from(u8::from(x >= 0.0)) } else { (x / width).clamp(0.0, 1.0) }
 }
 
 #[derive(Debug, Clone)]

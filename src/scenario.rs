@@ -2,6 +2,7 @@
 //! budgets, checked against the model they apply to.
 
 use crate::distribution::Distribution;
+use crate::fidelity::Fidelity;
 use crate::issue::Issues;
 use crate::model::{Model, known};
 use crate::objective::{self, Objective};
@@ -103,6 +104,7 @@ pub struct Scenario {
     pub data: Data,
     /// Service-level objectives, checked against the model's populations.
     pub objectives: Vec<Objective>,
+    pub fidelity: Fidelity,
 }
 
 impl Scenario {
@@ -283,6 +285,8 @@ impl Scenario {
             issues.push("data.zipf_exponent", format!("must be >= 0 (got {})", data.zipf_exponent));
         }
 
+        let fidelity = Fidelity::resolve(spec.fidelity.as_ref(), issues);
+
         if issues.len() > before {
             return None;
         }
@@ -311,6 +315,7 @@ impl Scenario {
             max_queue,
             data,
             objectives,
+            fidelity,
         })
     }
 

@@ -307,3 +307,39 @@ fn extreme_parameters_never_panic_and_draws_stay_finite() {
         }
     }
 }
+
+/// The closed-form CDF against the sampler: at the draws' 10th, 50th and 90th percentiles the CDF must
+/// give 0.1, 0.5 and 0.9 within 4 binomial standard errors sqrt(p(1-p)/N).
+#[test]
+fn cdf_agrees_with_the_sampler_of_every_family() {
+    for ron in [
+        "Fixed(s: 2.0)",
+        "Exponential(mean_s: 3.0)",
+        "Uniform(min_s: 1.0, max_s: 4.0)",
+        "Normal(mean_s: 1.0, sd_s: 1.5)",
+        "LogNormal(median_s: 60.0, sigma: 2.2)",
+        "Weibull(shape: 0.7, scale_s: 10.0)",
+        "Gamma(shape: 2.5, mean_s: 5.0)",
+        "Pareto(shape: 1.5, scale_s: 2.0)",
+        "Empirical(samples_s: [1.0, 2.0, 2.0, 7.0])",
+        "Empirical(cdf_s: [(1.0, 0.2), (5.0, 0.5), (20.0, 1.0)])",
+    ] {
+        let d = resolve(ron);
+        let mut x = draws(&d, 9);
+        x.sort_by(f64::total_cmp);
+        for p in [0.1, 0.5, 0.9] {
+            let q = x[(p * N as f64) as usize];
+            // An atom at q: the CDF jumps over p there; the share of draws at or below q bounds it.
+            let below = x.partition_point(|&v| v < q) as f64 / N as f64;
+            let at_or_below = x.partition_point(|&v| v <= q) as f64 / N as f64;
+            let tol = 4.0 * (p * (1.0 - p) / N as f64).sqrt();
+            let c = d.cdf(q);
+            assert!(
+                c >= below - tol && c <= at_or_below + tol,
+                "{ron}: cdf({q}) = {c}, draws {below}..{at_or_below}"
+            );
+        }
+        assert_eq!(d.cdf(-1.0), 0.0, "{ron}");
+        assert!((d.cdf(1e12) - 1.0).abs() < 1e-9, "{ron}");
+    }
+}

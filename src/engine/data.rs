@@ -52,6 +52,8 @@ struct StoreState {
     pending_loss: Option<Loss>,
     copy_up: Vec<bool>,
     inflight: Vec<VecDeque<Run>>,
+    /// Writes accepted so far by each copy that had replicas to send them to.
+    accepted: Vec<u64>,
     /// Last write per key, for stores with more than one copy.
     keys: Vec<Option<KeyWrite>>,
     lag_rng: Xoshiro256PlusPlus,
@@ -73,6 +75,16 @@ pub(super) struct DataState {
 }
 
 impl DataState {
+    /// Writes accepted so far, per store and copy (the fast-forward measures write rates with it).
+    pub fn accepted_writes(&self) -> Vec<Vec<u64>> {
+        self.stores.iter().map(|s| s.accepted.clone()).collect()
+    }
+
+    /// No promotion is under way.
+    pub fn settled(&self) -> bool {
+        self.stores.iter().all(|s| !s.promoting)
+    }
+
     pub fn new(model: &Model, scenario: &Scenario, seed: u64, replication: u32) -> DataState {
         let named = |purpose, name: &str| stream(seed, replication, purpose, name);
         let data = &scenario.data;
@@ -88,6 +100,7 @@ impl DataState {
                     pending_loss: None,
                     copy_up: vec![true; s.copies.len()],
                     inflight: vec![VecDeque::new(); s.copies.len()],
+                    accepted: vec![0; s.copies.len()],
                     keys: if s.copies.len() > 1 { vec![None; tracked_keys] } else { Vec::new() },
                     lag_rng: named(Purpose::Replication, &s.name),
                     promotion_rng: named(Purpose::Promotion, &s.name),
@@ -191,13 +204,13 @@ impl Engine<'_> {
         let key = r.key as usize;
         if !r.write {
             if r.counted {
-                self.obs.reads += 1;
+                self.tally(&r).reads += 1;
                 if let Some(Some(w)) = self.data.stores[store].keys.get(key).copied()
                     && w.copy as usize != target
                     && self.now
                         < self.effective_apply(st.copies[w.copy as usize], target_region, w.accept, w.apply)
                 {
-                    self.obs.stale_reads += 1;
+                    self.tally(&r).stale_reads += 1;
                 }
             }
             return Ok(SimTime::from_secs_f64(extra));
@@ -244,14 +257,14 @@ impl Engine<'_> {
             {
                 // Two writes to one key, each accepted before the other reached its copy: last writer
                 // wins, the other update is lost.
-                self.obs.lost_updates += 1;
+                self.tally(&r).lost_updates += 1;
             }
             self.data.stores[store].keys[key] =
                 Some(KeyWrite { copy: target as u8, accept: self.now, apply });
         }
         if r.counted {
-            self.obs.writes += 1;
-            let u = &mut self.obs.usage;
+            let u = self.tally(&r);
+            u.writes += 1;
             u.store_writes_usd += (st.price_usd_per_million_writes
                 + replicas.len() as f64 * st.price_usd_per_million_replicated_writes)
                 / 1e6;
@@ -272,15 +285,29 @@ impl Engine<'_> {
     }
 
     fn push_inflight(&mut self, store: usize, copy: usize, apply: SimTime) {
+        self.push_inflight_run(store, copy, self.now, apply, 1);
+    }
+
+    /// `count` writes accepted by `copy` from `accept` on, all due at the replicas at `apply`.
+    pub(super) fn push_inflight_run(
+        &mut self,
+        store: usize,
+        copy: usize,
+        accept: SimTime,
+        apply: SimTime,
+        count: u64,
+    ) {
         let partitioned = self.store_partitioned(store);
         let now = self.now;
-        let q = &mut self.data.stores[store].inflight[copy];
+        let state = &mut self.data.stores[store];
+        state.accepted[copy] += count;
+        let q = &mut state.inflight[copy];
         while !partitioned && q.front().is_some_and(|run| run.apply <= now) {
             q.pop_front();
         }
         match q.back_mut() {
-            Some(last) if last.apply == apply => last.count += 1,
-            _ => q.push_back(Run { accept: now, apply, count: 1 }),
+            Some(last) if last.apply == apply => last.count += count,
+            _ => q.push_back(Run { accept, apply, count }),
         }
     }
 
@@ -339,7 +366,7 @@ impl Engine<'_> {
                 state.epoch = state.epoch.wrapping_add(1);
                 state.pending_loss = loss;
                 let epoch = state.epoch;
-                self.queue.schedule(
+                self.infra.schedule(
                     self.now.plus(SimTime::from_secs_f64(delay)),
                     Event::Promote { store: s as u32, epoch },
                 );

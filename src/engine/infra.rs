@@ -15,7 +15,7 @@ impl Engine<'_> {
         *self.down_count_mut(c) += 1;
         if !injected && let Some(&i) = self.failure_of.get(&c) {
             let ttr = self.scenario.failures[i].1.time_to_repair.sample_s(&mut self.failure_rng[i].1);
-            self.queue
+            self.infra
                 .schedule(self.now.plus(SimTime::from_secs_f64(ttr)), Event::Up { component: c, injected });
         }
         if !was_down {
@@ -30,7 +30,7 @@ impl Engine<'_> {
         let now_up = *count == 0;
         if !injected && let Some(&i) = self.failure_of.get(&c) {
             let ttf = self.scenario.failures[i].1.time_to_failure.sample_s(&mut self.failure_rng[i].0);
-            self.queue
+            self.infra
                 .schedule(self.now.plus(SimTime::from_secs_f64(ttf)), Event::Down { component: c, injected });
         }
         if now_up {

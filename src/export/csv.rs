@@ -34,6 +34,7 @@ const COLUMNS: &[Column] = &[
     ("latency_p99_ms", "latency_p99_ms", |r| opt(r.latency_p99_ms)),
     ("mean_in_system", "mean_in_system_requests", |r| Cell::Float(r.mean_in_system)),
     ("events", "events", |r| Cell::Int(r.events)),
+    ("fast_forwarded", "fast_forwarded_requests", |r| Cell::Int(r.fast_forwarded)),
     ("failed_store_unavailable", "failed_store_unavailable", |r| Cell::Int(r.failed_store_unavailable)),
     ("failed_partition", "failed_partition", |r| Cell::Int(r.failed_partition)),
     ("failovers", "failovers", |r| Cell::Int(r.failovers)),
@@ -94,6 +95,7 @@ mod tests {
             latency_p99_ms: None,
             mean_in_system: 14.85,
             events: 2001,
+            fast_forwarded: 0,
             failed_store_unavailable: 0,
             failed_partition: 0,
             failovers: 1,
@@ -135,9 +137,9 @@ mod tests {
     fn cells_are_plain_numbers_and_missing_is_empty() {
         assert_eq!(
             row_line(&row()),
-            "1,1000,990,6,4,0,0.99,0.995,16.5,12,,14.85,2001,0,0,1,95.5,,0,0,0,1261.5"
+            "1,1000,990,6,4,0,0.99,0.995,16.5,12,,14.85,2001,0,0,0,1,95.5,,0,0,0,1261.5"
         );
         let nan = RunRow { mean_in_system: f64::NAN, ..row() };
-        assert_eq!(row_line(&nan), "1,1000,990,6,4,0,0.99,0.995,16.5,12,,,2001,0,0,1,95.5,,0,0,0,1261.5");
+        assert_eq!(row_line(&nan), "1,1000,990,6,4,0,0.99,0.995,16.5,12,,,2001,0,0,0,1,95.5,,0,0,0,1261.5");
     }
 }

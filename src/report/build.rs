@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use super::{
-    CostReport, DataReport, Events, Failovers, Inputs, LatencySummary, NamedCdf, PopulationRunRow, Queueing,
-    ReplicationFailover, Report, Representative, Requests, RunRow, SCHEMA_VERSION, SliceReport, Spread,
-    Warning,
+    CostReport, DataReport, Events, Failovers, FidelityReport, Inputs, LatencySummary, NamedCdf,
+    PopulationRunRow, Queueing, ReplicationFailover, Report, Representative, Requests, RunRow,
+    SCHEMA_VERSION, SliceReport, Spread, Warning,
 };
 use crate::cost::{CostBreakdown, Prices};
 use crate::observation::{Counts, FailureCause, Observations, Slice};
@@ -119,6 +119,17 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
         events: Events {
             total: runs.iter().map(|o| o.events).sum(),
             per_replication: mean_ci(&runs.iter().map(|o| o.events as f64).collect::<Vec<_>>()),
+        },
+        fidelity: FidelityReport {
+            mode: study.scenario.fidelity.key().to_string(),
+            request_level_share: mean_ci(
+                &runs
+                    .iter()
+                    .map(|o| if o.observed_s > 0.0 { o.request_level_s / o.observed_s } else { 1.0 })
+                    .collect::<Vec<_>>(),
+            ),
+            simulated_requests: runs.iter().map(|o| o.total.counts.attempted - o.fast_forwarded).sum(),
+            fast_forwarded_requests: runs.iter().map(|o| o.fast_forwarded).sum(),
         },
         runs: rows,
         latency_cdf: model
@@ -236,6 +247,7 @@ fn run_row(o: &Observations, observed_s: f64, prices: &Prices) -> RunRow {
         latency_p99_ms: finite(o.total.latency.quantile_ms(0.99)),
         mean_in_system: o.in_system_area_s / observed_s,
         events: o.events,
+        fast_forwarded: o.fast_forwarded,
         failed_store_unavailable: c.failed[FailureCause::StoreUnavailable as usize],
         failed_partition: c.failed[FailureCause::Partition as usize],
         failovers: o.failovers.len() as u64,

@@ -209,7 +209,25 @@ pub fn heading(report: &Report) -> String {
         count(r.succeeded),
         count(r.failed),
         if causes.is_empty() { String::new() } else { format!(" ({causes})") },
+    ) + &fidelity_line(report)
+}
+
+/// With sampled fidelity, how much ran at request level.
+fn fidelity_line(report: &Report) -> String {
+    let f = &report.fidelity;
+    if f.mode != "sampled" {
+        return String::new();
+    }
+    format!(
+        "\nsampled fidelity: {} of the horizon at request level ({} requests simulated, {} fast-forwarded)",
+        percent_plain(f.request_level_share.mean),
+        count(f.simulated_requests),
+        count(f.fast_forwarded_requests),
     )
+}
+
+fn percent_plain(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
 }
 
 /// The terminal summary.

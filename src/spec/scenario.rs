@@ -37,6 +37,36 @@ pub struct ScenarioSpec {
     /// Service-level objectives the results are judged against (`run` and `compare` exit 1 on a miss).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objectives: Option<ObjectivesSpec>,
+    /// How requests are simulated: `Full` (every request; the default) or `Sampled(...)` (steady states
+    /// sampled in windows and fast-forwarded, DESIGN.md decision 7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fidelity: Option<FidelitySpec>,
+}
+
+/// Request-level fidelity. Infrastructure (failures, repairs, health checks, DNS, standby, promotion) is
+/// always simulated over the whole horizon, whatever this says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum FidelitySpec {
+    /// Every request of the horizon is simulated.
+    Full,
+    /// After each change of the infrastructure, requests are simulated until the system settles, then
+    /// for a sampled window; the rest of the steady state, up to a lead before the next change, is
+    /// fast-forwarded with the window's statistics, weighted by the requests each (population, region)
+    /// would have sent. Every field is optional.
+    Sampled {
+        /// Full fidelity after each change before the window opens [s]. Default 30 (plus the DNS TTL
+        /// after a DNS change, so the clients that follow it have moved).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        settle_s: Option<f64>,
+        /// The sampled window [s]. Default 30.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window_s: Option<f64>,
+        /// Full fidelity before each known change, so queues and replication in flight are as they
+        /// would be when it strikes [s]. Default 10 (at least 20 mean replication lags).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lead_s: Option<f64>,
+    },
 }
 
 /// What requests do at the store at the end of their path.
@@ -184,4 +214,5 @@ pub const SCENARIO_FIELDS: &[&str] = &[
     "budgets",
     "data",
     "objectives",
+    "fidelity",
 ];

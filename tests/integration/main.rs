@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod compare;
 mod determinism;
+mod fidelity;
 mod multiregion;
 mod objectives;
 mod report_outputs;
