@@ -381,7 +381,7 @@ impl<'w> Engine<'w> {
     /// The earliest thing to happen. At equal times infrastructure goes first (a request arriving at
     /// the instant its region fails finds it failed), then the fast-forward's step, the timeline
     /// sample, traffic already in flight, and new arrivals (lowest population first).
-    fn next(&self) -> Option<Next> {
+    fn next(&mut self) -> Option<Next> {
         let (mut best, mut best_t) = match self.infra.peek_time() {
             Some(t) => (Some(Next::Infra(t)), t),
             None => (None, SimTime::NEVER),

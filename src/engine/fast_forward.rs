@@ -268,7 +268,7 @@ impl Engine<'_> {
     }
 
     /// The next known change: the earliest infrastructure event (the event list holds only those).
-    fn next_change(&self) -> SimTime {
+    fn next_change(&mut self) -> SimTime {
         self.infra.peek_time().unwrap_or(SimTime::NEVER)
     }
 

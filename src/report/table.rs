@@ -226,8 +226,15 @@ fn fidelity_line(report: &Report) -> String {
     )
 }
 
+/// A share as a percentage with two significant digits below 10% (0.36%, 4.1%), one decimal above.
 fn percent_plain(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
+    let pct = v * 100.0;
+    if pct > 0.0 && pct < 10.0 {
+        let decimals = (1 - pct.log10().floor() as i32).max(1) as usize;
+        format!("{pct:.decimals$}%")
+    } else {
+        format!("{pct:.1}%")
+    }
 }
 
 /// The terminal summary.
