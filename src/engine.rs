@@ -16,6 +16,7 @@ mod infra;
 mod queue;
 mod service;
 mod steering;
+mod transit;
 
 use std::collections::VecDeque;
 
@@ -110,6 +111,7 @@ enum Next {
     Infra(SimTime),
     FastForward(SimTime),
     Sample(SimTime),
+    Transit(SimTime),
     Traffic(SimTime),
     Arrival(SimTime, usize),
 }
@@ -160,6 +162,8 @@ struct Engine<'w> {
     queue: EventQueue<Event>,
     /// Infrastructure events: failures, repairs, health checks, DNS, standby, promotion.
     infra: EventQueue<Event>,
+    /// Requests crossing the network when crossing times are fixed.
+    transit: transit::Transit,
     /// When each population's next request leaves its client ([`SimTime::NEVER`]: none before the horizon).
     next_arrival: Vec<SimTime>,
     /// When the current timeline bucket closes.
@@ -241,6 +245,7 @@ impl<'w> Engine<'w> {
             now: SimTime::ZERO,
             queue: EventQueue::with_capacity(1024),
             infra: EventQueue::with_capacity(64),
+            transit: transit::Transit::new(),
             next_arrival: vec![SimTime::NEVER; model.populations.len()],
             next_sample: bucket,
             requests: Arena::default(),
@@ -342,6 +347,7 @@ impl<'w> Engine<'w> {
                 Next::Infra(t)
                 | Next::FastForward(t)
                 | Next::Sample(t)
+                | Next::Transit(t)
                 | Next::Traffic(t)
                 | Next::Arrival(t, _) => t,
             };
@@ -363,6 +369,10 @@ impl<'w> Engine<'w> {
                 Next::Arrival(_, p) => self.on_arrival(p)?,
                 Next::Sample(_) => self.on_sample(),
                 Next::FastForward(_) => self.on_fast_forward(),
+                Next::Transit(_) => {
+                    let (_, req) = self.transit.receive().expect("a request in transit");
+                    self.on_reach(req)?;
+                }
                 Next::Traffic(_) => {
                     let (_, event) = self.queue.pop().expect("peeked");
                     self.on_event(event)?;
@@ -380,7 +390,7 @@ impl<'w> Engine<'w> {
 
     /// The earliest thing to happen. At equal times infrastructure goes first (a request arriving at
     /// the instant its region fails finds it failed), then the fast-forward's step, the timeline
-    /// sample, traffic already in flight, and new arrivals (lowest population first).
+    /// sample, network arrivals, other traffic in flight, and new arrivals (lowest population first).
     fn next(&mut self) -> Option<Next> {
         let (mut best, mut best_t) = match self.infra.peek_time() {
             Some(t) => (Some(Next::Infra(t)), t),
@@ -393,6 +403,10 @@ impl<'w> Engine<'w> {
         if self.next_sample < best_t {
             best_t = self.next_sample;
             best = Some(Next::Sample(best_t));
+        }
+        if self.transit.head < best_t {
+            best_t = self.transit.head;
+            best = Some(Next::Transit(best_t));
         }
         if let Some(t) = self.queue.peek_time()
             && t < best_t
@@ -546,6 +560,10 @@ impl<'w> Engine<'w> {
     fn reach_after(&mut self, delay: SimTime, req: ReqId) -> Result<(), SimError> {
         if delay == SimTime::ZERO {
             self.on_reach(req)
+        } else if self.model.network.jitter.is_none() {
+            // Fixed crossing times: a first-in first-out lane per delay (see `transit`).
+            self.transit.send(self.now, delay, req);
+            Ok(())
         } else {
             self.queue.schedule(self.now.plus(delay), Event::Reach { req });
             Ok(())
