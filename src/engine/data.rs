@@ -70,6 +70,9 @@ pub(super) struct DataState {
     write_fraction: f64,
     /// Per link (`a * regions + b`, a < b): down intervals, the last open-ended while down.
     link_history: Vec<Vec<(SimTime, SimTime)>>,
+    /// `by_distance[store][region]`: the store's copies nearest that region first (round trip, then copy
+    /// index), computed once: the nearest live copy is the first available one.
+    by_distance: Vec<Vec<Box<[usize]>>>,
 }
 
 impl DataState {
@@ -106,6 +109,22 @@ impl DataState {
             key_table: data.key_table.clone(),
             write_fraction: data.write_fraction,
             link_history: vec![Vec::new(); model.regions.len() * model.regions.len()],
+            by_distance: model
+                .stores
+                .iter()
+                .map(|st| {
+                    (0..model.regions.len())
+                        .map(|from| {
+                            let loc = model.regions[from].location;
+                            let rtt =
+                                |c: usize| model.network.rtt_s(loc, model.regions[st.copies[c]].location);
+                            let mut order: Vec<usize> = (0..st.copies.len()).collect();
+                            order.sort_by(|&a, &b| rtt(a).total_cmp(&rtt(b)).then(a.cmp(&b)));
+                            order.into_boxed_slice()
+                        })
+                        .collect()
+                })
+                .collect(),
         }
     }
 
@@ -135,12 +154,7 @@ impl Engine<'_> {
 
     /// The live copy nearest region `from` (its own first).
     fn nearest_copy(&self, store: usize, from: usize) -> Option<usize> {
-        let st = &self.model.stores[store];
-        let loc = self.model.regions[from].location;
-        (0..st.copies.len()).filter(|&c| self.copy_available(store, c)).min_by(|&a, &b| {
-            let rtt = |c: usize| self.model.network.rtt_s(loc, self.model.regions[st.copies[c]].location);
-            rtt(a).total_cmp(&rtt(b)).then(a.cmp(&b))
-        })
+        self.data.by_distance[store][from].iter().copied().find(|&c| self.copy_available(store, c))
     }
 
     /// When a write accepted at `accept`, due at `apply`, reaches the other side of link (a, b) given the
@@ -204,7 +218,8 @@ impl Engine<'_> {
         }
 
         // A write: replicate, then check for a conflict with the key's last write.
-        let replicas: Vec<usize> = (0..st.copies.len()).filter(|&c| c != target).collect();
+        let replicas = || (0..st.copies.len()).filter(move |&c| c != target);
+        let n_replicas = st.copies.len() - 1;
         let apply = match &st.replication {
             Replication::None => self.now,
             Replication::Backup { interval_s } => {
@@ -215,14 +230,13 @@ impl Engine<'_> {
                 self.now.plus(SimTime::from_secs_f64(lag.sample_s(&mut self.data.stores[store].lag_rng)))
             }
             Replication::Sync { degrade_lag } => {
-                let reachable = replicas.iter().all(|&c| {
+                let reachable = replicas().all(|c| {
                     self.copy_available(store, c) && !self.link_is_down(target_region, st.copies[c])
                 });
                 if reachable {
                     let loc = model.regions[target_region].location;
-                    extra += replicas
-                        .iter()
-                        .map(|&c| model.network.rtt_s(loc, model.regions[st.copies[c]].location))
+                    extra += replicas()
+                        .map(|c| model.network.rtt_s(loc, model.regions[st.copies[c]].location))
                         .fold(0.0, f64::max);
                     self.now
                 } else if let Some(lag) = degrade_lag {
@@ -232,7 +246,7 @@ impl Engine<'_> {
                 }
             }
         };
-        if apply > self.now && !replicas.is_empty() {
+        if apply > self.now && n_replicas > 0 {
             self.push_inflight(store, target, apply);
         }
         if let Some(slot) = self.data.stores[store].keys.get(key).copied() {
@@ -253,10 +267,10 @@ impl Engine<'_> {
             self.obs.writes += 1;
             let u = &mut self.obs.usage;
             u.store_writes_usd += (st.price_usd_per_million_writes
-                + replicas.len() as f64 * st.price_usd_per_million_replicated_writes)
+                + n_replicas as f64 * st.price_usd_per_million_replicated_writes)
                 / 1e6;
             if !matches!(st.replication, Replication::None) {
-                for &c in &replicas {
+                for c in replicas() {
                     u.transfer_usd += st.write_bytes as f64 / 1e9
                         * model.prices.transfer_usd_per_gb[target_region][st.copies[c]];
                 }
