@@ -16,9 +16,9 @@ use rand_distr::{Distribution as _, Zipf};
 use super::{Engine, Event, ReqId};
 use crate::model::Model;
 use crate::observation::{FailureCause, SteeringKind};
-use crate::scenario::Scenario;
+use crate::scenario::{KeyTable, Scenario};
 use crate::store::Replication;
-use crate::streams::{Purpose, event_key, event_rng, event_uniform, stream};
+use crate::streams::{Purpose, event_bits, event_key, event_rng, event_uniform, stream};
 use crate::time::SimTime;
 
 #[derive(Debug, Clone, Copy)]
@@ -65,7 +65,10 @@ pub(super) struct DataState {
     /// Per population: the key of its per-request read/write and key numbers.
     op_key: Vec<u64>,
     zipf: Option<Zipf<f64>>,
-    key_table: Option<std::sync::Arc<rand_distr::weighted::WeightedAliasIndex<f64>>>,
+    key_table: Option<std::sync::Arc<KeyTable>>,
+    /// The store at the end of the path when it tracks the last write per key (it has more than one
+    /// copy): only then does a request's key matter.
+    keyed_store: Option<usize>,
     keys: u64,
     write_fraction: f64,
     /// Per link (`a * regions + b`, a < b): down intervals, the last open-ended while down.
@@ -107,6 +110,7 @@ impl DataState {
                 .flatten(),
             keys: data.keys,
             key_table: data.key_table.clone(),
+            keyed_store: model.path_store.filter(|&s| model.stores[s].copies.len() > 1),
             write_fraction: data.write_fraction,
             link_history: vec![Vec::new(); model.regions.len() * model.regions.len()],
             by_distance: model
@@ -128,13 +132,17 @@ impl DataState {
         }
     }
 
-    /// Whether the `index`-th request of population `p` writes, and its key (0-based). Stateless per
-    /// request, like the routing numbers, so designs stay aligned.
+    /// Whether the `index`-th request of population `p` writes, and its key (0-based; 0 when the store
+    /// tracks no keys, which then never matter). Stateless per request, like the routing numbers, so
+    /// designs stay aligned.
     pub fn draw_operation(&self, p: usize, index: u64) -> (bool, u32) {
         let key = self.op_key[p];
         let write = event_uniform(key, index, 0) < self.write_fraction;
+        if self.keyed_store.is_none() {
+            return (write, 0);
+        }
         let k = match (&self.key_table, &self.zipf) {
-            (Some(table), _) => table.sample(&mut event_rng(key, index)) as u64,
+            (Some(table), _) => table.sample(event_bits(key, index, 1)) as u64,
             (None, Some(z)) => (z.sample(&mut event_rng(key, index)) as u64).saturating_sub(1),
             (None, None) => (event_uniform(key, index, 1) * self.keys.max(1) as f64) as u64,
         };
