@@ -134,6 +134,13 @@ impl KeyTable {
         if coin < e.keep { candidate } else { e.alias as usize }
     }
 
+    /// The entry that [`KeyTable::sample`] reads for `bits`, to prefetch it ahead of the draw.
+    #[inline]
+    pub fn entry_ptr(&self, bits: u64) -> *const u8 {
+        let candidate = ((u128::from(bits) * self.entries.len() as u128) >> 64) as usize;
+        (&raw const self.entries[candidate]).cast()
+    }
+
     /// The probability of each key implied by the table (for tests).
     #[cfg(test)]
     fn probabilities(&self) -> Vec<f64> {

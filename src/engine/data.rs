@@ -138,16 +138,40 @@ impl DataState {
     pub fn draw_operation(&self, p: usize, index: u64) -> (bool, u32) {
         let key = self.op_key[p];
         let write = event_uniform(key, index, 0) < self.write_fraction;
-        if self.keyed_store.is_none() {
+        let Some(store) = self.keyed_store else {
             return (write, 0);
-        }
+        };
         let k = match (&self.key_table, &self.zipf) {
-            (Some(table), _) => table.sample(event_bits(key, index, 1)) as u64,
+            (Some(table), _) => {
+                // The next request's entry, fetched now so its draw finds it in cache: the table is
+                // larger than the cache and its entries are read in random order.
+                prefetch(table.entry_ptr(event_bits(key, index.wrapping_add(1), 1)));
+                table.sample(event_bits(key, index, 1)) as u64
+            }
             (None, Some(z)) => (z.sample(&mut event_rng(key, index)) as u64).saturating_sub(1),
             (None, None) => (event_uniform(key, index, 1) * self.keys.max(1) as f64) as u64,
         };
-        (write, k.min(self.keys.saturating_sub(1)).min(u32::MAX as u64) as u32)
+        let k = k.min(self.keys.saturating_sub(1)).min(u32::MAX as u64) as u32;
+        // The key's last write is read when the request reaches the store, tens of events from now.
+        if let Some(slot) = self.stores[store].keys.get(k as usize) {
+            prefetch((&raw const *slot).cast());
+        }
+        (write, k)
     }
+}
+
+/// Asks the CPU to bring the cache line holding `ptr` closer, ahead of a read: a hint that never faults
+/// and changes no result. Used for the large per-key tables, read at random places.
+#[inline(always)]
+fn prefetch(ptr: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE is part of the x86_64 baseline, and a prefetch does not access memory (any address,
+    // even an invalid one, is allowed).
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(ptr.cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = ptr;
 }
 
 impl Engine<'_> {
