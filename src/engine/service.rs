@@ -34,22 +34,21 @@ impl Engine<'_> {
                 None
             }
             LoadBalancing::LeastOutstanding => {
-                // Fewest requests at the instance; ties broken round-robin so load spreads evenly.
-                let mut best: Option<(usize, InstanceId)> = None;
-                for &i in order {
+                // Fewest requests at the instance; ties broken round-robin so load spreads evenly: the
+                // smallest (load, position from the cursor), found without a branch per instance (which
+                // mispredicts as loads change).
+                let mut best = u64::MAX;
+                for (k, &i) in order.enumerate() {
                     let inst = &self.instances[i];
-                    if inst.serving {
-                        let load = inst.in_service.len() + inst.queue.len();
-                        if best.is_none_or(|(b, _)| load < b) {
-                            best = Some((load, i));
-                            if load == 0 {
-                                break; // nothing later can be lower
-                            }
-                        }
-                    }
+                    let load = (inst.in_service.len() + inst.queue.len()) as u64;
+                    let rank = if inst.serving { (load << 32) | k as u64 } else { u64::MAX };
+                    best = best.min(rank);
                 }
                 state.cursor = if cursor + 1 == n { 0 } else { cursor + 1 };
-                best.map(|(_, i)| i)
+                (best != u64::MAX).then(|| {
+                    let k = cursor + (best & 0xFFFF_FFFF) as usize;
+                    instances[if k >= n { k - n } else { k }]
+                })
             }
         }
     }
