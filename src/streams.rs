@@ -73,8 +73,12 @@ pub fn event_key(seed: u64, replication: u32, purpose: Purpose, name: &str) -> u
 /// common random numbers stay aligned even when one draws more numbers than the other, and nothing is
 /// drawn for events that need nothing.
 pub fn event_uniform(key: u64, index: u64, k: u64) -> f64 {
-    let x = splitmix64(key ^ splitmix64(index.wrapping_mul(16).wrapping_add(k)));
-    (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    (event_bits(key, index, k) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// The 64 random bits behind [`event_uniform`]`(key, index, k)`, for draws that use them directly.
+pub fn event_bits(key: u64, index: u64, k: u64) -> u64 {
+    splitmix64(key ^ splitmix64(index.wrapping_mul(16).wrapping_add(k)))
 }
 
 /// A generator for event `index` under `key`, for draws that need more than a few uniforms.

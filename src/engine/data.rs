@@ -16,9 +16,9 @@ use rand_distr::{Distribution as _, Zipf};
 use super::{Engine, Event, ReqId};
 use crate::model::Model;
 use crate::observation::{FailureCause, SteeringKind};
-use crate::scenario::Scenario;
+use crate::scenario::{KeyTable, Scenario};
 use crate::store::Replication;
-use crate::streams::{Purpose, event_key, event_rng, event_uniform, stream};
+use crate::streams::{Purpose, event_bits, event_key, event_rng, event_uniform, stream};
 use crate::time::SimTime;
 
 #[derive(Debug, Clone, Copy)]
@@ -67,11 +67,17 @@ pub(super) struct DataState {
     /// Per population: the key of its per-request read/write and key numbers.
     op_key: Vec<u64>,
     zipf: Option<Zipf<f64>>,
-    key_table: Option<std::sync::Arc<rand_distr::weighted::WeightedAliasIndex<f64>>>,
+    key_table: Option<std::sync::Arc<KeyTable>>,
+    /// The store at the end of the path when it tracks the last write per key (it has more than one
+    /// copy): only then does a request's key matter.
+    keyed_store: Option<usize>,
     keys: u64,
     write_fraction: f64,
     /// Per link (`a * regions + b`, a < b): down intervals, the last open-ended while down.
     link_history: Vec<Vec<(SimTime, SimTime)>>,
+    /// `by_distance[store][region]`: the store's copies nearest that region first (round trip, then copy
+    /// index), computed once: the nearest live copy is the first available one.
+    by_distance: Vec<Vec<Box<[usize]>>>,
 }
 
 impl DataState {
@@ -117,23 +123,68 @@ impl DataState {
                 .flatten(),
             keys: data.keys,
             key_table: data.key_table.clone(),
+            keyed_store: model.path_store.filter(|&s| model.stores[s].copies.len() > 1),
             write_fraction: data.write_fraction,
             link_history: vec![Vec::new(); model.regions.len() * model.regions.len()],
+            by_distance: model
+                .stores
+                .iter()
+                .map(|st| {
+                    (0..model.regions.len())
+                        .map(|from| {
+                            let loc = model.regions[from].location;
+                            let rtt =
+                                |c: usize| model.network.rtt_s(loc, model.regions[st.copies[c]].location);
+                            let mut order: Vec<usize> = (0..st.copies.len()).collect();
+                            order.sort_by(|&a, &b| rtt(a).total_cmp(&rtt(b)).then(a.cmp(&b)));
+                            order.into_boxed_slice()
+                        })
+                        .collect()
+                })
+                .collect(),
         }
     }
 
-    /// Whether the `index`-th request of population `p` writes, and its key (0-based). Stateless per
-    /// request, like the routing numbers, so designs stay aligned.
+    /// Whether the `index`-th request of population `p` writes, and its key (0-based; 0 when the store
+    /// tracks no keys, which then never matter). Stateless per request, like the routing numbers, so
+    /// designs stay aligned.
     pub fn draw_operation(&self, p: usize, index: u64) -> (bool, u32) {
         let key = self.op_key[p];
         let write = event_uniform(key, index, 0) < self.write_fraction;
+        let Some(store) = self.keyed_store else {
+            return (write, 0);
+        };
         let k = match (&self.key_table, &self.zipf) {
-            (Some(table), _) => table.sample(&mut event_rng(key, index)) as u64,
+            (Some(table), _) => {
+                // The next request's entry, fetched now so its draw finds it in cache: the table is
+                // larger than the cache and its entries are read in random order.
+                prefetch(table.entry_ptr(event_bits(key, index.wrapping_add(1), 1)));
+                table.sample(event_bits(key, index, 1)) as u64
+            }
             (None, Some(z)) => (z.sample(&mut event_rng(key, index)) as u64).saturating_sub(1),
             (None, None) => (event_uniform(key, index, 1) * self.keys.max(1) as f64) as u64,
         };
-        (write, k.min(self.keys.saturating_sub(1)).min(u32::MAX as u64) as u32)
+        let k = k.min(self.keys.saturating_sub(1)).min(u32::MAX as u64) as u32;
+        // The key's last write is read when the request reaches the store, tens of events from now.
+        if let Some(slot) = self.stores[store].keys.get(k as usize) {
+            prefetch((&raw const *slot).cast());
+        }
+        (write, k)
     }
+}
+
+/// Asks the CPU to bring the cache line holding `ptr` closer, ahead of a read: a hint that never faults
+/// and changes no result. Used for the large per-key tables, read at random places.
+#[inline(always)]
+fn prefetch(ptr: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE is part of the x86_64 baseline, and a prefetch does not access memory (any address,
+    // even an invalid one, is allowed).
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(ptr.cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = ptr;
 }
 
 impl Engine<'_> {
@@ -148,12 +199,7 @@ impl Engine<'_> {
 
     /// The live copy nearest region `from` (its own first).
     fn nearest_copy(&self, store: usize, from: usize) -> Option<usize> {
-        let st = &self.model.stores[store];
-        let loc = self.model.regions[from].location;
-        (0..st.copies.len()).filter(|&c| self.copy_available(store, c)).min_by(|&a, &b| {
-            let rtt = |c: usize| self.model.network.rtt_s(loc, self.model.regions[st.copies[c]].location);
-            rtt(a).total_cmp(&rtt(b)).then(a.cmp(&b))
-        })
+        self.data.by_distance[store][from].iter().copied().find(|&c| self.copy_available(store, c))
     }
 
     /// When a write accepted at `accept`, due at `apply`, reaches the other side of link (a, b) given the
@@ -217,7 +263,8 @@ impl Engine<'_> {
         }
 
         // A write: replicate, then check for a conflict with the key's last write.
-        let replicas: Vec<usize> = (0..st.copies.len()).filter(|&c| c != target).collect();
+        let replicas = || (0..st.copies.len()).filter(move |&c| c != target);
+        let n_replicas = st.copies.len() - 1;
         let apply = match &st.replication {
             Replication::None => self.now,
             Replication::Backup { interval_s } => {
@@ -228,14 +275,13 @@ impl Engine<'_> {
                 self.now.plus(SimTime::from_secs_f64(lag.sample_s(&mut self.data.stores[store].lag_rng)))
             }
             Replication::Sync { degrade_lag } => {
-                let reachable = replicas.iter().all(|&c| {
+                let reachable = replicas().all(|c| {
                     self.copy_available(store, c) && !self.link_is_down(target_region, st.copies[c])
                 });
                 if reachable {
                     let loc = model.regions[target_region].location;
-                    extra += replicas
-                        .iter()
-                        .map(|&c| model.network.rtt_s(loc, model.regions[st.copies[c]].location))
+                    extra += replicas()
+                        .map(|c| model.network.rtt_s(loc, model.regions[st.copies[c]].location))
                         .fold(0.0, f64::max);
                     self.now
                 } else if let Some(lag) = degrade_lag {
@@ -245,7 +291,7 @@ impl Engine<'_> {
                 }
             }
         };
-        if apply > self.now && !replicas.is_empty() {
+        if apply > self.now && n_replicas > 0 {
             self.push_inflight(store, target, apply);
         }
         if let Some(slot) = self.data.stores[store].keys.get(key).copied() {
@@ -266,10 +312,10 @@ impl Engine<'_> {
             let u = self.tally(&r);
             u.writes += 1;
             u.store_writes_usd += (st.price_usd_per_million_writes
-                + replicas.len() as f64 * st.price_usd_per_million_replicated_writes)
+                + n_replicas as f64 * st.price_usd_per_million_replicated_writes)
                 / 1e6;
             if !matches!(st.replication, Replication::None) {
-                for &c in &replicas {
+                for c in replicas() {
                     u.transfer_usd += st.write_bytes as f64 / 1e9
                         * model.prices.transfer_usd_per_gb[target_region][st.copies[c]];
                 }

@@ -16,33 +16,39 @@ impl Engine<'_> {
         if state.serving == 0 {
             return None;
         }
-        let n = dep.instances.len();
+        let instances = &dep.instances;
+        let n = instances.len();
+        // Visit the fleet from the cursor, wrapping once: `cursor..n` then `0..cursor` (no division per
+        // instance, which a `% n` costs on the hot path).
+        let cursor = state.cursor;
+        let order = instances[cursor..].iter().chain(&instances[..cursor]);
         match self.model.services[dep.service].load_balancing {
             LoadBalancing::RoundRobin => {
-                for k in 0..n {
-                    let i = dep.instances[(state.cursor + k) % n];
+                for (k, &i) in order.enumerate() {
                     if self.instances[i].serving {
-                        state.cursor = (state.cursor + k + 1) % n;
+                        let next = cursor + k + 1;
+                        state.cursor = if next >= n { next - n } else { next };
                         return Some(i);
                     }
                 }
                 None
             }
             LoadBalancing::LeastOutstanding => {
-                // Fewest requests at the instance; ties broken round-robin so load spreads evenly.
-                let mut best: Option<(usize, InstanceId)> = None;
-                for k in 0..n {
-                    let i = dep.instances[(state.cursor + k) % n];
+                // Fewest requests at the instance; ties broken round-robin so load spreads evenly: the
+                // smallest (load, position from the cursor), found without a branch per instance (which
+                // mispredicts as loads change).
+                let mut best = u64::MAX;
+                for (k, &i) in order.enumerate() {
                     let inst = &self.instances[i];
-                    if inst.serving {
-                        let load = inst.in_service.len() + inst.queue.len();
-                        if best.is_none_or(|(b, _)| load < b) {
-                            best = Some((load, i));
-                        }
-                    }
+                    let load = (inst.in_service.len() + inst.queue.len()) as u64;
+                    let rank = if inst.serving { (load << 32) | k as u64 } else { u64::MAX };
+                    best = best.min(rank);
                 }
-                state.cursor = (state.cursor + 1) % n;
-                best.map(|(_, i)| i)
+                state.cursor = if cursor + 1 == n { 0 } else { cursor + 1 };
+                (best != u64::MAX).then(|| {
+                    let k = cursor + (best & 0xFFFF_FFFF) as usize;
+                    instances[if k >= n { k - n } else { k }]
+                })
             }
         }
     }
