@@ -9,6 +9,7 @@ pub mod engine;
 pub mod export;
 pub mod fidelity;
 pub mod issue;
+pub mod keyspace;
 pub mod metric;
 pub mod model;
 pub mod montecarlo;

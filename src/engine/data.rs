@@ -14,9 +14,10 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand_distr::{Distribution as _, Zipf};
 
 use super::{Engine, Event, ReqId};
+use crate::keyspace::KeyTable;
 use crate::model::Model;
 use crate::observation::{FailureCause, SteeringKind};
-use crate::scenario::{KeyTable, Scenario};
+use crate::scenario::Scenario;
 use crate::store::Replication;
 use crate::streams::{Purpose, event_bits, event_key, event_rng, event_uniform, stream};
 use crate::time::SimTime;
