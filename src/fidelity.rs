@@ -6,9 +6,9 @@ use crate::spec::scenario::FidelitySpec;
 use crate::time::SimTime;
 
 /// Full fidelity after each change before the window opens, by default [s].
-pub const DEFAULT_SETTLE_S: f64 = 30.0;
+pub const DEFAULT_SETTLE_S: f64 = 10.0;
 /// The sampled window, by default [s].
-pub const DEFAULT_WINDOW_S: f64 = 30.0;
+pub const DEFAULT_WINDOW_S: f64 = 20.0;
 /// Full fidelity before each known change, by default [s].
 pub const DEFAULT_LEAD_S: f64 = 10.0;
 

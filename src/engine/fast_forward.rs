@@ -181,9 +181,10 @@ impl Engine<'_> {
             Phase::Settling => {}
         }
         let dns_changed = self.steer.answers.iter().filter(|a| a.changed).map(|a| a.changed_at).max();
-        let mut due = self.now.plus(sampling.settle);
+        let settle = sampling.settle.max(SimTime::from_secs_f64(2.0 * self.model.network.connect_timeout_s));
+        let mut due = self.now.plus(settle);
         if let Some(at) = dns_changed {
-            due = due.max(at.plus(self.ff.follow).plus(sampling.settle));
+            due = due.max(at.plus(self.ff.follow).plus(settle));
         }
         self.ff.due = due.max(self.scenario.warmup);
     }
