@@ -101,3 +101,21 @@ fn sampled_fidelity_follows_a_daily_profile() {
     let (cs, cf) = (&sampled.cost_usd_per_month, &full.cost_usd_per_month);
     assert_agree("monthly cost", cs.total, cs.total_ci95, cf.total, cf.total_ci95);
 }
+
+/// A bad sampling parameter is an input error located at its line and column, with exit code 2.
+#[test]
+fn a_bad_window_points_at_its_line() {
+    let files = Files::new(
+        "",
+        "(name: \"s\", horizon_s: 60.0, replications: 2, seed: 1, traffic: (rate_per_s: 10.0),\n fidelity: Sampled(window_s: -1.0))",
+    );
+    let model = root().join("models/active-passive.ron");
+    let out = crate::common::regionsim(&[
+        "validate",
+        model.to_str().expect("utf-8 path"),
+        files.scenario().to_str().expect("utf-8 path"),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("scenario.ron:2:30: fidelity.window_s: must be a finite number > 0"), "{stderr}");
+}
