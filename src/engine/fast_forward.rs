@@ -46,45 +46,24 @@ struct Flow {
     latency_sum_s: f64,
 }
 
-impl Flow {
-    fn of(b: &Bucket) -> Flow {
-        Flow {
-            arrived: b.arrived as f64,
-            finished: b.finished as f64,
-            succeeded: b.succeeded as f64,
-            latency_sum_s: b.latency_sum_s,
-        }
-    }
-
-    fn plus(self, o: Flow) -> Flow {
-        Flow {
-            arrived: self.arrived + o.arrived,
-            finished: self.finished + o.finished,
-            succeeded: self.succeeded + o.succeeded,
-            latency_sum_s: self.latency_sum_s + o.latency_sum_s,
-        }
-    }
-
-    /// `(self − o) × k`.
-    fn minus_scaled(self, o: Flow, k: f64) -> Flow {
-        Flow {
-            arrived: (self.arrived - o.arrived) * k,
-            finished: (self.finished - o.finished) * k,
-            succeeded: (self.succeeded - o.succeeded) * k,
-            latency_sum_s: (self.latency_sum_s - o.latency_sum_s) * k,
-        }
-    }
-}
-
 /// What the engine looked like when a window opened.
 struct WindowStart {
     at: SimTime,
-    flow: Flow,
     in_system: usize,
     /// Writes accepted so far per store and copy.
     accepted: Vec<Vec<u64>>,
     /// The run's per-cell slices, set aside while the window's own fill in.
     cells: Vec<Slice>,
+}
+
+/// Where a cell's skipped requests take their statistics from.
+enum Source {
+    /// A window slice: the cell's own, or its region's.
+    Slice(Box<Slice>),
+    /// Served, but not measured in the window.
+    Served,
+    /// No entry point up in the region: requests time out connecting.
+    Unreachable,
 }
 
 enum Phase {
@@ -95,11 +74,12 @@ enum Phase {
     Skipping,
 }
 
-/// A skipped stretch, for the timeline: per-second flows and the occupancy it stands for.
+/// A skipped stretch, for the timeline: the flows and the occupancy it stands for.
 struct Skip {
     from: SimTime,
     to: SimTime,
-    flow_per_s: Flow,
+    /// Per bucket it overlaps (by the bucket's end), the flows it stands for.
+    flows: Vec<(SimTime, Flow)>,
     in_region: Vec<u32>,
     queued_in_region: Vec<u32>,
 }
@@ -207,7 +187,6 @@ impl Engine<'_> {
         let cells = vec![Slice::default(); self.obs.per_cell.len()];
         let start = WindowStart {
             at: self.now,
-            flow: self.flow_so_far(),
             in_system: self.requests.live(),
             accepted: self.data.accepted_writes(),
             cells: std::mem::replace(&mut self.obs.per_cell, cells),
@@ -246,7 +225,8 @@ impl Engine<'_> {
         let (from, to) = (self.now, resume);
         let stretch_s = to.since(from).as_secs_f64();
         let expected = self.expected_arrivals(from, to);
-        self.skip_cells(&window, &expected);
+        let sources = self.sources(&window);
+        self.skip_cells(&sources, &expected);
         let per_s = 1.0 / length;
         let accepted = self.data.accepted_writes();
         for (s, copies) in accepted.iter().enumerate() {
@@ -255,13 +235,8 @@ impl Engine<'_> {
             }
         }
         let (in_region, queued_in_region) = self.occupancy();
-        self.ff.skips.push(Skip {
-            from,
-            to,
-            flow_per_s: self.flow_so_far().minus_scaled(start.flow, per_s),
-            in_region,
-            queued_in_region,
-        });
+        let flows = self.bucket_flows(&sources, from, to);
+        self.ff.skips.push(Skip { from, to, flows, in_region, queued_in_region });
         self.ff.skipped = self.ff.skipped.plus(SimTime::from_secs_f64(stretch_s));
         self.next_arrival.fill(SimTime::NEVER);
         self.ff.phase = Phase::Skipping;
@@ -335,32 +310,44 @@ impl Engine<'_> {
         expected
     }
 
-    /// Adds to each cell the skipped requests' outcomes and latencies, in the shares its window saw.
-    fn skip_cells(&mut self, window: &[Slice], expected: &[f64]) {
+    /// Where each cell's skipped requests take their statistics from: its own window slice, its
+    /// region's (all populations) when the window saw none of the cell, or neither.
+    fn sources(&self, window: &[Slice]) -> Vec<Source> {
         let regions = self.model.regions.len();
-        let mut region_pool = vec![Slice::default(); regions];
+        let mut pools = vec![Slice::default(); regions];
         for (i, w) in window.iter().enumerate() {
-            region_pool[i % regions].add(w);
+            pools[i % regions].add(w);
         }
+        let finished = |s: &Slice| s.counts.succeeded + s.counts.failed_total();
+        (0..window.len())
+            .map(|i| {
+                let r = i % regions;
+                if finished(&window[i]) > 0 {
+                    Source::Slice(Box::new(window[i].clone()))
+                } else if finished(&pools[r]) > 0 {
+                    Source::Slice(Box::new(pools[r].clone()))
+                } else if self.endpoint_serves(r) {
+                    // It serves, but nobody it could be measured on reached it: counted as served.
+                    Source::Served
+                } else {
+                    // No entry point up: requests time out connecting.
+                    Source::Unreachable
+                }
+            })
+            .collect()
+    }
+
+    /// Adds to each cell the skipped requests' outcomes, latencies and tallies, in its source's shares.
+    fn skip_cells(&mut self, sources: &[Source], expected: &[f64]) {
         let connect_timeout_s = self.model.network.connect_timeout_s;
-        for (i, &n) in expected.iter().enumerate() {
+        for (i, (source, &n)) in sources.iter().zip(expected).enumerate() {
             if n <= 0.0 {
                 continue;
             }
-            let r = i % regions;
-            let finished = |s: &Slice| s.counts.succeeded + s.counts.failed_total();
-            let source = if finished(&window[i]) > 0 {
-                Some(&window[i])
-            } else if finished(&region_pool[r]) > 0 {
-                Some(&region_pool[r])
-            } else {
-                None
-            };
-            let serves = self.endpoint_serves(r);
             let (slot, tally) = (&mut self.ff.outcomes[i], &mut self.ff.tallies[i]);
             match source {
-                Some(w) => {
-                    let k = n / finished(w) as f64;
+                Source::Slice(w) => {
+                    let k = n / (w.counts.succeeded + w.counts.failed_total()) as f64;
                     slot[0] += w.counts.succeeded as f64 * k;
                     for (j, &f) in w.counts.failed.iter().enumerate() {
                         slot[1 + j] += f as f64 * k;
@@ -370,15 +357,45 @@ impl Engine<'_> {
                     }
                     self.obs.per_cell[i].latency.add_scaled(&w.latency, w.counts.succeeded as f64 * k);
                 }
-                // Nobody reached the region in the window: it either has no entry point up (requests
-                // time out connecting) or serves nobody it could be measured on (counted as served).
-                None if !serves => {
+                Source::Unreachable => {
                     slot[1 + FailureCause::NoHealthyInstance as usize] += n;
                     tally[0] += n * connect_timeout_s;
                 }
-                None => slot[0] += n,
+                Source::Served => slot[0] += n,
             }
         }
+    }
+
+    /// The timeline flows of the skipped stretch `[from, to)`, per bucket it overlaps (keyed by the
+    /// bucket's end): the cells' expected arrivals over each overlap (so stale DNS clients drift
+    /// bucket by bucket), with their sources' success shares and mean latencies.
+    fn bucket_flows(&self, sources: &[Source], from: SimTime, to: SimTime) -> Vec<(SimTime, Flow)> {
+        let width = self.bucket.0.max(1);
+        let mut flows = Vec::new();
+        let mut k = from.0 / width;
+        while k * width < to.0 {
+            let (begin, end) = (SimTime(k * width), SimTime((k + 1) * width));
+            let expected = self.expected_arrivals(from.max(begin), to.min(end));
+            let mut flow = Flow::default();
+            for (source, n) in sources.iter().zip(expected) {
+                let (succeeded, latency_s) = match source {
+                    Source::Slice(w) => {
+                        let finished = (w.counts.succeeded + w.counts.failed_total()) as f64;
+                        let ok = n * w.counts.succeeded as f64 / finished;
+                        (ok, if w.latency.count() > 0 { ok * w.latency.mean_ms() / 1e3 } else { 0.0 })
+                    }
+                    Source::Served => (n, 0.0),
+                    Source::Unreachable => (0.0, 0.0),
+                };
+                flow.arrived += n;
+                flow.finished += n;
+                flow.succeeded += succeeded;
+                flow.latency_sum_s += latency_s;
+            }
+            flows.push((end, flow));
+            k += 1;
+        }
+        flows
     }
 
     /// Requests at each region's instances, and queued only.
@@ -393,23 +410,17 @@ impl Engine<'_> {
         (in_region, queued)
     }
 
-    fn flow_so_far(&self) -> Flow {
-        self.obs.timeline.buckets.iter().map(Flow::of).fold(Flow::of(&self.current_bucket), Flow::plus)
-    }
-
-    /// The skipped part of the bucket `[end − length, end)`: its flows, and the occupancy at `end` if a
-    /// skip covers it.
+    /// The skipped part of the bucket ending at `end`: its flows, and the occupancy at `end` if a skip
+    /// covers it.
     pub(super) fn fill_bucket(&mut self, bucket: &mut Bucket, end: SimTime, length: SimTime) {
         let begin = SimTime(end.0.saturating_sub(length.0));
         self.ff.skips.retain(|s| s.to > begin);
         for s in &self.ff.skips {
-            let overlap = s.to.min(end).0.saturating_sub(s.from.max(begin).0);
-            if overlap > 0 {
-                let secs = SimTime(overlap).as_secs_f64();
-                bucket.arrived += (s.flow_per_s.arrived * secs).round() as u64;
-                bucket.finished += (s.flow_per_s.finished * secs).round() as u64;
-                bucket.succeeded += (s.flow_per_s.succeeded * secs).round() as u64;
-                bucket.latency_sum_s += s.flow_per_s.latency_sum_s * secs;
+            for (_, flow) in s.flows.iter().filter(|(at, _)| *at == end) {
+                bucket.arrived += flow.arrived.round() as u64;
+                bucket.finished += flow.finished.round() as u64;
+                bucket.succeeded += flow.succeeded.round() as u64;
+                bucket.latency_sum_s += flow.latency_sum_s;
             }
             if s.from < end && end <= s.to {
                 bucket.in_region.clone_from(&s.in_region);
