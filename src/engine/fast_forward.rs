@@ -34,8 +34,11 @@ use crate::time::SimTime;
 /// root; an overloaded one grows by (λ − capacity) × window).
 const STEADY_DRIFT_REQUESTS: f64 = 20.0;
 const STEADY_DRIFT_SHARE: f64 = 0.01;
-/// Points of the midpoint rule that averages the moved share over a skipped stretch (in log of age).
-const ROUTING_POINTS: usize = 256;
+/// Points per unit of ln(1 + age) of the midpoint rule that averages the moved share over a stretch,
+/// and the most for one stretch: the share is smooth in log-age, so a timeline bucket late in a
+/// stretch needs a handful of points and a whole stretch from just after a switch a few hundred.
+const ROUTING_POINTS_PER_LOG_UNIT: f64 = 48.0;
+const ROUTING_POINTS_MAX: usize = 256;
 
 /// The timeline's flows: requests that arrived, finished and succeeded, and the latency sum.
 #[derive(Debug, Clone, Copy, Default)]
@@ -152,10 +155,7 @@ impl Engine<'_> {
         match std::mem::replace(&mut self.ff.phase, Phase::Settling) {
             Phase::Window(start) => {
                 // The window saw a change: its requests count as they are, and it opens again later.
-                let window = std::mem::replace(&mut self.obs.per_cell, start.cells);
-                for (cell, w) in self.obs.per_cell.iter_mut().zip(&window) {
-                    cell.add(w);
-                }
+                self.end_window(start.cells);
             }
             Phase::Skipping => self.resume_arrivals(),
             Phase::Settling => {}
@@ -196,10 +196,7 @@ impl Engine<'_> {
     }
 
     fn close_window(&mut self, start: WindowStart) {
-        let window = std::mem::replace(&mut self.obs.per_cell, start.cells);
-        for (cell, w) in self.obs.per_cell.iter_mut().zip(&window) {
-            cell.add(w);
-        }
+        let window = self.end_window(start.cells);
         let Some(sampling) = self.ff.sampling else { return };
         let length = self.now.since(start.at).as_secs_f64();
         let arrivals: u64 = window.iter().map(|w| w.counts.attempted).sum();
@@ -241,6 +238,15 @@ impl Engine<'_> {
         self.next_arrival.fill(SimTime::NEVER);
         self.ff.phase = Phase::Skipping;
         self.ff.due = to;
+    }
+
+    /// Puts the run's cells back with the window's requests added to them; returns the window's cells.
+    fn end_window(&mut self, run_cells: Vec<Slice>) -> Vec<Slice> {
+        let window = std::mem::replace(&mut self.obs.per_cell, run_cells);
+        for (cell, w) in self.obs.per_cell.iter_mut().zip(&window) {
+            cell.add(w);
+        }
+        window
     }
 
     /// The next known change: the earliest infrastructure event (the event list holds only those).
@@ -467,8 +473,10 @@ fn mean_moved_share(follow: &Follow, a: f64, b: f64) -> f64 {
         return 1.0;
     }
     let (ya, yb) = (a.ln_1p(), b.ln_1p());
-    let h = (yb - ya) / ROUTING_POINTS as f64;
-    let integral: f64 = (0..ROUTING_POINTS)
+    let points =
+        ((yb - ya) * ROUTING_POINTS_PER_LOG_UNIT).ceil().clamp(4.0, ROUTING_POINTS_MAX as f64) as usize;
+    let h = (yb - ya) / points as f64;
+    let integral: f64 = (0..points)
         .map(|k| {
             let y = ya + (k as f64 + 0.5) * h;
             let age = y.exp_m1();
@@ -492,7 +500,7 @@ mod tests {
             violators_share: 0.1,
             extra_staleness: Distribution::LogNormal { mu: 60f64.ln(), sigma: 2.2 },
         };
-        for (a, b) in [(90.0, 14_400.0), (0.0, 60.0), (200.0, 300.0), (1e4, 1e6)] {
+        for (a, b) in [(90.0, 14_400.0), (0.0, 60.0), (200.0, 300.0), (5_000.0, 5_090.0), (1e4, 1e6)] {
             const N: usize = 200_000;
             let h = (b - a) / N as f64;
             let fine: f64 =
