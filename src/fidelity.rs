@@ -9,7 +9,7 @@ use crate::time::SimTime;
 pub const DEFAULT_SETTLE_S: f64 = 10.0;
 /// The sampled window, by default [s].
 pub const DEFAULT_WINDOW_S: f64 = 20.0;
-/// Full fidelity before each known change, by default [s].
+/// Full fidelity before each known failure, scale-in or promotion, by default [s].
 pub const DEFAULT_LEAD_S: f64 = 10.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

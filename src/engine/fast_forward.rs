@@ -20,7 +20,7 @@
 //! Weighting by requests keeps the estimate unbiased when the routing mix drifts (stale DNS clients
 //! leave slowly). Expected counts are kept as fractions and rounded once, at the end of the run.
 
-use super::Engine;
+use super::{Engine, Event};
 use crate::fidelity::{Fidelity, Sampling};
 use crate::model::Model;
 use crate::observation::{Bucket, FailureCause, Slice, Tally};
@@ -210,11 +210,11 @@ impl Engine<'_> {
             self.open_window();
             return;
         }
-        let next_change = self.next_change();
+        let (next_change, lead) = self.next_change();
         let resume = if next_change >= self.scenario.horizon {
             self.scenario.horizon
         } else {
-            SimTime(next_change.0.saturating_sub(self.ff.lead.0))
+            SimTime(next_change.0.saturating_sub(lead.0))
         };
         if resume <= self.now.plus(sampling.window) {
             return; // too short to be worth it: full fidelity until the change
@@ -249,9 +249,19 @@ impl Engine<'_> {
         window
     }
 
-    /// The next known change: the earliest infrastructure event (the event list holds only those).
-    fn next_change(&mut self) -> SimTime {
-        self.infra.peek_time().unwrap_or(SimTime::NEVER)
+    /// The next known change (the earliest infrastructure event: the list holds only those), and the
+    /// lead it needs. Only a change that takes something away (a failure, a scale-in, a promotion)
+    /// depends on what is in flight when it strikes: requests it fails, writes it loses. A repair, a
+    /// health-check flip, a DNS switch, a scale-up or a new hour only steers or adds capacity, and
+    /// new arrivals fill the queues within milliseconds of it.
+    fn next_change(&self) -> (SimTime, SimTime) {
+        match self.infra.peek() {
+            Some((t, Event::Down { .. } | Event::ScaleIn { .. } | Event::Promote { .. })) => {
+                (t, self.ff.lead)
+            }
+            Some((t, _)) => (t, SimTime::ZERO),
+            None => (SimTime::NEVER, SimTime::ZERO),
+        }
     }
 
     fn resume_arrivals(&mut self) {

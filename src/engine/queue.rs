@@ -60,6 +60,11 @@ impl<E> EventQueue<E> {
         self.heap.pop().map(|e| (SimTime((e.key >> 64) as u64), e.event))
     }
 
+    /// The earliest event and its time, left in place.
+    pub fn peek(&self) -> Option<(SimTime, &E)> {
+        self.heap.peek().map(|e| (SimTime((e.key >> 64) as u64), &e.event))
+    }
+
     pub fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|e| SimTime((e.key >> 64) as u64))
     }

@@ -63,8 +63,9 @@ pub enum FidelitySpec {
         /// The sampled window [s]. Default 20.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         window_s: Option<f64>,
-        /// Full fidelity before each known change, so queues and replication in flight are as they
-        /// would be when it strikes [s]. Default 10 (at least 20 mean replication lags).
+        /// Full fidelity before each known failure, scale-in or promotion, so the requests and
+        /// replicated writes in flight are there when it strikes [s]. Default 10 (at least 20 mean
+        /// replication lags).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lead_s: Option<f64>,
     },
