@@ -77,20 +77,20 @@ impl Plot for AvailabilityOverTime {
             .margin_top(8)
             .x_label_area_size(80)
             .y_label_area_size(120)
-            .build_cartesian_2d(0.0..self.horizon_s, y0..y1)?;
+            .build_cartesian_2d(0.0..self.horizon_s / unit_s, y0..y1)?;
         chart
             .configure_mesh()
             .x_desc(format!("time [{unit}]"))
             .y_desc("requests succeeded [%]")
             .axis_desc_style(text(AXIS_DESC_PX))
             .label_style(text(TICK_PX))
-            .x_label_formatter(&|v| short_number(*v / unit_s))
+            .x_label_formatter(&|v| short_number(*v))
             .y_label_formatter(&|v| with_decimals(*v, decimals_for(y0, y1)))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
-        let x = (0.0, self.horizon_s);
-        markers::draw(&mut chart, &self.markers, &self.bands, x, (y0, y1), true)?;
-        let points = self.points.iter().map(|&(t, a)| (within(t, x), within(a, (y0, y1))));
+        let x = (0.0, self.horizon_s / unit_s);
+        markers::draw(&mut chart, &self.markers, &self.bands, (x, unit_s), (y0, y1), true)?;
+        let points = self.points.iter().map(|&(t, a)| (within(t / unit_s, x), within(a, (y0, y1))));
         chart.draw_series(LineSeries::new(points, line))?;
         Ok(())
     }

@@ -79,22 +79,22 @@ impl LoadOverTime {
             .margin(16)
             .x_label_area_size(70)
             .y_label_area_size(110)
-            .build_cartesian_2d(0.0..self.horizon_s, 0.0..y1)?;
+            .build_cartesian_2d(0.0..self.horizon_s / unit_s, 0.0..y1)?;
         chart
             .configure_mesh()
             .x_desc(format!("time [{unit}]"))
             .y_desc(y_desc)
             .axis_desc_style(text(AXIS_DESC_PX))
             .label_style(text(TICK_PX))
-            .x_label_formatter(&|v| short_number(*v / unit_s))
+            .x_label_formatter(&|v| short_number(*v))
             .y_label_formatter(&|v| short_number(*v))
             .y_labels(5)
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
-        let x = (0.0, self.horizon_s);
-        markers::draw(&mut chart, &self.markers, &self.bands, x, (0.0, y1), names)?;
+        let x = (0.0, self.horizon_s / unit_s);
+        markers::draw(&mut chart, &self.markers, &self.bands, (x, unit_s), (0.0, y1), names)?;
         for (i, r) in self.regions.iter().enumerate() {
-            let points = pick(r).iter().map(|&(t, n)| (within(t, x), within(n, (0.0, y1))));
+            let points = pick(r).iter().map(|&(t, n)| (within(t / unit_s, x), within(n, (0.0, y1))));
             chart.draw_series(LineSeries::new(points, stroke(palette::series(i), LINE_PX)))?;
         }
         Ok(())

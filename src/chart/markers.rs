@@ -137,22 +137,24 @@ pub(crate) fn key_entries(markers: &[Marker]) -> Vec<(String, ShapeStyle)> {
         .collect()
 }
 
-/// Draws bands and markers over the full height `y` of a chart whose x axis is time `x` [s]; markers
-/// outside `x` are left out. With `names`, important markers are labelled.
+/// Draws bands and markers over the full height `y` of a chart whose x axis is time `x` in units of
+/// `unit_s` seconds (so its ticks fall on round hours or minutes); markers outside `x` are left out.
+/// With `names`, important markers are labelled.
 pub(crate) fn draw<DB: DrawingBackend>(
     chart: &mut TimeChart<'_, DB>,
     markers: &[Marker],
     bands: &[Band],
-    x: (f64, f64),
+    (x, unit_s): ((f64, f64), f64),
     y: (f64, f64),
     names: bool,
 ) -> Result<(), ChartError> {
     let (y0, y1) = y;
+    let at = |t_s: f64| t_s / unit_s;
     chart.draw_series(bands.iter().map(|b| {
-        let corners = [(within(b.from_s, x), y0), (within(b.to_s, x), y1)];
+        let corners = [(within(at(b.from_s), x), y0), (within(at(b.to_s), x), y1)];
         Rectangle::new(corners, palette::VERMILLION.mix(0.12).filled())
     }))?;
-    let markers: Vec<&Marker> = markers.iter().filter(|m| m.t_s >= x.0 && m.t_s <= x.1).collect();
+    let markers: Vec<&Marker> = markers.iter().filter(|m| at(m.t_s) >= x.0 && at(m.t_s) <= x.1).collect();
     for kind in MarkerKind::ALL {
         let style = kind.style();
         let line = style.color.stroke_width(style.width);
@@ -169,7 +171,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
                 } else {
                     (y0, y1)
                 };
-                PathElement::new(vec![(m.t_s, a), (m.t_s, b)], line)
+                PathElement::new(vec![(at(m.t_s), a), (at(m.t_s), b)], line)
             })
         });
         chart.draw_series(segments)?;
@@ -177,8 +179,8 @@ pub(crate) fn draw<DB: DrawingBackend>(
             let label_style = TextStyle::from((FONT, TICK_PX).into_font()).color(&style.color);
             chart.draw_series(of_kind.iter().take(MAX_NAMED).enumerate().map(|(i, m)| {
                 // Staggered downwards so close events stay readable.
-                let at = y1 - (y1 - y0) * (0.04 + 0.07 * (i % 3) as f64);
-                Text::new(format!(" {} down", m.component), (m.t_s, at), label_style.clone())
+                let height = y1 - (y1 - y0) * (0.04 + 0.07 * (i % 3) as f64);
+                Text::new(format!(" {} down", m.component), (at(m.t_s), height), label_style.clone())
             }))?;
         }
     }
