@@ -189,7 +189,26 @@ pub enum Follow {
     Anycast { shift_s: f64 },
 }
 
+/// The extra staleness of TTL violators when a model does not say (Flavel et al. 2014, see above).
+fn default_extra_staleness() -> Distribution {
+    Distribution::LogNormal {
+        mu: DEFAULT_EXTRA_STALENESS_MEDIAN_S.ln(),
+        sigma: DEFAULT_EXTRA_STALENESS_SIGMA,
+    }
+}
+
 impl Follow {
+    /// DNS steering with the default TTL violators: what a model gets when it says only the TTL and
+    /// the propagation time.
+    pub fn dns_with_default_violators(ttl_s: f64, propagation_s: f64) -> Follow {
+        Follow::Dns {
+            ttl_s,
+            propagation_s,
+            violators_share: DEFAULT_VIOLATORS_SHARE,
+            extra_staleness: default_extra_staleness(),
+        }
+    }
+
     /// The probability that a request sent `age_s` after the answers changed uses the new answer: the
     /// closed form of the per-request draw in `engine::steering` (a client's cached answer expires
     /// uniformly over the TTL; a violator keeps it an extra staleness X longer, so it moves when
@@ -254,13 +273,7 @@ impl Steering {
                 let ttl_s = seconds("steering.ttl_s", *ttl_s, 60.0, issues);
                 let propagation_s = seconds("steering.propagation_s", *propagation_s, 5.0, issues);
                 let (share, extra) = match ttl_violators {
-                    None => (
-                        DEFAULT_VIOLATORS_SHARE,
-                        Some(Distribution::LogNormal {
-                            mu: DEFAULT_EXTRA_STALENESS_MEDIAN_S.ln(),
-                            sigma: DEFAULT_EXTRA_STALENESS_SIGMA,
-                        }),
-                    ),
+                    None => (DEFAULT_VIOLATORS_SHARE, Some(default_extra_staleness())),
                     Some(v) => {
                         (v.share, v.extra_staleness.resolve("steering.ttl_violators.extra_staleness", issues))
                     }

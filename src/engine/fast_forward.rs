@@ -500,16 +500,9 @@ fn mean_moved_share(follow: &Follow, a: f64, b: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::distribution::Distribution;
-
     #[test]
     fn the_mean_moved_share_matches_a_fine_uniform_sum() {
-        let follow = Follow::Dns {
-            ttl_s: 60.0,
-            propagation_s: 5.0,
-            violators_share: 0.1,
-            extra_staleness: Distribution::LogNormal { mu: 60f64.ln(), sigma: 2.2 },
-        };
+        let follow = Follow::dns_with_default_violators(60.0, 5.0);
         for (a, b) in [(90.0, 14_400.0), (0.0, 60.0), (200.0, 300.0), (5_000.0, 5_090.0), (1e4, 1e6)] {
             const N: usize = 200_000;
             let h = (b - a) / N as f64;

@@ -335,19 +335,13 @@ impl Engine<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::distribution::Distribution;
 
     /// The closed form the fast-forward weighs clients by agrees with the per-request draw: at ages
     /// across the TTL and the violators' tail, the share of 200,000 requests that moved is within 4
     /// binomial standard errors of `moved_share`.
     #[test]
     fn moved_share_is_the_closed_form_of_the_per_request_draw() {
-        let dns = Follow::Dns {
-            ttl_s: 60.0,
-            propagation_s: 5.0,
-            violators_share: 0.1,
-            extra_staleness: Distribution::LogNormal { mu: 60f64.ln(), sigma: 2.2 },
-        };
+        let dns = Follow::dns_with_default_violators(60.0, 5.0);
         for follow in [dns, Follow::Anycast { shift_s: 30.0 }] {
             for age in [0.0, 10.0, 30.0, 59.0, 61.0, 120.0, 900.0, 3600.0, 86_400.0] {
                 const N: u64 = 200_000;
