@@ -200,6 +200,8 @@ struct Engine<'w> {
     last_change: SimTime,
     bucket: SimTime,
     current_bucket: Bucket,
+    /// A client gives up on a request this long after sending it.
+    request_timeout: SimTime,
 }
 
 impl<'w> Engine<'w> {
@@ -288,6 +290,7 @@ impl<'w> Engine<'w> {
             data: data::DataState::new(model, scenario, seed, replication),
             incidents: incident::Incidents::new(model),
             ff: fast_forward::FastForward::new(model, scenario),
+            request_timeout: SimTime::from_secs_f64(model.network.request_timeout_s),
             obs: Observations {
                 replication,
                 per_population: vec![Slice::default(); model.populations.len()],

@@ -16,6 +16,10 @@ pub const BUILTIN_MATRICES: &[&str] = &["aws-p50-2025"];
 /// timeout is a few seconds (CloudFront uses up to 10 s per attempt, figures.md §1.5).
 pub const DEFAULT_CONNECT_TIMEOUT_MS: f64 = 3000.0;
 
+/// Default client request timeout [ms]: CloudFront waits 30 s for an origin's response unless told
+/// otherwise (OriginReadTimeout), API Gateway 29 s for an integration; browsers and SDKs wait longer.
+pub const DEFAULT_REQUEST_TIMEOUT_MS: f64 = 30_000.0;
+
 type Matrix = BTreeMap<String, BTreeMap<String, f64>>;
 
 #[derive(Deserialize)]
@@ -44,6 +48,9 @@ pub struct Network {
     /// Round trip of a call between two services in one region [s].
     pub hop_rtt_s: f64,
     pub connect_timeout_s: f64,
+    /// A client gives up on a request this long after sending it [s]: its outcome is a timeout, and
+    /// a server that reaches it in a queue afterwards drops it unserved.
+    pub request_timeout_s: f64,
 }
 
 impl Network {
@@ -136,7 +143,20 @@ impl Network {
         let hop_rtt_s = non_negative_ms("hop_rtt_ms", spec.hop_rtt_ms, 0.0);
         let connect_timeout_s =
             non_negative_ms("connect_timeout_ms", spec.connect_timeout_ms, DEFAULT_CONNECT_TIMEOUT_MS);
-        ok.then_some(Network { locations, rtt_s, jitter, hop_rtt_s, connect_timeout_s })
+        let request_timeout_s =
+            non_negative_ms("request_timeout_ms", spec.request_timeout_ms, DEFAULT_REQUEST_TIMEOUT_MS);
+        if request_timeout_s <= connect_timeout_s {
+            issues.push(
+                "network.request_timeout_ms",
+                format!(
+                    "must be longer than the connect timeout ({} ms), which it includes (got {} ms)",
+                    connect_timeout_s * 1e3,
+                    request_timeout_s * 1e3
+                ),
+            );
+            ok = false;
+        }
+        ok.then_some(Network { locations, rtt_s, jitter, hop_rtt_s, connect_timeout_s, request_timeout_s })
     }
 }
 

@@ -18,15 +18,19 @@ pub enum FailureCause {
     StoreUnavailable = 3,
     /// It had to cross between two regions that were partitioned.
     Partition = 4,
+    /// Its client gave up waiting (`network.request_timeout_ms`); a queue that reaches it afterwards
+    /// drops it unserved.
+    Timeout = 5,
 }
 
 impl FailureCause {
-    pub const ALL: [FailureCause; 5] = [
+    pub const ALL: [FailureCause; 6] = [
         FailureCause::NoHealthyInstance,
         FailureCause::InstanceFailed,
         FailureCause::QueueFull,
         FailureCause::StoreUnavailable,
         FailureCause::Partition,
+        FailureCause::Timeout,
     ];
 
     /// The name used in reports and `results.json`.
@@ -37,6 +41,7 @@ impl FailureCause {
             FailureCause::QueueFull => "queue_full",
             FailureCause::StoreUnavailable => "store_unavailable",
             FailureCause::Partition => "partition",
+            FailureCause::Timeout => "timeout",
         }
     }
 }
@@ -46,7 +51,7 @@ impl FailureCause {
 pub struct Counts {
     pub attempted: u64,
     pub succeeded: u64,
-    pub failed: [u64; 5],
+    pub failed: [u64; FailureCause::ALL.len()],
 }
 
 impl Counts {

@@ -235,6 +235,9 @@ pub struct RunRow {
     pub failed_store_unavailable: u64,
     #[serde(default)]
     pub failed_partition: u64,
+    /// Requests whose client gave up (`network.request_timeout_ms`).
+    #[serde(default)]
+    pub failed_timeout: u64,
     #[serde(default)]
     pub failovers: u64,
     /// The longest RTO of the replication's failovers [s].

@@ -283,7 +283,7 @@ impl Scenario {
             issues.push("data.zipf_exponent", format!("must be >= 0 (got {})", data.zipf_exponent));
         }
 
-        let fidelity = Fidelity::resolve(spec.fidelity.as_ref(), issues);
+        let fidelity = Fidelity::resolve(spec.fidelity.as_ref(), rates_per_s.iter().sum(), issues);
 
         if issues.len() > before {
             return None;
@@ -293,10 +293,6 @@ impl Scenario {
             // P(key k) ∝ 1 / k^s, k = 1..N.
             let weights: Vec<f64> = (1..=data.keys).map(|k| (k as f64).powf(-data.zipf_exponent)).collect();
             data.key_table = KeyTable::new(&weights).map(std::sync::Arc::new);
-        }
-        check_utilisation(model, &rates_per_s, daily_profile.as_ref(), issues);
-        if issues.len() > before {
-            return None;
         }
         Some(Scenario {
             name: spec.name.clone(),
@@ -332,27 +328,47 @@ impl Scenario {
 
 /// An overloaded deployment with unbounded queues would grow without limit: the run would only end at the
 /// queue budget. Catch it before simulating, and say what would fix it.
-fn check_utilisation(model: &Model, rates: &[f64], profile: Option<&[f64; 24]>, issues: &mut Issues) {
-    let peak = profile.map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max));
-    // A daily peak above capacity drains in the trough; only the mean must stay below 1.
-    let mean = profile.map_or(1.0, |p| p.iter().sum::<f64>() / 24.0);
-    for (d, load) in model.offered_load(rates) {
-        let dep = &model.deployments[d];
-        let service = &model.services[dep.service];
-        let servers = (dep.instances.len() as u64 * service.concurrency as u64) as f64;
-        let rho = load * mean / servers;
-        if rho >= 1.0 && service.max_queue.is_none() {
-            let needed = (load * mean / service.concurrency as f64).floor() as u64 + 1;
-            issues.push(
-                format!("services[{}].deployments[{}]", service.name, model.regions[dep.region].name),
-                format!(
-                    "utilisation {rho:.2} >= 1 with unbounded queues: requests would pile up without limit; \
-                     run at least {needed} instances, or set services[{}].max_queue to shed the excess{}",
-                    service.name,
-                    if peak > mean { " (utilisation is of the daily mean rate)" } else { "" }
-                ),
-            );
+/// A deployment that cannot keep up with its traffic even with every instance up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overload {
+    /// The deployment's field path, `services[api].deployments[us-east-1]`.
+    pub deployment: String,
+    pub service: String,
+    /// Offered load per server (of the daily mean rate under a daily profile).
+    pub utilisation: f64,
+    /// The fewest instances that bring the utilisation below 1.
+    pub instances_needed: u64,
+    pub of_daily_mean: bool,
+}
+
+impl Scenario {
+    /// Deployments whose queues would fill with every instance up and the routing as it starts: their
+    /// clients time out (or, with `max_queue`, are shed). A daily peak above capacity drains in the
+    /// trough; only the mean must stay below 1.
+    pub fn overloads(&self, model: &Model) -> Vec<Overload> {
+        let profile = self.daily_profile.as_ref();
+        let peak = profile.map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max));
+        let mean = profile.map_or(1.0, |p| p.iter().sum::<f64>() / 24.0);
+        let mut out = Vec::new();
+        for (d, load) in model.offered_load(&self.rates_per_s) {
+            let dep = &model.deployments[d];
+            let service = &model.services[dep.service];
+            let servers = (dep.instances.len() as u64 * service.concurrency as u64) as f64;
+            let utilisation = load * mean / servers;
+            if utilisation >= 1.0 {
+                out.push(Overload {
+                    deployment: format!(
+                        "services[{}].deployments[{}]",
+                        service.name, model.regions[dep.region].name
+                    ),
+                    service: service.name.clone(),
+                    utilisation,
+                    instances_needed: (load * mean / service.concurrency as f64).floor() as u64 + 1,
+                    of_daily_mean: peak > mean,
+                });
+            }
         }
+        out
     }
 }
 

@@ -87,11 +87,6 @@ impl DataState {
         self.stores.iter().map(|s| s.accepted.clone()).collect()
     }
 
-    /// No promotion is under way.
-    pub fn settled(&self) -> bool {
-        self.stores.iter().all(|s| !s.promoting)
-    }
-
     pub fn new(model: &Model, scenario: &Scenario, seed: u64, replication: u32) -> DataState {
         let named = |purpose, name: &str| stream(seed, replication, purpose, name);
         let data = &scenario.data;

@@ -164,7 +164,10 @@ impl Engine<'_> {
         let settle = sampling.settle.max(SimTime::from_secs_f64(2.0 * self.model.network.connect_timeout_s));
         let mut due = self.now.plus(settle);
         if let Some(at) = dns_changed {
-            due = due.max(at.plus(self.ff.follow).plus(settle));
+            // Queues follow their load within a fraction of a second: once the clients that follow
+            // the change have moved, only the stragglers' slow drift is left, which the windows'
+            // per-cell weights take in closed form.
+            due = due.max(at.plus(self.ff.follow));
         }
         self.ff.due = due.max(self.scenario.warmup);
     }
@@ -202,9 +205,10 @@ impl Engine<'_> {
         let arrivals: u64 = window.iter().map(|w| w.counts.attempted).sum();
         let arrivals = arrivals as f64;
         let drift = (self.requests.live() as f64 - start.in_system as f64).abs();
+        // A promotion under way is steady too (writes fail until it completes); its completion is a
+        // known change with a lead.
         let steady = drift <= STEADY_DRIFT_REQUESTS.max(STEADY_DRIFT_SHARE * arrivals)
-            && !self.link_down.iter().any(|&d| d > 0)
-            && self.data.settled();
+            && !self.link_down.iter().any(|&d| d > 0);
         if !steady {
             // Still moving: sample another window straight away.
             self.open_window();

@@ -96,6 +96,11 @@ impl Engine<'_> {
 
     pub(super) fn on_reach(&mut self, req: ReqId) -> Result<(), SimError> {
         let r = *self.requests.get(req);
+        if self.now.since(r.start) > self.request_timeout {
+            // The caller has given up (deadlines propagate along the path): not served.
+            self.finish(req, Err(FailureCause::Timeout));
+            return Ok(());
+        }
         let service = self.model.request_path[r.step as usize];
         let Some(d) = self.model.services[service].deployment_in[r.region as usize] else {
             // Validation guarantees a deployment for every step's region.
@@ -187,9 +192,18 @@ impl Engine<'_> {
         self.finish_at(req, self.now, outcome);
     }
 
-    /// Records a request's outcome as seen by its client at `at`, and frees it.
+    /// Whether the client of `req` has given up on it by now.
+    pub(super) fn gave_up(&self, req: ReqId) -> bool {
+        self.now.since(self.requests.get(req).start) > self.request_timeout
+    }
+
+    /// Records a request's outcome as seen by its client at `at`, and frees it. An outcome later than
+    /// the client's request timeout is a timeout, seen at the deadline.
     pub(super) fn finish_at(&mut self, req: ReqId, at: SimTime, outcome: Result<(), FailureCause>) {
         let r = self.requests.remove(req);
+        let deadline = r.start.plus(self.request_timeout);
+        let (at, outcome) =
+            if at > deadline { (deadline, Err(FailureCause::Timeout)) } else { (at, outcome) };
         let (warmup, horizon) = (self.scenario.warmup, self.scenario.horizon);
         // ∫N(t)dt over the window: each request adds the part of its stay inside the window.
         let (a, b) = (r.start.max(warmup), at.min(horizon));

@@ -101,8 +101,15 @@ impl Engine<'_> {
         if let Some(pos) = inst.in_service.iter().position(|&r| r == req) {
             inst.in_service.swap_remove(pos);
         }
-        if let Some(next) = inst.queue.pop_front() {
-            self.start_service(i, next);
+        // The next request whose client still waits; those that gave up are dropped unserved (their
+        // outcome is a timeout, recorded at their deadline by `finish_at`).
+        while let Some(next) = self.instances[i].queue.pop_front() {
+            if self.gave_up(next) {
+                self.finish(next, Err(FailureCause::Timeout));
+            } else {
+                self.start_service(i, next);
+                break;
+            }
         }
         self.advance(req)
     }

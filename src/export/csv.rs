@@ -37,6 +37,7 @@ const COLUMNS: &[Column] = &[
     ("fast_forwarded", "fast_forwarded_requests", |r| Cell::Int(r.fast_forwarded)),
     ("failed_store_unavailable", "failed_store_unavailable", |r| Cell::Int(r.failed_store_unavailable)),
     ("failed_partition", "failed_partition", |r| Cell::Int(r.failed_partition)),
+    ("failed_timeout", "failed_timeout", |r| Cell::Int(r.failed_timeout)),
     ("failovers", "failovers", |r| Cell::Int(r.failovers)),
     ("rto_max_s", "rto_max_s", |r| opt(r.rto_max_s)),
     ("rpo_max_s", "rpo_max_s", |r| opt(r.rpo_max_s)),
@@ -98,6 +99,7 @@ mod tests {
             fast_forwarded: 0,
             failed_store_unavailable: 0,
             failed_partition: 0,
+            failed_timeout: 0,
             failovers: 1,
             rto_max_s: Some(95.5),
             rpo_max_s: None,
@@ -137,9 +139,9 @@ mod tests {
     fn cells_are_plain_numbers_and_missing_is_empty() {
         assert_eq!(
             row_line(&row()),
-            "1,1000,990,6,4,0,0.99,0.995,16.5,12,,14.85,2001,0,0,0,1,95.5,,0,0,0,1261.5"
+            "1,1000,990,6,4,0,0.99,0.995,16.5,12,,14.85,2001,0,0,0,0,1,95.5,,0,0,0,1261.5"
         );
         let nan = RunRow { mean_in_system: f64::NAN, ..row() };
-        assert_eq!(row_line(&nan), "1,1000,990,6,4,0,0.99,0.995,16.5,12,,,2001,0,0,0,1,95.5,,0,0,0,1261.5");
+        assert_eq!(row_line(&nan), "1,1000,990,6,4,0,0.99,0.995,16.5,12,,,2001,0,0,0,0,1,95.5,,0,0,0,1261.5");
     }
 }

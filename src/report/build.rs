@@ -91,6 +91,7 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
             warnings.push(Warning::NothingSucceeded { population: pop.name.clone() });
         }
     }
+    warnings.extend(scenario.overloads(model).into_iter().map(Warning::Overloaded));
     if runs.iter().any(|o| o.timeline.infra_truncated) {
         warnings.push(Warning::TimelineTruncated);
     }
@@ -250,6 +251,7 @@ fn run_row(o: &Observations, observed_s: f64, prices: &Prices) -> RunRow {
         fast_forwarded: o.fast_forwarded,
         failed_store_unavailable: c.failed[FailureCause::StoreUnavailable as usize],
         failed_partition: c.failed[FailureCause::Partition as usize],
+        failed_timeout: c.failed[FailureCause::Timeout as usize],
         failovers: o.failovers.len() as u64,
         rto_max_s: o.failovers.iter().filter_map(|f| f.rto_s).reduce(f64::max),
         rpo_max_s: o.failovers.iter().filter_map(|f| f.rpo_s).reduce(f64::max),

@@ -6,9 +6,17 @@ use std::fmt;
 pub enum Warning {
     OneReplication,
     NoRequests,
-    WideCi { metric: String, relative: f64, of_what: &'static str },
-    NothingSucceeded { population: String },
+    WideCi {
+        metric: String,
+        relative: f64,
+        of_what: &'static str,
+    },
+    NothingSucceeded {
+        population: String,
+    },
     TimelineTruncated,
+    /// A deployment's utilisation is at least 1 with every instance up (see `Scenario::overloads`).
+    Overloaded(crate::scenario::Overload),
 }
 
 impl fmt::Display for Warning {
@@ -29,6 +37,17 @@ impl fmt::Display for Warning {
             Warning::NothingSucceeded { population } => write!(
                 f,
                 "no request of population '{population}' succeeded: check that its path has healthy capacity"
+            ),
+            Warning::Overloaded(o) => write!(
+                f,
+                "{deployment} runs at utilisation {utilisation:.2}{} with every instance up: its queues stay full \
+                 and the excess waits until the clients' request timeout (network.request_timeout_ms); run at \
+                 least {instances_needed} instances, or set services[{service}].max_queue to shed it at once",
+                if o.of_daily_mean { " (of the daily mean rate)" } else { "" },
+                deployment = o.deployment,
+                utilisation = o.utilisation,
+                instances_needed = o.instances_needed,
+                service = o.service,
             ),
             Warning::TimelineTruncated => write!(
                 f,

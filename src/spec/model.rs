@@ -315,6 +315,10 @@ pub struct NetworkSpec {
     /// Default 3000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect_timeout_ms: Option<f64>,
+    /// How long a client waits for a whole request before giving up [ms]; longer than the connect
+    /// timeout. Default 30000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_timeout_ms: Option<f64>,
 }
 
 /// A measured round trip between two locations.

@@ -55,12 +55,13 @@ pub enum FidelitySpec {
     /// fast-forwarded with the window's statistics, weighted by the requests each (population, region)
     /// would have sent. Every field is optional.
     Sampled {
-        /// Full fidelity after each change before the window opens [s]. Default 10, and at least twice
-        /// the connect timeout (so requests caught by the change have finished), plus the DNS TTL and
-        /// propagation after a DNS change (so the clients that follow it have moved).
+        /// Full fidelity after each change before the window opens [s]. Default 5, and at least twice
+        /// the connect timeout (so requests caught by the change have finished), and after a DNS
+        /// change at least the TTL and propagation (so the clients that follow it have moved).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settle_s: Option<f64>,
-        /// The sampled window [s]. Default 20.
+        /// The sampled window [s]. Default 10, longer when the traffic would bring fewer than 10,000
+        /// requests in it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         window_s: Option<f64>,
         /// Full fidelity before each known failure, scale-in or promotion, so the requests and

@@ -128,3 +128,55 @@ fn balanced_instances_sit_between_pooled_and_split_queues() {
     let ci = report.latency_ms.mean_ci95.unwrap();
     assert!(pooled_ms < ci[0] && ci[1] < split_ms, "mean CI {ci:?} not inside ({pooled_ms}, {split_ms})");
 }
+
+/// P(a client times out) in an M/M/1 queue whose clients give up `tau` seconds after sending (M/M/1+D).
+/// A request whose wait would pass `tau` is dropped unserved when it reaches the head of the queue, so
+/// the server only ever takes on work of requests whose offered wait V ≤ τ. The stationary density of V
+/// follows from level crossing (Baccelli, Boyer and Hébuterne 1984): an atom P0 at 0,
+/// f(x) = λP0·e^{−(μ−λ)x} on (0, τ] and f(τ)·e^{−μ(x−τ)} beyond, with
+/// P0·[1 + ρ(1 − e^{−(μ−λ)τ})/(1 − ρ) + ρ·e^{−(μ−λ)τ}] = 1. The client sees a timeout when its wait plus
+/// its service pass τ: P(V + S > τ) = P(V > τ) + P(V ≤ τ, S > τ − V) = P0·e^{−(μ−λ)τ}·(1 + ρ).
+fn mm1_timeout_probability(lambda: f64, mu: f64, tau: f64) -> f64 {
+    let rho = lambda / mu;
+    let e = (-(mu - lambda) * tau).exp();
+    let p0 = 1.0 / (1.0 + rho * (1.0 - e) / (1.0 - rho) + rho * e);
+    p0 * e * (1.0 + rho)
+}
+
+#[test]
+fn timeout_oracle_reduces_to_the_service_time_tail_without_load() {
+    // With almost no traffic nobody waits: a timeout is a service longer than τ, e^{−μτ}.
+    assert!((mm1_timeout_probability(1e-9, 100.0, 0.05) - (-5.0f64).exp()).abs() < 1e-9);
+    // The hand-worked values in the next test.
+    assert!((mm1_timeout_probability(120.0, 100.0, 0.05) - 0.410_40).abs() < 1e-5);
+    assert!((mm1_timeout_probability(80.0, 100.0, 0.05) - 0.173_22).abs() < 1e-5);
+}
+
+/// Clients that give up after 50 ms (`network.request_timeout_ms`) in an M/M/1 queue with μ = 100/s:
+/// at λ = 120/s (ρ = 1.2, an overload with no steady state without timeouts) P0 = 0.068627 and
+/// 41.040% of requests time out; at λ = 80/s (ρ = 0.8) P0 = 0.261589 and 17.322% do (an M/M/1 with no
+/// timeout would answer e^{−1} = 36.8% of them later than 50 ms). No success is slower than 50 ms.
+#[test]
+fn client_timeouts_match_the_mm1_with_deterministic_patience() {
+    for (lambda, seed) in [(120.0, 21), (80.0, 22)] {
+        let files = Files::new(
+            &queue_model(1, 1, 10.0),
+            &format!(
+                r#"(name: "mm1-timeout", horizon_s: 2000.0, warmup_s: 50.0, replications: 30, seed: {seed},
+                    traffic: (rate_per_s: {lambda}))"#
+            ),
+        );
+        let study = files
+            .load(&["network=(connect_timeout_ms: 10.0, request_timeout_ms: 50.0)"])
+            .expect("valid study");
+        let report = run(&study);
+        let truth = 1.0 - mm1_timeout_probability(lambda, 100.0, 0.05);
+        let a = &report.availability;
+        assert_within_ci(&format!("availability at λ = {lambda}"), a.mean, a.ci95, truth, 2.0);
+        assert!(a.ci95[1] - a.ci95[0] < 0.01, "power: the CI is narrower than 1 point");
+        let timeouts = report.requests.failed_by_cause["timeout"];
+        assert_eq!(timeouts, report.requests.failed, "every failure is a timeout");
+        let slowest = report.latency_ms.p999.expect("successes");
+        assert!(slowest <= 50.0 * 1.001, "p99.9 of successes {slowest} ms is within the timeout");
+    }
+}

@@ -106,11 +106,12 @@ fn bad_varies_exit_2_with_a_clear_message() {
         assert!(stderr.contains(&format!("--vary {vary}")) && stderr.contains(expected), "{vary}: {stderr}");
     }
     // A point that fails validation is named, with the located message.
-    let out = sweep(&["--vary", "services[mm].concurrency=8,12"], dir.path());
+    let out = sweep(&["--vary", "services[mm].concurrency=0,12"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("at sweep point services[mm].concurrency=8:") && stderr.contains("utilisation"),
+        stderr.contains("at sweep point services[mm].concurrency=0:")
+            && stderr.contains("must be at least 1"),
         "{stderr}"
     );
     assert!(!stderr.contains("point services[mm].concurrency=12"), "{stderr}");

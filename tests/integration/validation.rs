@@ -71,13 +71,33 @@ fn bad_distribution_parameters_are_located() {
 }
 
 #[test]
-fn overload_without_a_way_out_is_refused_with_advice() {
-    // 1 instance × 1 server at 10 ms serves 100/s; 150/s offered is ρ = 1.5.
-    let e = one(&queue_model(1, 1, 10.0), &SCENARIO.replace("10.0)", "150.0)"), &[]);
-    assert!(e.contains("utilisation 1.50 >= 1") && e.contains("at least 2 instances"), "{e}");
-    // A bounded queue is a way out: the excess is shed.
+fn overload_runs_with_a_warning_and_advice() {
+    // 1 instance × 1 server at 10 ms serves 100/s; 150/s offered is ρ = 1.5. Client timeouts bound the
+    // queue, so the study runs, and the report says what is wrong and what to do.
     let files = Files::new(&queue_model(1, 1, 10.0), &SCENARIO.replace("10.0)", "150.0)"));
-    assert!(files.load(&["services[svc].max_queue=10"]).is_ok());
+    let report = crate::common::run(&files.load(&[]).expect("an overload is a valid study"));
+    let warning = report.warnings.iter().find(|w| w.contains("utilisation")).expect("an overload warning");
+    assert!(
+        warning.contains("services[svc].deployments[r] runs at utilisation 1.50")
+            && warning.contains("at least 2 instances")
+            && warning.contains("request_timeout_ms"),
+        "{warning}"
+    );
+    assert!(report.requests.failed_by_cause["timeout"] > 0, "the excess times out");
+    // Within capacity, no such warning.
+    let files = Files::new(&queue_model(2, 1, 10.0), &SCENARIO.replace("10.0)", "150.0)"));
+    let report = crate::common::run(&files.load(&[]).expect("valid study"));
+    assert!(!report.warnings.iter().any(|w| w.contains("utilisation")), "{:?}", report.warnings);
+}
+
+#[test]
+fn a_request_timeout_within_the_connect_timeout_is_refused() {
+    let e = one(
+        &queue_model(1, 1, 10.0),
+        SCENARIO,
+        &["network=(connect_timeout_ms: 3000, request_timeout_ms: 2000)"],
+    );
+    assert!(e.contains("network.request_timeout_ms") && e.contains("longer than the connect timeout"), "{e}");
 }
 
 #[test]
