@@ -25,7 +25,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use thiserror::Error;
 
 use crate::model::Model;
-use crate::observation::{Bucket, FailureCause, Observations, Slice, Timeline};
+use crate::observation::{Bucket, Observations, Slice, Timeline};
 use crate::scenario::{Component, Scenario};
 use crate::streams::{Purpose, stream};
 use crate::time::SimTime;
@@ -63,10 +63,6 @@ enum Event {
         instance: u32,
         req: ReqId,
         epoch: u32,
-    },
-    /// A client gives up waiting for a connection.
-    ConnectTimeout {
-        req: ReqId,
     },
     /// A component goes down or comes back.
     Down {
@@ -158,7 +154,7 @@ struct Engine<'w> {
     seed: u64,
     replication: u32,
     now: SimTime,
-    /// Traffic events: requests reaching balancers, departures, connect timeouts.
+    /// Traffic events: requests reaching balancers (with jittered crossings), departures.
     queue: EventQueue<Event>,
     /// Infrastructure events: failures, repairs, health checks, DNS, standby, promotion.
     infra: EventQueue<Event>,
@@ -430,7 +426,6 @@ impl<'w> Engine<'w> {
         match event {
             Event::Reach { req } => self.on_reach(req)?,
             Event::Depart { instance, req, epoch } => self.on_depart(instance as usize, req, epoch)?,
-            Event::ConnectTimeout { req } => self.finish(req, Err(FailureCause::NoHealthyInstance)),
             Event::Down { component, injected } => self.on_down(component, injected),
             Event::Up { component, injected } => self.on_up(component, injected),
             Event::HealthFlip { region, healthy, epoch } => {

@@ -109,8 +109,10 @@ impl Engine<'_> {
         };
         match self.pick_instance(d) {
             None => {
+                // Nothing answers: the client gives up after its connect timeout, whatever happens
+                // meanwhile, so the outcome is known now and needs no event.
                 let timeout = SimTime::from_secs_f64(self.model.network.connect_timeout_s);
-                self.queue.schedule(self.now.plus(timeout), Event::ConnectTimeout { req });
+                self.finish_at(req, self.now.plus(timeout), Err(FailureCause::NoHealthyInstance));
                 Ok(())
             }
             Some(i) => self.enqueue(i, req),
