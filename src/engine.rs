@@ -121,7 +121,9 @@ struct InstanceState {
     serving: bool,
     epoch: u32,
     in_service: Vec<ReqId>,
-    queue: VecDeque<ReqId>,
+    /// Waiting requests and their clients' deadlines (kept here so the dequeue need not touch the
+    /// request).
+    queue: VecDeque<(ReqId, SimTime)>,
 }
 
 struct DeploymentState {

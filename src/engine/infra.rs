@@ -105,7 +105,8 @@ impl Engine<'_> {
         }
         dep.serving -= 1;
         state.epoch = state.epoch.wrapping_add(1);
-        let lost: Vec<ReqId> = state.in_service.drain(..).chain(state.queue.drain(..)).collect();
+        let queued = state.queue.drain(..).map(|(req, _)| req);
+        let lost: Vec<ReqId> = state.in_service.drain(..).chain(queued).collect();
         for req in lost {
             self.finish(req, Err(FailureCause::InstanceFailed));
         }

@@ -115,7 +115,7 @@ impl Engine<'_> {
                 self.finish_at(req, self.now.plus(timeout), Err(FailureCause::NoHealthyInstance));
                 Ok(())
             }
-            Some(i) => self.enqueue(i, req),
+            Some(i) => self.enqueue(i, req, r.start.plus(self.request_timeout)),
         }
     }
 
@@ -192,11 +192,6 @@ impl Engine<'_> {
 
     pub(super) fn finish(&mut self, req: ReqId, outcome: Result<(), FailureCause>) {
         self.finish_at(req, self.now, outcome);
-    }
-
-    /// Whether the client of `req` has given up on it by now.
-    pub(super) fn gave_up(&self, req: ReqId) -> bool {
-        self.now.since(self.requests.get(req).start) > self.request_timeout
     }
 
     /// Records a request's outcome as seen by its client at `at`, and frees it. An outcome later than

@@ -53,7 +53,8 @@ impl Engine<'_> {
         }
     }
 
-    pub(super) fn enqueue(&mut self, i: InstanceId, req: ReqId) -> Result<(), SimError> {
+    /// Serves `req` at instance `i` now, or queues it until `deadline`, when its client gives up.
+    pub(super) fn enqueue(&mut self, i: InstanceId, req: ReqId, deadline: SimTime) -> Result<(), SimError> {
         let service = &self.model.services[self.model.instances[i].service];
         let inst = &mut self.instances[i];
         if (inst.in_service.len() as u32) < service.concurrency {
@@ -75,7 +76,7 @@ impl Engine<'_> {
                 t_s: self.now.as_secs_f64(),
             });
         }
-        inst.queue.push_back(req);
+        inst.queue.push_back((req, deadline));
         Ok(())
     }
 
@@ -103,8 +104,8 @@ impl Engine<'_> {
         }
         // The next request whose client still waits; those that gave up are dropped unserved (their
         // outcome is a timeout, recorded at their deadline by `finish_at`).
-        while let Some(next) = self.instances[i].queue.pop_front() {
-            if self.gave_up(next) {
+        while let Some((next, deadline)) = self.instances[i].queue.pop_front() {
+            if self.now > deadline {
                 self.finish(next, Err(FailureCause::Timeout));
             } else {
                 self.start_service(i, next);
