@@ -316,8 +316,9 @@ impl Engine<'_> {
             let n = self.scenario.rates_per_s[p] * multiplier * stretch_s;
             let moved = if a.changed {
                 let age = |t: SimTime| t.since(a.changed_at).as_secs_f64();
-                let follow = &self.model.steering.follow;
-                self.ff.moved.as_ref().map_or(1.0, |m| m.mean(follow, age(from), age(to)))
+                let moved =
+                    self.ff.moved.as_ref().expect("stretches are skipped only under sampled fidelity");
+                moved.mean(&self.model.steering.follow, age(from), age(to))
             } else {
                 1.0
             };
@@ -480,8 +481,8 @@ impl Engine<'_> {
 }
 
 /// The mean of [`Follow::moved_share`] over ages `[a, b)` [s], from its integral tabulated once per
-/// replication: a stretch splits into a timeline bucket each, so the same curve is averaged hundreds of
-/// times over, which the midpoint rule did afresh (a few percent of a sampled run).
+/// replication: every timeline bucket a stretch covers averages the same curve again, hundreds of times
+/// per stretch, which a fresh quadrature each time made a few percent of a sampled run.
 ///
 /// The integral I(age) = ∫₀^age share(t) dt is kept on a grid uniform in ln(1 + age), with
 /// [`ROUTING_POINTS_PER_LOG_UNIT`] cells per unit (the midpoint rule per cell), which puts points where

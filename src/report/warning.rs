@@ -40,9 +40,10 @@ impl fmt::Display for Warning {
             ),
             Warning::Overloaded(o) => write!(
                 f,
-                "{deployment} runs at utilisation {utilisation:.2}{} with every instance up: its queues stay full \
-                 and the excess waits until the clients' request timeout (network.request_timeout_ms); run at \
-                 least {instances_needed} instances, or set services[{service}].max_queue to shed it at once",
+                "{deployment} runs at utilisation {utilisation:.2}{} with every instance up: its queues fill up to \
+                 the clients' request timeout (network.request_timeout_ms) and most requests answer too late; run \
+                 at least {instances_needed} instances, or set services[{service}].max_queue to shed the excess at \
+                 once",
                 if o.of_daily_mean { " (of the daily mean rate)" } else { "" },
                 deployment = o.deployment,
                 utilisation = o.utilisation,
