@@ -1,6 +1,8 @@
 //! Estimates with their 95% CIs, one row per item (a design, or a design's difference against the
 //! baseline), as points with whiskers; optionally a second, contrasting interval per row (the unpaired
 //! CI beside the paired one) and a reference line (an objective's target, or zero for differences).
+//! Positive estimates that span two orders of magnitude or more (RTOs from seconds to hours) are drawn
+//! on a logarithmic axis, so the small ones do not collapse onto zero.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -33,7 +35,12 @@ pub struct Intervals {
     pub names: (String, String),
     /// A vertical line and its legend name.
     pub reference: Option<(f64, String)>,
+    /// Drawn on a base-10 logarithmic axis.
+    pub log: bool,
 }
+
+/// The widest ratio of largest to smallest value a linear axis is used for.
+const LINEAR_SPAN_MAX: f64 = 100.0;
 
 impl Intervals {
     /// `None` without a row with a finite mean.
@@ -45,17 +52,19 @@ impl Intervals {
         names: (String, String),
         reference: Option<(f64, String)>,
     ) -> Option<Intervals> {
-        rows.iter().any(|r| r.mean.is_finite()).then_some(Intervals {
-            stem,
-            title,
-            x_desc,
-            rows,
-            names,
-            reference,
-        })
+        let mut chart = Intervals { stem, title, x_desc, rows, names, reference, log: false };
+        let values = chart.values();
+        let (lo, hi) =
+            values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        chart.log = lo > 0.0 && hi / lo >= LINEAR_SPAN_MAX;
+        if chart.log {
+            chart.x_desc.push_str(", log scale");
+        }
+        chart.rows.iter().any(|r| r.mean.is_finite()).then_some(chart)
     }
 
-    fn x_range(&self) -> (f64, f64) {
+    /// Every finite value drawn: means, interval ends, the reference.
+    fn values(&self) -> Vec<f64> {
         let mut values: Vec<f64> = Vec::new();
         for r in &self.rows {
             values.extend([r.mean, r.ci[0], r.ci[1]]);
@@ -66,10 +75,30 @@ impl Intervals {
         if let Some((v, _)) = &self.reference {
             values.push(*v);
         }
-        let finite = values.iter().copied().filter(|v| v.is_finite());
-        let lo = finite.clone().fold(f64::INFINITY, f64::min);
-        let hi = finite.fold(f64::NEG_INFINITY, f64::max);
+        values.retain(|v| v.is_finite());
+        values
+    }
+
+    /// Where `v` sits on the axis: itself, or its base-10 logarithm.
+    fn position(&self, v: f64) -> f64 {
+        if self.log { v.log10() } else { v }
+    }
+
+    fn x_range(&self) -> (f64, f64) {
+        let positions: Vec<f64> = self.values().into_iter().map(|v| self.position(v)).collect();
+        let lo = positions.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = positions.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         padded(lo, hi, 0.08)
+    }
+}
+
+/// A tick label of a logarithmic axis at position `v`: the power of ten there (`1`, `1000`, `10k`), blank
+/// between powers.
+fn log_tick(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        super::short_number(10f64.powi(v.round() as i32))
+    } else {
+        String::new()
     }
 }
 
@@ -113,13 +142,15 @@ impl Plot for Intervals {
             .build_cartesian_2d(x0..x1, -0.5..n - 0.5)?;
         let labels: Vec<String> = self.rows.iter().map(|r| r.label.clone()).collect();
         let decimals = decimals_for(x0, x1);
+        // On a log axis, a tick at each power of ten (asking for one per unit of the axis).
+        let x_labels = if self.log { (x1 - x0).ceil() as usize + 1 } else { 6 };
         chart
             .configure_mesh()
             .x_desc(self.x_desc.as_str())
             .axis_desc_style(text(AXIS_DESC_PX))
             .label_style(text(TICK_PX))
-            .x_labels(6)
-            .x_label_formatter(&|v| with_decimals(*v, decimals))
+            .x_labels(x_labels)
+            .x_label_formatter(&|v| if self.log { log_tick(*v) } else { with_decimals(*v, decimals) })
             .y_labels(self.rows.len() * 2 + 1)
             .y_label_formatter(&|v| {
                 // Row i sits at y = n − 1 − i (first row on top); other ticks are blank.
@@ -133,7 +164,7 @@ impl Plot for Intervals {
             .disable_y_mesh()
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
-        let x = |v: f64| within(v, (x0, x1));
+        let x = |v: f64| within(self.position(v), (x0, x1));
         if let Some((v, _)) = &self.reference {
             chart.draw_series(DashedLineSeries::new([(x(*v), -0.5), (x(*v), n - 0.5)], 14, 8, reference))?;
         }
@@ -181,8 +212,37 @@ mod tests {
         assert!(c.x_range().0 < -12.0, "the contrast interval is in range");
         let r = super::super::render(&c).unwrap();
         assert!(r.svg.contains("large") && r.svg.contains("unpaired 95% CI"));
+        assert!(!c.log, "negative values: a linear axis");
         assert!(
             Intervals::new("x", String::new(), String::new(), vec![], Default::default(), None).is_none()
         );
+    }
+
+    fn rto_chart(means: &[f64]) -> Intervals {
+        let rows = means
+            .iter()
+            .map(|&m| IntervalRow { label: format!("{m}"), mean: m, ci: [m * 0.9, m * 1.1], contrast: None })
+            .collect();
+        Intervals::new("rto_s", "RTO".into(), "RTO [s]".into(), rows, Default::default(), None).unwrap()
+    }
+
+    #[test]
+    fn values_over_two_orders_of_magnitude_get_a_log_axis_labelled_in_powers_of_ten() {
+        // RTOs of the DR strategies: 38 s to 3 h.
+        let c = rto_chart(&[11_185.0, 1_519.0, 93.4, 37.7]);
+        assert!(c.log && c.x_desc.ends_with("log scale"), "{}", c.x_desc);
+        let (lo, hi) = c.x_range();
+        assert!(lo < (37.7f64 * 0.9).log10() && hi > (11_185.0f64 * 1.1).log10() && hi < 5.0, "{lo}..{hi}");
+        let svg = super::super::render(&c).unwrap().svg;
+        for label in ["100", "1000", "10k"] {
+            assert!(svg.lines().any(|l| l.trim() == label), "tick {label} missing");
+        }
+        assert_eq!(
+            (log_tick(2.0), log_tick(4.0), log_tick(2.5)),
+            ("100".into(), "10k".into(), String::new())
+        );
+        // Within a factor of 100, or touching zero: linear.
+        assert!(!rto_chart(&[93.4, 37.7, 120.0]).log);
+        assert!(!rto_chart(&[0.0, 5_000.0]).log);
     }
 }
