@@ -35,8 +35,6 @@ pub struct Intervals {
     pub names: (String, String),
     /// A vertical line and its legend name.
     pub reference: Option<(f64, String)>,
-    /// Drawn on a base-10 logarithmic axis.
-    pub log: bool,
 }
 
 /// The widest ratio of largest to smallest value a linear axis is used for.
@@ -52,15 +50,23 @@ impl Intervals {
         names: (String, String),
         reference: Option<(f64, String)>,
     ) -> Option<Intervals> {
-        let mut chart = Intervals { stem, title, x_desc, rows, names, reference, log: false };
-        let values = chart.values();
-        let (lo, hi) =
-            values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-        chart.log = lo > 0.0 && hi / lo >= LINEAR_SPAN_MAX;
-        if chart.log {
-            chart.x_desc.push_str(", log scale");
-        }
-        chart.rows.iter().any(|r| r.mean.is_finite()).then_some(chart)
+        rows.iter().any(|r| r.mean.is_finite()).then_some(Intervals {
+            stem,
+            title,
+            x_desc,
+            rows,
+            names,
+            reference,
+        })
+    }
+
+    /// Whether the axis is logarithmic (base 10): every value positive, spanning a factor of
+    /// [`LINEAR_SPAN_MAX`] or more.
+    fn log(&self) -> bool {
+        let values = self.values();
+        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        lo > 0.0 && hi / lo >= LINEAR_SPAN_MAX
     }
 
     /// Every finite value drawn: means, interval ends, the reference.
@@ -79,13 +85,10 @@ impl Intervals {
         values
     }
 
-    /// Where `v` sits on the axis: itself, or its base-10 logarithm.
-    fn position(&self, v: f64) -> f64 {
-        if self.log { v.log10() } else { v }
-    }
-
     fn x_range(&self) -> (f64, f64) {
-        let positions: Vec<f64> = self.values().into_iter().map(|v| self.position(v)).collect();
+        let log = self.log();
+        let positions: Vec<f64> =
+            self.values().into_iter().map(|v| if log { v.log10() } else { v }).collect();
         let lo = positions.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = positions.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         padded(lo, hi, 0.08)
@@ -143,14 +146,16 @@ impl Plot for Intervals {
         let labels: Vec<String> = self.rows.iter().map(|r| r.label.clone()).collect();
         let decimals = decimals_for(x0, x1);
         // On a log axis, a tick at each power of ten (asking for one per unit of the axis).
-        let x_labels = if self.log { (x1 - x0).ceil() as usize + 1 } else { 6 };
+        let log = self.log();
+        let x_labels = if log { (x1 - x0).ceil() as usize + 1 } else { 6 };
+        let x_desc = if log { format!("{}, log scale", self.x_desc) } else { self.x_desc.clone() };
         chart
             .configure_mesh()
-            .x_desc(self.x_desc.as_str())
+            .x_desc(x_desc.as_str())
             .axis_desc_style(text(AXIS_DESC_PX))
             .label_style(text(TICK_PX))
             .x_labels(x_labels)
-            .x_label_formatter(&|v| if self.log { log_tick(*v) } else { with_decimals(*v, decimals) })
+            .x_label_formatter(&|v| if log { log_tick(*v) } else { with_decimals(*v, decimals) })
             .y_labels(self.rows.len() * 2 + 1)
             .y_label_formatter(&|v| {
                 // Row i sits at y = n − 1 − i (first row on top); other ticks are blank.
@@ -164,7 +169,7 @@ impl Plot for Intervals {
             .disable_y_mesh()
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
-        let x = |v: f64| within(self.position(v), (x0, x1));
+        let x = |v: f64| within(if log { v.log10() } else { v }, (x0, x1));
         if let Some((v, _)) = &self.reference {
             chart.draw_series(DashedLineSeries::new([(x(*v), -0.5), (x(*v), n - 0.5)], 14, 8, reference))?;
         }
@@ -212,7 +217,7 @@ mod tests {
         assert!(c.x_range().0 < -12.0, "the contrast interval is in range");
         let r = super::super::render(&c).unwrap();
         assert!(r.svg.contains("large") && r.svg.contains("unpaired 95% CI"));
-        assert!(!c.log, "negative values: a linear axis");
+        assert!(!c.log(), "negative values: a linear axis");
         assert!(
             Intervals::new("x", String::new(), String::new(), vec![], Default::default(), None).is_none()
         );
@@ -230,10 +235,11 @@ mod tests {
     fn values_over_two_orders_of_magnitude_get_a_log_axis_labelled_in_powers_of_ten() {
         // RTOs of the DR strategies: 38 s to 3 h.
         let c = rto_chart(&[11_185.0, 1_519.0, 93.4, 37.7]);
-        assert!(c.log && c.x_desc.ends_with("log scale"), "{}", c.x_desc);
+        assert!(c.log());
         let (lo, hi) = c.x_range();
         assert!(lo < (37.7f64 * 0.9).log10() && hi > (11_185.0f64 * 1.1).log10() && hi < 5.0, "{lo}..{hi}");
         let svg = super::super::render(&c).unwrap().svg;
+        assert!(svg.contains("RTO [s], log scale"), "the axis says it is logarithmic");
         for label in ["100", "1000", "10k"] {
             assert!(svg.lines().any(|l| l.trim() == label), "tick {label} missing");
         }
@@ -242,7 +248,7 @@ mod tests {
             ("100".into(), "10k".into(), String::new())
         );
         // Within a factor of 100, or touching zero: linear.
-        assert!(!rto_chart(&[93.4, 37.7, 120.0]).log);
-        assert!(!rto_chart(&[0.0, 5_000.0]).log);
+        assert!(!rto_chart(&[93.4, 37.7, 120.0]).log());
+        assert!(!rto_chart(&[0.0, 5_000.0]).log());
     }
 }
