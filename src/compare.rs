@@ -274,6 +274,14 @@ pub fn heading(c: &Comparison) -> String {
     )
 }
 
+/// Each design's warnings, as `design: warning` (the run report's advice, per design).
+pub fn warnings(c: &Comparison) -> Vec<String> {
+    c.designs
+        .iter()
+        .flat_map(|d| d.results.warnings.iter().map(move |w| format!("{}: {w}", d.name)))
+        .collect()
+}
+
 /// The terminal summary.
 pub fn summary_text(c: &Comparison) -> String {
     let mut out = heading(c);
@@ -281,6 +289,13 @@ pub fn summary_text(c: &Comparison) -> String {
     for (title, t) in tables(c) {
         if !t.rows.is_empty() {
             out.push_str(&format!("{title}\n{}\n", t.text()));
+        }
+    }
+    let warnings = warnings(c);
+    if !warnings.is_empty() {
+        out.push_str("Warnings\n");
+        for w in &warnings {
+            out.push_str(&format!("- {w}\n"));
         }
     }
     out
@@ -292,6 +307,13 @@ pub fn summary_markdown(c: &Comparison) -> String {
     for (title, t) in tables(c) {
         if !t.rows.is_empty() {
             out.push_str(&format!("## {title}\n\n{}\n", t.markdown()));
+        }
+    }
+    let warnings = warnings(c);
+    if !warnings.is_empty() {
+        out.push_str("## Warnings\n\n");
+        for w in &warnings {
+            out.push_str(&format!("- {w}\n"));
         }
     }
     out

@@ -139,15 +139,14 @@ pub fn page(c: &Comparison, charts: &[(String, Rendered)]) -> String {
     }
     out.push_str("</section>\n");
 
-    let warnings: Vec<(String, &String)> =
-        c.designs.iter().flat_map(|d| d.results.warnings.iter().map(|w| (d.name.clone(), w))).collect();
+    let warnings = compare::warnings(c);
     let _ = writeln!(out, "<section id=\"warnings\">\n<h2>Warnings ({})</h2>", warnings.len());
     if warnings.is_empty() {
         out.push_str("<p>None.</p>\n");
     } else {
         out.push_str("<ul class=\"warnings\">\n");
-        for (d, w) in &warnings {
-            let _ = writeln!(out, "<li>{}: {}</li>", escape(d), escape(w));
+        for w in &warnings {
+            let _ = writeln!(out, "<li>{}</li>", escape(w));
         }
         out.push_str("</ul>\n");
     }

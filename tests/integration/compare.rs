@@ -129,3 +129,38 @@ fn bad_input_to_compare_exits_2_with_located_messages() {
         "the scenario's problem once, not per model: {stderr}"
     );
 }
+
+/// Each design's warnings reach the terminal, `compare.md` and `compare.html`, named by design: here an
+/// api fleet cut to 3 instances (12 servers for ~15 busy servers' worth of load) in both designs.
+#[test]
+fn each_designs_warnings_are_shown_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "compare",
+        "models/single-region.ron",
+        "models/single-region-large.ron",
+        "--scenario",
+        "scenarios/zone-outage.ron",
+        "--replications",
+        "2",
+        "--set",
+        "services[api].deployments[us-east-1].instances=3",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ];
+    for s in &SHORT_OUTAGE {
+        args.extend(["--set", s]);
+    }
+    let out = regionsim(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let overloaded = |name: &str| format!("{name}: services[api].deployments[us-east-1] runs at utilisation");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let markdown = std::fs::read_to_string(dir.path().join("compare.md")).unwrap();
+    let html = std::fs::read_to_string(dir.path().join("compare.html")).unwrap();
+    for name in ["single-region", "single-region-large"] {
+        assert!(stdout.contains(&overloaded(name)), "{name} in the terminal: {stdout}");
+        assert!(markdown.contains(&overloaded(name)), "{name} in compare.md");
+        assert!(html.contains(&overloaded(name)), "{name} in compare.html");
+    }
+    assert!(markdown.contains("## Warnings"));
+}
