@@ -143,20 +143,47 @@ pub fn choice(s: &Sweep) -> String {
     }
 }
 
+/// Each point's warnings, as `at POINT: warning` (the run report's advice, per point).
+fn warnings(s: &Sweep) -> Vec<String> {
+    s.points
+        .iter()
+        .flat_map(|p| {
+            let at = sweep::label(&s.parameters, &p.values);
+            p.results.warnings.iter().map(move |w| format!("at {at}: {w}"))
+        })
+        .collect()
+}
+
 /// The terminal summary.
 pub fn summary_text(s: &Sweep) -> String {
-    format!("{}\n\n{}\n{}\n", heading(s), sweep::table(s).text(), choice(s))
+    let mut out = format!("{}\n\n{}\n{}\n", heading(s), sweep::table(s).text(), choice(s));
+    let warnings = warnings(s);
+    if !warnings.is_empty() {
+        out.push_str("\nWarnings\n");
+        for w in &warnings {
+            let _ = writeln!(out, "- {w}");
+        }
+    }
+    out
 }
 
 fn markdown(s: &Sweep) -> String {
-    format!(
+    let mut out = format!(
         "# Sweep of {} on {}\n\n{}\n\n{}\n{}\n",
         s.model,
         s.scenario,
         heading(s),
         sweep::table(s).markdown(),
         choice(s)
-    )
+    );
+    let warnings = warnings(s);
+    if !warnings.is_empty() {
+        out.push_str("\n## Warnings\n\n");
+        for w in &warnings {
+            let _ = writeln!(out, "- {w}");
+        }
+    }
+    out
 }
 
 /// `sweep.html`: the table, the choice, the charts and the inputs, self-contained.
@@ -166,7 +193,7 @@ pub fn page(s: &Sweep, charts: &[(String, Rendered)]) -> String {
         .first()
         .map_or(env!("CARGO_PKG_VERSION").to_string(), |p| p.results.regionsim_version.clone());
     let title = format!("regionsim: sweep of {} on {}", s.model, s.scenario);
-    let nav = [("summary", "Summary"), ("charts", "Charts"), ("inputs", "Inputs")];
+    let nav = [("summary", "Summary"), ("warnings", "Warnings"), ("charts", "Charts"), ("inputs", "Inputs")];
     let mut out = html::page_start(&title, &version, &[heading(s)], &nav);
     out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n");
     html::table_html(&sweep::table(s), &mut out);
@@ -176,6 +203,18 @@ pub fn page(s: &Sweep, charts: &[(String, Rendered)]) -> String {
         "<p class=\"meta\">Every metric's mean and 95% CI per point are in <code>sweep.csv</code>; each \
          point's full results in <code>sweep.json</code>.</p>"
     );
+    out.push_str("</section>\n");
+    let warnings = warnings(s);
+    let _ = writeln!(out, "<section id=\"warnings\">\n<h2>Warnings ({})</h2>", warnings.len());
+    if warnings.is_empty() {
+        out.push_str("<p>None.</p>\n");
+    } else {
+        out.push_str("<ul class=\"warnings\">\n");
+        for w in &warnings {
+            let _ = writeln!(out, "<li>{}</li>", escape(w));
+        }
+        out.push_str("</ul>\n");
+    }
     out.push_str("</section>\n<section id=\"charts\">\n<h2>Charts</h2>\n");
     for (path, r) in charts {
         html::figure(r, path, &format!("charts/{path}"), &mut out);

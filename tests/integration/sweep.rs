@@ -116,3 +116,21 @@ fn bad_varies_exit_2_with_a_clear_message() {
     );
     assert!(!stderr.contains("point services[mm].concurrency=12"), "{stderr}");
 }
+
+/// A point whose fleet cannot carry its load runs (client timeouts bound its queues) and is named in
+/// the warnings of the terminal, `sweep.md` and `sweep.html`; a point with room is not.
+#[test]
+fn overloaded_points_run_and_are_named_in_the_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sweep(&["--vary", "services[mm].concurrency=8,12"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let warning = |c: u32| {
+        format!("at services[mm].concurrency={c}: services[mm].deployments[lab] runs at utilisation")
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let markdown = std::fs::read_to_string(dir.path().join("sweep.md")).unwrap();
+    let html = std::fs::read_to_string(dir.path().join("sweep.html")).unwrap();
+    for text in [stdout.as_ref(), markdown.as_str(), html.as_str()] {
+        assert!(text.contains(&warning(8)) && !text.contains(&warning(12)), "{text}");
+    }
+}
