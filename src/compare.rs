@@ -291,13 +291,7 @@ pub fn summary_text(c: &Comparison) -> String {
             out.push_str(&format!("{title}\n{}\n", t.text()));
         }
     }
-    let warnings = warnings(c);
-    if !warnings.is_empty() {
-        out.push_str("Warnings\n");
-        for w in &warnings {
-            out.push_str(&format!("- {w}\n"));
-        }
-    }
+    out.push_str(&crate::report::warning_list("Warnings\n", &warnings(c)));
     out
 }
 
@@ -309,12 +303,6 @@ pub fn summary_markdown(c: &Comparison) -> String {
             out.push_str(&format!("## {title}\n\n{}\n", t.markdown()));
         }
     }
-    let warnings = warnings(c);
-    if !warnings.is_empty() {
-        out.push_str("## Warnings\n\n");
-        for w in &warnings {
-            out.push_str(&format!("- {w}\n"));
-        }
-    }
+    out.push_str(&crate::report::warning_list("## Warnings\n\n", &warnings(c)));
     out
 }

@@ -18,7 +18,7 @@ use crate::stats::Estimate;
 pub use build::build;
 pub use load::{LoadError, load};
 pub(crate) use table::nines as nines_text;
-pub use table::{Table, heading, summary_markdown, summary_table, tables};
+pub use table::{Table, heading, summary_markdown, summary_table, tables, warning_list};
 pub use warning::Warning;
 
 pub const SCHEMA_VERSION: u32 = 1;

@@ -139,18 +139,7 @@ pub fn page(c: &Comparison, charts: &[(String, Rendered)]) -> String {
     }
     out.push_str("</section>\n");
 
-    let warnings = compare::warnings(c);
-    let _ = writeln!(out, "<section id=\"warnings\">\n<h2>Warnings ({})</h2>", warnings.len());
-    if warnings.is_empty() {
-        out.push_str("<p>None.</p>\n");
-    } else {
-        out.push_str("<ul class=\"warnings\">\n");
-        for w in &warnings {
-            let _ = writeln!(out, "<li>{}</li>", escape(w));
-        }
-        out.push_str("</ul>\n");
-    }
-    out.push_str("</section>\n");
+    html::warnings_section(&compare::warnings(c), &mut out);
 
     out.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
     for (path, r) in charts {

@@ -148,17 +148,7 @@ pub fn report_html(report: &Report, charts: &[Rendered]) -> String {
     }
     out.push_str("</section>\n");
 
-    let _ = writeln!(out, "<section id=\"warnings\">\n<h2>Warnings ({})</h2>", report.warnings.len());
-    if report.warnings.is_empty() {
-        out.push_str("<p>None.</p>\n");
-    } else {
-        out.push_str("<ul class=\"warnings\">\n");
-        for w in &report.warnings {
-            let _ = writeln!(out, "<li>{}</li>", escape(w));
-        }
-        out.push_str("</ul>\n");
-    }
-    out.push_str("</section>\n");
+    warnings_section(&report.warnings, &mut out);
 
     out.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
     if charts.is_empty() {
@@ -207,6 +197,21 @@ pub fn report_html(report: &Report, charts: &[Rendered]) -> String {
         inputs.overrides.iter().map(|o| format!(" --set {}", escape(o))).collect::<String>(),
     );
     out
+}
+
+/// The warnings section of a page (`run`, `compare`, `sweep`): a count and the list, or "None.".
+pub(crate) fn warnings_section(warnings: &[String], out: &mut String) {
+    let _ = writeln!(out, "<section id=\"warnings\">\n<h2>Warnings ({})</h2>", warnings.len());
+    if warnings.is_empty() {
+        out.push_str("<p>None.</p>\n");
+    } else {
+        out.push_str("<ul class=\"warnings\">\n");
+        for w in warnings {
+            let _ = writeln!(out, "<li>{}</li>", escape(w));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</section>\n");
 }
 
 #[cfg(test)]

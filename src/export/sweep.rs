@@ -11,6 +11,7 @@ use super::html::{self, escape};
 use super::{ExportError, write};
 use crate::chart::{self, Pareto, Rendered, SweepLine, SweepSeries};
 use crate::metric;
+use crate::report;
 use crate::sweep::{self, Sweep};
 
 /// The x coordinate of every point (the first parameter's value, or its index when not numeric) and
@@ -156,34 +157,20 @@ fn warnings(s: &Sweep) -> Vec<String> {
 
 /// The terminal summary.
 pub fn summary_text(s: &Sweep) -> String {
-    let mut out = format!("{}\n\n{}\n{}\n", heading(s), sweep::table(s).text(), choice(s));
-    let warnings = warnings(s);
-    if !warnings.is_empty() {
-        out.push_str("\nWarnings\n");
-        for w in &warnings {
-            let _ = writeln!(out, "- {w}");
-        }
-    }
-    out
+    let warnings = report::warning_list("\nWarnings\n", &warnings(s));
+    format!("{}\n\n{}\n{}\n{warnings}", heading(s), sweep::table(s).text(), choice(s))
 }
 
 fn markdown(s: &Sweep) -> String {
-    let mut out = format!(
-        "# Sweep of {} on {}\n\n{}\n\n{}\n{}\n",
+    format!(
+        "# Sweep of {} on {}\n\n{}\n\n{}\n{}\n{}",
         s.model,
         s.scenario,
         heading(s),
         sweep::table(s).markdown(),
-        choice(s)
-    );
-    let warnings = warnings(s);
-    if !warnings.is_empty() {
-        out.push_str("\n## Warnings\n\n");
-        for w in &warnings {
-            let _ = writeln!(out, "- {w}");
-        }
-    }
-    out
+        choice(s),
+        report::warning_list("\n## Warnings\n\n", &warnings(s))
+    )
 }
 
 /// `sweep.html`: the table, the choice, the charts and the inputs, self-contained.
@@ -204,18 +191,8 @@ pub fn page(s: &Sweep, charts: &[(String, Rendered)]) -> String {
          point's full results in <code>sweep.json</code>.</p>"
     );
     out.push_str("</section>\n");
-    let warnings = warnings(s);
-    let _ = writeln!(out, "<section id=\"warnings\">\n<h2>Warnings ({})</h2>", warnings.len());
-    if warnings.is_empty() {
-        out.push_str("<p>None.</p>\n");
-    } else {
-        out.push_str("<ul class=\"warnings\">\n");
-        for w in &warnings {
-            let _ = writeln!(out, "<li>{}</li>", escape(w));
-        }
-        out.push_str("</ul>\n");
-    }
-    out.push_str("</section>\n<section id=\"charts\">\n<h2>Charts</h2>\n");
+    html::warnings_section(&warnings(s), &mut out);
+    out.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
     for (path, r) in charts {
         html::figure(r, path, &format!("charts/{path}"), &mut out);
     }

@@ -247,11 +247,19 @@ pub fn summary_table(report: &Report) -> String {
         }
         let _ = writeln!(out, "{title}\n{}", t.text());
     }
-    if !report.warnings.is_empty() {
-        out.push_str("Warnings\n");
-        for w in &report.warnings {
-            let _ = writeln!(out, "- {w}");
-        }
+    out.push_str(&warning_list("Warnings\n", &report.warnings));
+    out
+}
+
+/// `heading` and a `- warning` line each, or nothing without warnings (the summaries of `run`, `compare`
+/// and `sweep` end with it).
+pub fn warning_list(heading: &str, warnings: &[String]) -> String {
+    if warnings.is_empty() {
+        return String::new();
+    }
+    let mut out = heading.to_string();
+    for w in warnings {
+        let _ = writeln!(out, "- {w}");
     }
     out
 }
@@ -269,12 +277,7 @@ pub fn summary_markdown(report: &Report) -> String {
         }
         let _ = writeln!(out, "## {title}\n\n{}", t.markdown());
     }
-    if !report.warnings.is_empty() {
-        out.push_str("## Warnings\n\n");
-        for w in &report.warnings {
-            let _ = writeln!(out, "- {w}");
-        }
-    }
+    out.push_str(&warning_list("## Warnings\n\n", &report.warnings));
     out
 }
 

@@ -57,26 +57,29 @@ fn paired_intervals_are_narrower_than_unpaired_on_the_shipped_pair() {
     assert!((ci_mid - p99.mean).abs() < 1e-9);
 }
 
-#[test]
-fn compare_writes_json_markdown_charts_and_html() {
-    let dir = tempfile::tempdir().unwrap();
+/// Runs `regionsim compare` of the shipped single-region pair on the short zone outage into `out`, with
+/// `extra` arguments.
+fn compare_pair(out: &std::path::Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
         "compare",
         "models/single-region.ron",
         "models/single-region-large.ron",
         "--scenario",
         "scenarios/zone-outage.ron",
-        "--replications",
-        "3",
-        "--threads",
-        "2",
         "--out",
-        dir.path().to_str().unwrap(),
+        out.to_str().unwrap(),
     ];
     for s in &SHORT_OUTAGE {
         args.extend(["--set", s]);
     }
-    let out = regionsim(&args);
+    args.extend(extra);
+    regionsim(&args)
+}
+
+#[test]
+fn compare_writes_json_markdown_charts_and_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = compare_pair(dir.path(), &["--replications", "3", "--threads", "2"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("Side by side") && stdout.contains("paired 95% CI"), "{stdout}");
@@ -135,23 +138,8 @@ fn bad_input_to_compare_exits_2_with_located_messages() {
 #[test]
 fn each_designs_warnings_are_shown_by_name() {
     let dir = tempfile::tempdir().unwrap();
-    let mut args = vec![
-        "compare",
-        "models/single-region.ron",
-        "models/single-region-large.ron",
-        "--scenario",
-        "scenarios/zone-outage.ron",
-        "--replications",
-        "2",
-        "--set",
-        "services[api].deployments[us-east-1].instances=3",
-        "--out",
-        dir.path().to_str().unwrap(),
-    ];
-    for s in &SHORT_OUTAGE {
-        args.extend(["--set", s]);
-    }
-    let out = regionsim(&args);
+    let fleet = "services[api].deployments[us-east-1].instances=3";
+    let out = compare_pair(dir.path(), &["--replications", "2", "--set", fleet]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let overloaded = |name: &str| format!("{name}: services[api].deployments[us-east-1] runs at utilisation");
     let stdout = String::from_utf8_lossy(&out.stdout);
