@@ -90,7 +90,7 @@ fn single_core(c: &mut Criterion) {
         .expect("the M/M/c study runs")
         .total
         .counts
-        .attempted;
+        .attempted();
     let baseline_requests = baseline_mmc(HORIZON_S, 1);
 
     let mut group = c.benchmark_group("mmc_single_core");
@@ -111,7 +111,7 @@ fn parallel(c: &mut Criterion) {
         .expect("the M/M/c study runs")
         .total
         .counts
-        .attempted
+        .attempted()
         * REPLICATIONS as u64;
     let mut group = c.benchmark_group("mmc_replications");
     group.sample_size(10);

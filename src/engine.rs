@@ -25,7 +25,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use thiserror::Error;
 
 use crate::model::Model;
-use crate::observation::{Bucket, Observations, Slice, Timeline};
+use crate::observation::{Bucket, FailureCause, Observations, Slice, Timeline};
 use crate::scenario::{Component, Scenario};
 use crate::streams::{Purpose, stream};
 use crate::time::SimTime;
@@ -47,6 +47,12 @@ pub enum SimError {
          shorten the horizon, lower the traffic, or raise budgets.max_events"
     )]
     EventBudget { replication: u32, seed: u64, limit: u64, t_s: f64, horizon_s: f64 },
+    /// An internal invariant failed: a bug in regionsim, never a property of the model.
+    #[error(
+        "replication {replication} (seed {seed}): internal error, {what}; please report it with the model, \
+         the scenario and this message"
+    )]
+    Invariant { replication: u32, seed: u64, what: String },
 }
 
 /// What the event lists hold. Arrivals and timeline samples are not events: each population's next
@@ -192,10 +198,13 @@ struct Engine<'w> {
     incidents: incident::Incidents,
     ff: fast_forward::FastForward,
     obs: Observations,
-    /// Time-availability bookkeeping: each population's share of traffic and the fraction of it served.
+    /// Time-availability bookkeeping: each population's share of traffic, and for each of its answer
+    /// versions the share of that answer that serves.
     traffic_share: Vec<f64>,
-    population_served: Vec<f64>,
+    population_served: Vec<Vec<f64>>,
     last_change: SimTime,
+    /// Up to when the recovery of populations without traffic has been judged.
+    clients_judged: SimTime,
     bucket: SimTime,
     current_bucket: Bucket,
     /// A client gives up on a request this long after sending it.
@@ -287,7 +296,7 @@ impl<'w> Engine<'w> {
             steer: steering::SteeringState::new(model, seed, replication),
             data: data::DataState::new(model, scenario, seed, replication),
             incidents: incident::Incidents::new(model),
-            ff: fast_forward::FastForward::new(model, scenario),
+            ff: fast_forward::FastForward::new(model, scenario, seed, replication),
             request_timeout: SimTime::from_secs_f64(model.network.request_timeout_s),
             obs: Observations {
                 replication,
@@ -304,8 +313,9 @@ impl<'w> Engine<'w> {
                 .iter()
                 .map(|r| if total_rate > 0.0 { r / total_rate } else { 1.0 / model.populations.len() as f64 })
                 .collect(),
-            population_served: vec![0.0; model.populations.len()],
+            population_served: vec![Vec::new(); model.populations.len()],
             last_change: scenario.warmup,
+            clients_judged: SimTime::ZERO,
             bucket,
             current_bucket: Bucket {
                 in_region: vec![0; n_regions],
@@ -342,7 +352,9 @@ impl<'w> Engine<'w> {
         let horizon = self.scenario.horizon;
         let max_events = self.scenario.max_events;
         // Past the horizon no request arrives; the loop drains the requests still in flight so each one
-        // counted has an outcome.
+        // counted has an outcome. Once the clock passes the horizon by a request timeout, every request
+        // still in flight has passed its client's deadline: those are timeouts (see `finish_live`).
+        let drain_end = horizon.plus(self.request_timeout);
         while let Some(next) = self.next() {
             let time = match next {
                 Next::Infra(t)
@@ -352,7 +364,7 @@ impl<'w> Engine<'w> {
                 | Next::Traffic(t)
                 | Next::Arrival(t, _) => t,
             };
-            if time > horizon && self.requests.live() == 0 {
+            if time > horizon && (self.requests.live() == 0 || time > drain_end) {
                 break;
             }
             self.now = time;
@@ -380,13 +392,92 @@ impl<'w> Engine<'w> {
                 }
                 Next::Infra(_) => {
                     let (_, event) = self.infra.pop().expect("peeked");
+                    self.before_change();
                     self.on_event(event)?;
                     self.note_change();
                 }
             }
         }
+        self.finish_live();
         self.close(horizon);
+        self.check_invariants()?;
         Ok(self.obs)
+    }
+
+    /// Requests still in flight when the loop ends get their outcome: a timeout when their client's
+    /// deadline has passed by the end of the drain (always, unless the request timeout is longer than
+    /// the clock can reach), else `unfinished`.
+    fn finish_live(&mut self) {
+        let end = self.scenario.horizon.plus(self.request_timeout).max(self.now);
+        for req in self.requests.live_ids() {
+            let r = self.requests.remove(req);
+            let deadline = r.start.plus(self.request_timeout);
+            if deadline <= end && deadline < SimTime::NEVER {
+                self.record_outcome(&r, deadline, Err(FailureCause::Timeout));
+            } else {
+                self.record_outcome(&r, end, Err(FailureCause::Unfinished));
+            }
+        }
+    }
+
+    /// Invariants that must hold at the end of every replication; a violation is a bug, reported with
+    /// the seed and replication that reproduce it instead of a silently wrong result.
+    fn check_invariants(&self) -> Result<(), SimError> {
+        let fail =
+            |what: String| Err(SimError::Invariant { replication: self.replication, seed: self.seed, what });
+        let o = &self.obs;
+        let simulated_arrivals = o.arrivals_in_window - o.fast_forwarded;
+        if o.outcomes_simulated != simulated_arrivals {
+            return fail(format!(
+                "{simulated_arrivals} counted arrivals were simulated but {} outcomes recorded",
+                o.outcomes_simulated
+            ));
+        }
+        let attempted = o.total.counts.attempted();
+        if attempted != o.arrivals_in_window {
+            return fail(format!(
+                "{} requests arrived in the window but {attempted} have an outcome",
+                o.arrivals_in_window
+            ));
+        }
+        let slices = o.per_population.iter().chain(&o.per_region);
+        let per_population: u64 = o.per_population.iter().map(|s| s.counts.attempted()).sum();
+        let per_region: u64 = o.per_region.iter().map(|s| s.counts.attempted()).sum();
+        if per_population != attempted || per_region != attempted {
+            return fail(format!(
+                "outcomes per population ({per_population}) and per region ({per_region}) do not add up to \
+                 {attempted}"
+            ));
+        }
+        for s in std::iter::once(&o.total).chain(slices) {
+            if s.latency.count() != s.counts.succeeded {
+                return fail(format!(
+                    "{} latencies recorded for {} successes",
+                    s.latency.count(),
+                    s.counts.succeeded
+                ));
+            }
+        }
+        for (what, v) in [
+            ("request availability", o.total.counts.availability()),
+            ("time availability", o.time_available_s / o.observed_s.max(f64::MIN_POSITIVE)),
+            (
+                "infrastructure time availability",
+                o.time_available_infra_s / o.observed_s.max(f64::MIN_POSITIVE),
+            ),
+        ] {
+            if !(-1e-9..=1.0 + 1e-9).contains(&v) {
+                return fail(format!("{what} {v} is outside [0, 1]"));
+            }
+        }
+        let tally = &o.total.tally;
+        if [tally.in_system_s, tally.sojourn_s, tally.transfer_usd, tally.egress_usd, tally.store_writes_usd]
+            .iter()
+            .any(|v| !(v.is_finite() && *v >= -1e-9))
+        {
+            return fail(format!("a negative or non-finite tally: {tally:?}"));
+        }
+        Ok(())
     }
 
     /// The earliest thing to happen. At equal times infrastructure goes first (a request arriving at
@@ -456,6 +547,7 @@ impl<'w> Engine<'w> {
     /// End-of-run bookkeeping: time availability, instance-hours, open incidents, merged slices.
     fn close(&mut self, horizon: SimTime) {
         self.finish_fast_forward();
+        self.now = self.now.max(horizon);
         self.account_availability(horizon);
         for d in 0..self.deployments.len() {
             self.account_instance_hours(d, horizon);
@@ -501,11 +593,12 @@ impl<'w> Engine<'w> {
             bucket.queued_in_region[r] += inst.queue.len() as u32;
         }
         if self.ff.is_sampled() {
-            self.fill_bucket(&mut bucket, self.now, self.bucket);
+            self.fill_bucket(&mut bucket);
         }
         self.obs.timeline.buckets.push(bucket);
         if self.obs.timeline.buckets.len() < Timeline::BUCKETS {
             self.next_sample = self.now.plus(self.bucket);
         }
+        self.judge_incidents(false);
     }
 }

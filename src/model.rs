@@ -142,6 +142,10 @@ pub struct Model {
     pub request_bytes: u32,
     pub response_bytes: u32,
     pub prices: Prices,
+    /// Populations (by id) in the order the file lists them, for reports.
+    pub population_order: Vec<PopulationId>,
+    /// Regions (by id) in the order the file lists them, for reports.
+    pub region_order: Vec<RegionId>,
 }
 
 impl Model {
@@ -163,6 +167,12 @@ impl Model {
 
     /// Checks a model and resolves it. Every problem is pushed onto `issues`; `None` if there was any.
     pub fn resolve(spec: &ModelSpec, issues: &mut Issues) -> Option<Model> {
+        // The engine must not depend on the order in which a file lists things (a test reorders them
+        // and expects the same statistics): it runs on a copy with every list that carries no meaning
+        // in its order sorted by name. Reports list populations and regions in the file's order.
+        let population_order = display_order(spec.populations.iter().map(|p| p.name.as_str()));
+        let region_order = display_order(spec.regions.iter().map(|r| r.name.as_str()));
+        let spec = &canonical(spec);
         let before = issues.len();
         if spec.name.trim().is_empty() {
             issues.push("name", "must not be empty");
@@ -387,11 +397,7 @@ impl Model {
             .map(|from| {
                 request_path
                     .iter()
-                    .map(|&s| {
-                        nearest(&regions, &network, regions[from].location, |r| {
-                            services[s].deployment_in[r].is_some()
-                        })
-                    })
+                    .map(|&s| nearest(&regions, &network, from, |r| services[s].deployment_in[r].is_some()))
                     .collect()
             })
             .collect();
@@ -453,6 +459,8 @@ impl Model {
             request_bytes: payload.request_bytes.unwrap_or(2000),
             response_bytes: payload.response_bytes.unwrap_or(20000),
             prices,
+            population_order,
+            region_order,
         })
     }
 
@@ -504,18 +512,63 @@ fn resolve_standby(spec: Option<&StandbySpec>, fleet: u32, path: &str, issues: &
     resolved.unwrap_or(Standby::Hot)
 }
 
-/// The region nearest to `location` (by round trip, ties by region order) that satisfies `keep`.
+/// The region that serves a call from region `from` among those that satisfy `keep`: `from` itself when
+/// it qualifies (a call prefers its own region at any cost, and always at equal cost), else the nearest
+/// by round trip, ties broken by name.
 fn nearest(
     regions: &[Region],
     network: &Network,
-    location: usize,
+    from: RegionId,
     keep: impl Fn(RegionId) -> bool,
 ) -> Option<RegionId> {
+    if keep(from) {
+        return Some(from);
+    }
+    let location = regions[from].location;
     (0..regions.len()).filter(|&r| keep(r)).min_by(|&a, &b| {
         let (ra, rb) =
             (network.rtt_s(location, regions[a].location), network.rtt_s(location, regions[b].location));
-        ra.total_cmp(&rb).then(a.cmp(&b))
+        ra.total_cmp(&rb).then_with(|| regions[a].name.cmp(&regions[b].name))
     })
+}
+
+/// Indices `0..n` in the order of `names` as written, given that the resolved lists are sorted by name.
+fn display_order<'a>(names: impl Iterator<Item = &'a str>) -> Vec<usize> {
+    let written: Vec<&str> = names.collect();
+    let mut sorted = written.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    written.iter().filter_map(|n| sorted.binary_search(n).ok()).fold(Vec::new(), |mut v, i| {
+        if !v.contains(&i) {
+            v.push(i);
+        }
+        v
+    })
+}
+
+/// A copy of `spec` with every list whose order means nothing sorted by name: regions, their zones,
+/// services, a deployment's zones, stores and their replicas, populations. (The request path, a
+/// failover order and a geolocation's allowed regions keep theirs: their order is their meaning.)
+fn canonical(spec: &ModelSpec) -> ModelSpec {
+    let mut c = spec.clone();
+    c.regions.sort_by(|a, b| a.name.cmp(&b.name));
+    for r in &mut c.regions {
+        r.zones.sort();
+    }
+    c.services.sort_by(|a, b| a.name.cmp(&b.name));
+    for s in &mut c.services {
+        for d in s.deployments.values_mut() {
+            if let Some(z) = &mut d.zones {
+                z.sort();
+            }
+        }
+    }
+    c.stores.sort_by(|a, b| a.name.cmp(&b.name));
+    for st in &mut c.stores {
+        st.replicas.sort();
+    }
+    c.populations.sort_by(|a, b| a.name.cmp(&b.name));
+    c
 }
 
 /// A comma-separated list of names for "known: ..." hints.

@@ -21,16 +21,21 @@ pub enum FailureCause {
     /// Its client gave up waiting (`network.request_timeout_ms`); a queue that reaches it afterwards
     /// drops it unserved.
     Timeout = 5,
+    /// Still in flight when the simulation ended, its client's deadline not yet passed: the honest
+    /// outcome of a request whose service outlasts the clock (only with a request timeout longer than
+    /// anything the clock can reach).
+    Unfinished = 6,
 }
 
 impl FailureCause {
-    pub const ALL: [FailureCause; 6] = [
+    pub const ALL: [FailureCause; 7] = [
         FailureCause::NoHealthyInstance,
         FailureCause::InstanceFailed,
         FailureCause::QueueFull,
         FailureCause::StoreUnavailable,
         FailureCause::Partition,
         FailureCause::Timeout,
+        FailureCause::Unfinished,
     ];
 
     /// The name used in reports and `results.json`.
@@ -42,14 +47,15 @@ impl FailureCause {
             FailureCause::StoreUnavailable => "store_unavailable",
             FailureCause::Partition => "partition",
             FailureCause::Timeout => "timeout",
+            FailureCause::Unfinished => "unfinished",
         }
     }
 }
 
-/// Request outcomes, counted for requests that arrived after the warm-up.
+/// Request outcomes, counted for requests that arrived after the warm-up. Only outcomes are counted:
+/// a request is attempted once it has one, so `attempted = succeeded + failed` holds by construction.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
-    pub attempted: u64,
     pub succeeded: u64,
     pub failed: [u64; FailureCause::ALL.len()],
 }
@@ -59,14 +65,19 @@ impl Counts {
         self.failed.iter().sum()
     }
 
+    /// Requests with an outcome: succeeded or failed.
+    pub fn attempted(&self) -> u64 {
+        self.succeeded + self.failed_total()
+    }
+
     /// Successful / attempted; 1 when nothing was attempted (a period with no requests counts as
-    /// available, as in the Well-Architected definition, figures.md §6.2).
+    /// available, as in the Well-Architected definition).
     pub fn availability(&self) -> f64 {
-        if self.attempted == 0 { 1.0 } else { self.succeeded as f64 / self.attempted as f64 }
+        let attempted = self.attempted();
+        if attempted == 0 { 1.0 } else { self.succeeded as f64 / attempted as f64 }
     }
 
     pub fn add(&mut self, other: &Counts) {
-        self.attempted += other.attempted;
         self.succeeded += other.succeeded;
         for (a, b) in self.failed.iter_mut().zip(other.failed) {
             *a += b;
@@ -79,6 +90,8 @@ impl Counts {
 pub struct Tally {
     /// Time the requests spent in the system inside the observation window [request·s].
     pub in_system_s: f64,
+    /// Time from arrival to outcome, whole, of every request with an outcome [request·s]: Little's W.
+    pub sojourn_s: f64,
     pub reads: u64,
     pub writes: u64,
     /// Reads that missed a write accepted elsewhere and not yet applied.
@@ -93,11 +106,12 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub const FIELDS: usize = 9;
+    pub const FIELDS: usize = 10;
 
     pub fn to_array(&self) -> [f64; Tally::FIELDS] {
         [
             self.in_system_s,
+            self.sojourn_s,
             self.reads as f64,
             self.writes as f64,
             self.stale_reads as f64,
@@ -113,14 +127,15 @@ impl Tally {
     pub fn add_array(&mut self, values: &[f64; Tally::FIELDS]) {
         let n = |x: f64| x.round().max(0.0) as u64;
         self.in_system_s += values[0];
-        self.reads += n(values[1]);
-        self.writes += n(values[2]);
-        self.stale_reads += n(values[3]);
-        self.lost_updates += n(values[4]);
-        self.cross_region += n(values[5]);
-        self.transfer_usd += values[6];
-        self.egress_usd += values[7];
-        self.store_writes_usd += values[8];
+        self.sojourn_s += values[1];
+        self.reads += n(values[2]);
+        self.writes += n(values[3]);
+        self.stale_reads += n(values[4]);
+        self.lost_updates += n(values[5]);
+        self.cross_region += n(values[6]);
+        self.transfer_usd += values[7];
+        self.egress_usd += values[8];
+        self.store_writes_usd += values[9];
     }
 
     pub fn add(&mut self, o: &Tally) {
@@ -191,7 +206,12 @@ pub struct Failover {
     pub detection_s: Option<f64>,
     /// Failure → DNS answers change [s].
     pub dns_switch_s: Option<f64>,
-    /// Failure → every affected population has a successful request again [s]; `None` if not by the end.
+    /// Failure → the first successful request of every affected population, sent after the failure by a
+    /// client whose answer is not older than the failure [s] (the last population's).
+    #[serde(default)]
+    pub first_response_s: Option<f64>,
+    /// Failure → every affected population has recovered as users see it (its success ratio over a
+    /// sliding window back at the scenario's `recovery` level, and held) [s]; `None` if not by the end.
     pub rto_s: Option<f64>,
     /// Age of the oldest write lost at the failure instant [s]; `None` when nothing was lost.
     pub rpo_s: Option<f64>,
@@ -243,15 +263,20 @@ pub struct Observations {
     /// While running: by (population, entry region), `p * regions + r`, so each request is recorded once.
     /// Merged into the slices above, and emptied, at the end of the replication.
     pub per_cell: Vec<Slice>,
-    /// Share-weighted time during which every service on each population's path had a healthy instance
-    /// [s], and the time observed [s] (the horizon after warm-up).
+    /// Time availability as users see it [s]: over the observation window, the traffic-weighted share of
+    /// each population's clients whose cached answer sends them to a region whose whole path serves.
     pub time_available_s: f64,
+    /// The same with every client on the authoritative (current) answer: the infrastructure's view [s].
+    pub time_available_infra_s: f64,
+    /// The time observed [s] (the horizon after warm-up).
     pub observed_s: f64,
     /// ∫ N(t) dt over the observation window, N = requests between arrival and final outcome [request·s]
     /// (the sum of the slices' `in_system_s`, like the data and transfer figures below).
     pub in_system_area_s: f64,
     /// Requests that arrived inside the observation window.
     pub arrivals_in_window: u64,
+    /// Outcomes of counted requests simulated one by one (each must match one counted arrival).
+    pub outcomes_simulated: u64,
     pub events: u64,
     /// Time of the observation window simulated request by request [s] (all of it at full fidelity).
     pub request_level_s: f64,
@@ -271,7 +296,17 @@ pub struct Observations {
 }
 
 impl Observations {
+    /// Time availability as users see it, in [0, 1].
     pub fn time_availability(&self) -> f64 {
-        if self.observed_s > 0.0 { self.time_available_s / self.observed_s } else { 1.0 }
+        if self.observed_s > 0.0 { (self.time_available_s / self.observed_s).clamp(0.0, 1.0) } else { 1.0 }
+    }
+
+    /// Time availability as the infrastructure sees it (authoritative answers), in [0, 1].
+    pub fn time_availability_infra(&self) -> f64 {
+        if self.observed_s > 0.0 {
+            (self.time_available_infra_s / self.observed_s).clamp(0.0, 1.0)
+        } else {
+            1.0
+        }
     }
 }

@@ -21,7 +21,12 @@ pub(crate) use table::nines as nines_text;
 pub use table::{Table, heading, summary_markdown, summary_table, tables, warning_list};
 pub use warning::Warning;
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2: percentiles at their bucket's middle, each with its own CI (`latency_ms.p99 = {mean,
+/// ci95}`); per-incident CIs clustered by replication; `time_availability` as users see it and
+/// `time_availability_infra` as the authoritative answers do; failovers' `first_response_s`; RTO as
+/// users see it (the scenario's `recovery`); `unfinished` failure cause; Little's law over every
+/// request; absent estimates as `null`, never NaN.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -37,8 +42,12 @@ pub struct Report {
     pub requests: Requests,
     /// Successful / attempted requests, per replication; mean and Student-t 95% CI across replications.
     pub availability: Estimate,
-    /// Share-weighted fraction of time every service on each population's path had a healthy instance.
+    /// Time availability as users see it: the traffic-weighted share of clients whose cached DNS answer
+    /// sends them to a region whose whole path serves, over time; mean across replications.
     pub time_availability: Estimate,
+    /// The same with every client on the authoritative answer (the infrastructure's view, which misses
+    /// the TTL drain and stale resolvers).
+    pub time_availability_infra: Estimate,
     /// Latency of successful requests, as clients see it (network included).
     pub latency_ms: LatencySummary,
     pub per_population: Vec<SliceReport>,
@@ -73,17 +82,20 @@ pub struct Report {
 /// Statistics over every failover of every replication, and per-replication counts.
 ///
 /// - `count`, `writes_lost`: per replication (failovers in it, writes lost in it), Student-t CI.
-/// - `detection_s`, `dns_switch_s`, `rto_s`, `rpo_s`: over all failovers pooled; `mean` with a t CI over
-///   failovers, percentiles of the pooled values. RTO: from the instant the region stopped serving to
-///   the first successful request (started after that instant) of every population that was routed to
-///   it; failovers not recovered by the horizon are counted in `rto_unrecovered` and left out of RTO.
-///   RPO: age, at the failure instant, of the oldest write the failure lost; failovers that lost no
-///   write count as 0.
+/// - `detection_s`, `dns_switch_s`, `first_response_s`, `rto_s`, `rpo_s`: the pooled mean over every
+///   failover of every replication, with a 95% CI clustered by replication (failovers of one
+///   replication are not independent), and pooled percentiles. RTO: from the instant the region stopped
+///   serving to the instant every affected population's success ratio over a sliding window was back
+///   at the scenario's recovery level and held there; failovers not recovered by the horizon are
+///   counted in `rto_unrecovered` and left out of RTO. First response: to the first success of every
+///   affected population (by a client not on an answer older than the failure). RPO: age, at the
+///   failure instant, of the oldest write the failure lost; failovers that lost no write count as 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Failovers {
     pub count: Option<Estimate>,
     pub detection_s: Option<Estimate>,
     pub dns_switch_s: Option<Estimate>,
+    pub first_response_s: Option<Estimate>,
     pub rto_s: Option<Spread>,
     pub rto_unrecovered: u64,
     pub rpo_s: Option<Spread>,
@@ -99,7 +111,8 @@ pub struct ReplicationFailover {
     pub failover: crate::observation::Failover,
 }
 
-/// A mean with its CI and the pooled distribution's percentiles and maximum.
+/// A pooled mean with its replication-clustered CI and the pooled distribution's percentiles and
+/// maximum.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
     pub mean: f64,
@@ -146,20 +159,25 @@ pub struct Requests {
     pub failed_by_cause: BTreeMap<String, u64>,
 }
 
-/// Latency statistics [ms]; `null` when no request succeeded.
+/// Latency of successful requests [ms]; each `null` when no request succeeded. Every row is one
+/// estimator with its own 95% CI: `mean` is the pooled mean (all successes of all replications) with a
+/// CI clustered by replication; each percentile is the pooled percentile of the merged histograms, at
+/// its bucket's middle, with the CI that inverts the clustered CI of the pooled CDF (never narrower
+/// than its bucket). A CI equal to the point means fewer than two replications had latencies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LatencySummary {
-    /// Exact mean over all successful requests of all replications.
-    pub mean: Option<f64>,
-    /// Pooled percentiles of the merged histograms.
-    pub p50: Option<f64>,
-    pub p90: Option<f64>,
-    pub p99: Option<f64>,
-    pub p999: Option<f64>,
-    /// Student-t 95% CI of the mean of per-replication p99s.
-    pub p99_ci95: Option<[f64; 2]>,
-    /// Student-t 95% CI of the mean of per-replication mean latencies.
-    pub mean_ci95: Option<[f64; 2]>,
+    pub mean: Option<Estimate>,
+    pub p50: Option<Estimate>,
+    pub p90: Option<Estimate>,
+    pub p99: Option<Estimate>,
+    pub p999: Option<Estimate>,
+}
+
+impl LatencySummary {
+    /// The point estimates, for tables and charts.
+    pub fn value(e: &Option<Estimate>) -> Option<f64> {
+        e.map(|e| e.mean)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,8 +195,9 @@ pub struct Queueing {
     pub arrival_rate_per_s: Estimate,
     /// Time-average number of requests between arrival and outcome (L).
     pub mean_in_system: Estimate,
-    /// λ × W, W the mean time from arrival to outcome of successful requests: equals L by Little's law
-    /// when nothing fails.
+    /// λ × W, W the mean time from arrival to outcome of every request that arrived in the window
+    /// (failed ones included, as L counts them): equals L by Little's law, up to the requests that
+    /// straddle the window's ends.
     pub little_lambda_w: Estimate,
 }
 
@@ -223,6 +242,8 @@ pub struct RunRow {
     pub failed_queue_full: u64,
     pub availability: f64,
     pub time_availability: f64,
+    #[serde(default)]
+    pub time_availability_infra: f64,
     pub latency_mean_ms: Option<f64>,
     pub latency_p50_ms: Option<f64>,
     pub latency_p99_ms: Option<f64>,

@@ -124,6 +124,8 @@ impl Routing {
         let candidates = self.candidates(serving);
         let up: Vec<RegionId> = candidates.iter().copied().filter(|&r| healthy[r]).collect();
         let pool = if up.is_empty() { &candidates } else { &up };
+        // Nearest by round trip; at equal round trips the region at the clients' own location, then by
+        // name (never by the order regions are listed).
         let nearest = |pool: &[RegionId]| {
             pool.iter()
                 .copied()
@@ -131,7 +133,8 @@ impl Routing {
                     network
                         .rtt_s(location, regions[a].location)
                         .total_cmp(&network.rtt_s(location, regions[b].location))
-                        .then(a.cmp(&b))
+                        .then((regions[a].location != location).cmp(&(regions[b].location != location)))
+                        .then_with(|| regions[a].name.cmp(&regions[b].name))
                 })
                 .map(Answer::single)
                 .unwrap_or_default()
@@ -243,6 +246,39 @@ fn uniform_cdf(x: f64, width: f64) -> f64 {
 pub struct Steering {
     pub health: HealthCheck,
     pub follow: Follow,
+    /// The integral of [`Follow::moved_share`] by age, tabulated once per model: the users' view of
+    /// time availability and the fast-forward's routing shares read it.
+    pub moved: MovedIntegral,
+}
+
+impl Steering {
+    /// The share of clients on each retained answer version at `t`, given when each version took
+    /// effect (`since`, oldest first; the last is the current answer): a client whose cached answer is
+    /// `S` old uses the latest version with `since <= t - S` (the oldest when none), and
+    /// P(S <= age) = [`Follow::moved_share`]`(age)`.
+    pub fn version_shares(&self, since: &[f64], t: f64) -> impl Iterator<Item = f64> + '_ {
+        let n = since.len();
+        let m: Vec<f64> = since.iter().map(|&s| self.follow.moved_share(t - s)).collect();
+        (0..n).map(move |i| {
+            let upper = if i == 0 { 1.0 } else { m[i] };
+            let lower = if i + 1 < n { m[i + 1] } else { 0.0 };
+            (upper - lower).clamp(0.0, 1.0)
+        })
+    }
+
+    /// ∫ over `[a, b)` of each version's share (see [`Steering::version_shares`]) [s].
+    pub fn version_integrals(&self, since: &[f64], a: f64, b: f64) -> Vec<f64> {
+        let n = since.len();
+        let integral = |s: f64| self.moved.at(b - s) - self.moved.at(a - s);
+        let m: Vec<f64> = since.iter().map(|&s| integral(s)).collect();
+        (0..n)
+            .map(|i| {
+                let upper = if i == 0 { b - a } else { m[i] };
+                let lower = if i + 1 < n { m[i + 1] } else { 0.0 };
+                (upper - lower).clamp(0.0, b - a)
+            })
+            .collect()
+    }
 }
 
 /// Flavel, Mani and Maltz 2014 (figures.md §1.2): with a 20 s TTL, 90% of clients moved within 60 s and 2%
@@ -300,7 +336,9 @@ impl Steering {
         if issues.len() > before {
             return None;
         }
-        Some(Steering { health, follow: follow? })
+        let follow = follow?;
+        let moved = MovedIntegral::new(&follow, MOVED_TABLE_MAX_AGE_S);
+        Some(Steering { health, follow, moved })
     }
 }
 
@@ -341,6 +379,72 @@ fn resolve_health(spec: Option<&HealthCheckSpec>, path: &str, issues: &mut Issue
     }
 }
 
+/// Cells per unit of ln(1 + age) of the tabulated integral of the moved share ([`MovedIntegral`]):
+/// the share is smooth in log-age, so 48 per unit (about 2% of the age per cell) are ample.
+const ROUTING_POINTS_PER_LOG_UNIT: f64 = 48.0;
+
+/// The longest age the moved-share table covers [s]: ten years; past it the share is taken as constant.
+pub const MOVED_TABLE_MAX_AGE_S: f64 = 10.0 * 365.25 * 86_400.0;
+
+/// The mean of [`Follow::moved_share`] over ages `[a, b)` [s], from its integral tabulated once per
+/// replication: every timeline bucket a stretch covers averages the same curve again, hundreds of times
+/// per stretch, which a fresh quadrature each time made a few percent of a sampled run.
+///
+/// The integral I(age) = ∫₀^age share(t) dt is kept on a grid uniform in ln(1 + age), with
+/// [`ROUTING_POINTS_PER_LOG_UNIT`] cells per unit (the midpoint rule per cell), which puts points where
+/// the share still moves (just after a change) rather than spreading them over hours in which it creeps
+/// towards 1; between grid points it is linear in age.
+#[derive(Debug, Clone)]
+pub struct MovedIntegral {
+    /// Grid step in ln(1 + age).
+    step: f64,
+    /// I at ages e^{k·step} − 1.
+    cumulative: Vec<f64>,
+    /// The share at the last grid age, for ages past it.
+    last_share: f64,
+}
+
+impl MovedIntegral {
+    pub fn new(follow: &Follow, max_age_s: f64) -> MovedIntegral {
+        let step = 1.0 / ROUTING_POINTS_PER_LOG_UNIT;
+        let cells = (max_age_s.max(1.0).ln_1p() / step).ceil() as usize + 1;
+        let mut cumulative = Vec::with_capacity(cells + 1);
+        let mut sum = 0.0;
+        cumulative.push(sum);
+        for k in 0..cells {
+            let (lo, hi) = ((k as f64 * step).exp_m1(), ((k + 1) as f64 * step).exp_m1());
+            sum += follow.moved_share(((k as f64 + 0.5) * step).exp_m1()) * (hi - lo);
+            cumulative.push(sum);
+        }
+        let last_share = follow.moved_share((cells as f64 * step).exp_m1());
+        MovedIntegral { step, cumulative, last_share }
+    }
+
+    /// ∫₀^age share(t) dt [s]; 0 for ages <= 0.
+    pub fn at(&self, age_s: f64) -> f64 {
+        if age_s <= 0.0 {
+            return 0.0;
+        }
+        let y = age_s.max(0.0).ln_1p() / self.step;
+        let k = y.floor() as usize;
+        if k + 1 >= self.cumulative.len() {
+            let last = self.cumulative.len() - 1;
+            let end = (last as f64 * self.step).exp_m1();
+            return self.cumulative[last] + self.last_share * (age_s - end);
+        }
+        let (lo, hi) = ((k as f64 * self.step).exp_m1(), ((k + 1) as f64 * self.step).exp_m1());
+        let t = ((age_s - lo) / (hi - lo)).clamp(0.0, 1.0);
+        self.cumulative[k] + t * (self.cumulative[k + 1] - self.cumulative[k])
+    }
+
+    pub fn mean(&self, follow: &Follow, a: f64, b: f64) -> f64 {
+        if b <= a {
+            return follow.moved_share(a);
+        }
+        ((self.at(b) - self.at(a)) / (b - a)).clamp(0.0, 1.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,5 +454,23 @@ mod tests {
         // 15 checkers, healthy above 18%: floor(2.7) = 2 may pass while unhealthy.
         let h = resolve_health(None, "x", &mut Issues::default());
         assert_eq!((h.checkers, h.to_fail, h.to_recover), (15, 13, 3));
+    }
+    #[test]
+    fn the_mean_moved_share_matches_a_fine_uniform_sum() {
+        let follow = Follow::dns_with_default_violators(60.0, 5.0);
+        // Stretches (whose expected requests make the totals) to 1e-4; timeline buckets (a chart's
+        // flows) to 2e-3, as a 2 s bucket across the TTL's kink falls inside one 1.3 s cell of the table.
+        let stretches = [(90.0, 14_400.0), (0.0, 60.0), (200.0, 300.0), (5_000.0, 5_090.0), (1e4, 1e6)];
+        let buckets = [(59.0, 61.0), (0.0, 0.5), (12_000.0, 12_030.0)];
+        let cases = stretches.iter().map(|&s| (s, 1e-4)).chain(buckets.iter().map(|&s| (s, 2e-3)));
+        let table = MovedIntegral::new(&follow, 1e6);
+        for ((a, b), tolerance) in cases {
+            const N: usize = 200_000;
+            let h = (b - a) / N as f64;
+            let fine: f64 =
+                (0..N).map(|k| follow.moved_share(a + (k as f64 + 0.5) * h)).sum::<f64>() / N as f64;
+            let quick = table.mean(&follow, a, b);
+            assert!((fine - quick).abs() < tolerance, "[{a}, {b}): {quick} vs {fine}");
+        }
     }
 }

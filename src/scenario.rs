@@ -103,6 +103,53 @@ pub struct Scenario {
     /// Service-level objectives, checked against the model's populations.
     pub objectives: Vec<Objective>,
     pub fidelity: Fidelity,
+    pub recovery: Recovery,
+}
+
+/// When users count as recovered after a failover (see [`crate::spec::scenario::RecoverySpec`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recovery {
+    /// The success ratio that counts as recovered.
+    pub level: f64,
+    /// The sliding window, a whole number of bins.
+    pub window: SimTime,
+    /// How long the ratio must stay at the level, a whole number of bins.
+    pub hold: SimTime,
+    /// Requests are counted by send time in bins of this width: a tenth of the window.
+    pub bin: SimTime,
+}
+
+/// Recovery defaults: 90% over 10 s, held for 60 s. Why 90%: with DNS steering, the clients whose
+/// resolvers honour the TTL (90% by default) move within one TTL of the answer's change, and the rest
+/// follow a heavy tail (2% still stale after 15 minutes; docs/references.md#dns-ttl-and-resolvers).
+/// At 90% the RTO measures the failover (detection, propagation, TTL, capacity); at 95% or 99% it
+/// measures that tail, where the success ratio climbs so slowly (about 0.01 percentage points a
+/// second) that a window's sampling noise moves the crossing by minutes. Set `recovery` to ask
+/// another question.
+pub const DEFAULT_RECOVERY_LEVEL: f64 = 0.90;
+pub const DEFAULT_RECOVERY_WINDOW_S: f64 = 10.0;
+pub const DEFAULT_RECOVERY_HOLD_S: f64 = 60.0;
+
+impl Recovery {
+    pub fn resolve(spec: Option<&crate::spec::scenario::RecoverySpec>, issues: &mut Issues) -> Recovery {
+        let default = crate::spec::scenario::RecoverySpec::default();
+        let spec = spec.unwrap_or(&default);
+        let level = spec.success_ratio.unwrap_or(DEFAULT_RECOVERY_LEVEL);
+        if !(level > 0.0 && level <= 1.0) {
+            issues.push("recovery.success_ratio", format!("must be in (0, 1] (got {level})"));
+        }
+        let window_s = spec.window_s.unwrap_or(DEFAULT_RECOVERY_WINDOW_S);
+        if !(window_s.is_finite() && (0.01..=86_400.0).contains(&window_s)) {
+            issues.push("recovery.window_s", format!("must be between 0.01 and 86400 s (got {window_s})"));
+        }
+        let hold_s = spec.hold_s.unwrap_or(DEFAULT_RECOVERY_HOLD_S);
+        if !(hold_s.is_finite() && (0.0..=86_400.0).contains(&hold_s)) {
+            issues.push("recovery.hold_s", format!("must be between 0 and 86400 s (got {hold_s})"));
+        }
+        let bin = SimTime::from_secs_f64(window_s.clamp(0.01, 86_400.0) / 10.0).max(SimTime(1));
+        let bins = |s: f64| SimTime(bin.0 * (s.clamp(0.0, 86_400.0) / bin.as_secs_f64()).round() as u64);
+        Recovery { level: level.clamp(1e-9, 1.0), window: bins(window_s).max(bin), hold: bins(hold_s), bin }
+    }
 }
 
 impl Scenario {
@@ -284,6 +331,7 @@ impl Scenario {
         }
 
         let fidelity = Fidelity::resolve(spec.fidelity.as_ref(), rates_per_s.iter().sum(), issues);
+        let recovery = Recovery::resolve(spec.recovery.as_ref(), issues);
 
         if issues.len() > before {
             return None;
@@ -309,6 +357,7 @@ impl Scenario {
             data,
             objectives,
             fidelity,
+            recovery,
         })
     }
 

@@ -42,8 +42,8 @@ impl LatencyCdf {
                         .filter(|[x, f]| *x > 0.0 && x.is_finite() && f.is_finite())
                         .map(|[x, f]| (*x, *f))
                         .collect(),
-                    p50_ms: pop.and_then(|p| p.latency_ms.p50),
-                    p99_ms: pop.and_then(|p| p.latency_ms.p99),
+                    p50_ms: pop.and_then(|p| p.latency_ms.p50.map(|e| e.mean)),
+                    p99_ms: pop.and_then(|p| p.latency_ms.p99.map(|e| e.mean)),
                 }
             })
             .filter(|s| !s.points.is_empty())

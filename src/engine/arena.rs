@@ -26,11 +26,15 @@ pub struct Request {
     pub back: SimTime,
     /// Arrived after the warm-up: counted in the statistics.
     pub counted: bool,
+    /// The number of the answer version its client used (see `steering`).
+    pub version: u32,
 }
 
 #[derive(Default)]
 pub struct Arena {
     slots: Vec<Request>,
+    /// Whether each slot holds a request in flight (the end of a run gives those left an outcome).
+    live: Vec<bool>,
     free: Vec<ReqId>,
 }
 
@@ -39,10 +43,12 @@ impl Arena {
         match self.free.pop() {
             Some(id) => {
                 self.slots[id as usize] = r;
+                self.live[id as usize] = true;
                 id
             }
             None => {
                 self.slots.push(r);
+                self.live.push(true);
                 (self.slots.len() - 1) as ReqId
             }
         }
@@ -59,7 +65,13 @@ impl Arena {
     /// Frees a slot and returns its request.
     pub fn remove(&mut self, id: ReqId) -> Request {
         self.free.push(id);
+        self.live[id as usize] = false;
         self.slots[id as usize]
+    }
+
+    /// The requests still in flight, in slot order.
+    pub fn live_ids(&self) -> Vec<ReqId> {
+        (0..self.slots.len() as ReqId).filter(|&id| self.live[id as usize]).collect()
     }
 
     /// Requests in flight.

@@ -76,8 +76,8 @@ pub(super) struct DataState {
     write_fraction: f64,
     /// Per link (`a * regions + b`, a < b): down intervals, the last open-ended while down.
     link_history: Vec<Vec<(SimTime, SimTime)>>,
-    /// `by_distance[store][region]`: the store's copies nearest that region first (round trip, then copy
-    /// index), computed once: the nearest live copy is the first available one.
+    /// `by_distance[store][region]`: the store's copies nearest that region first (its own, then by
+    /// round trip, then region name), computed once: the nearest live copy is the first available one.
     by_distance: Vec<Vec<Box<[usize]>>>,
 }
 
@@ -132,7 +132,15 @@ impl DataState {
                             let rtt =
                                 |c: usize| model.network.rtt_s(loc, model.regions[st.copies[c]].location);
                             let mut order: Vec<usize> = (0..st.copies.len()).collect();
-                            order.sort_by(|&a, &b| rtt(a).total_cmp(&rtt(b)).then(a.cmp(&b)));
+                            // The region's own copy first, then by round trip, ties by region name.
+                            let own = |c: usize| st.copies[c] != from;
+                            let name = |c: usize| &model.regions[st.copies[c]].name;
+                            order.sort_by(|&a, &b| {
+                                own(a)
+                                    .cmp(&own(b))
+                                    .then(rtt(a).total_cmp(&rtt(b)))
+                                    .then_with(|| name(a).cmp(name(b)))
+                            });
                             order.into_boxed_slice()
                         })
                         .collect()
@@ -246,13 +254,13 @@ impl Engine<'_> {
         let key = r.key as usize;
         if !r.write {
             if r.counted {
-                self.tally(&r).reads += 1;
+                self.add_tally(&r, |t| t.reads += 1);
                 if let Some(Some(w)) = self.data.stores[store].keys.get(key).copied()
                     && w.copy as usize != target
                     && self.now
                         < self.effective_apply(st.copies[w.copy as usize], target_region, w.accept, w.apply)
                 {
-                    self.tally(&r).stale_reads += 1;
+                    self.add_tally(&r, |t| t.stale_reads += 1);
                 }
             }
             return Ok(SimTime::from_secs_f64(extra));
@@ -299,23 +307,30 @@ impl Engine<'_> {
             {
                 // Two writes to one key, each accepted before the other reached its copy: last writer
                 // wins, the other update is lost.
-                self.tally(&r).lost_updates += 1;
+                self.add_tally(&r, |t| t.lost_updates += 1);
             }
             self.data.stores[store].keys[key] =
                 Some(KeyWrite { copy: target as u8, accept: self.now, apply });
         }
         if r.counted {
-            let u = self.tally(&r);
-            u.writes += 1;
-            u.store_writes_usd += (st.price_usd_per_million_writes
+            let store_usd = (st.price_usd_per_million_writes
                 + n_replicas as f64 * st.price_usd_per_million_replicated_writes)
                 / 1e6;
-            if !matches!(st.replication, Replication::None) {
-                for c in replicas() {
-                    u.transfer_usd += st.write_bytes as f64 / 1e9
-                        * model.prices.transfer_usd_per_gb[target_region][st.copies[c]];
-                }
-            }
+            let transfer_usd: f64 = if matches!(st.replication, Replication::None) {
+                0.0
+            } else {
+                replicas()
+                    .map(|c| {
+                        st.write_bytes as f64 / 1e9
+                            * model.prices.transfer_usd_per_gb[target_region][st.copies[c]]
+                    })
+                    .sum()
+            };
+            self.add_tally(&r, |u| {
+                u.writes += 1;
+                u.store_writes_usd += store_usd;
+                u.transfer_usd += transfer_usd;
+            });
         }
         Ok(SimTime::from_secs_f64(extra))
     }

@@ -1,4 +1,5 @@
-//! Fast-forward of steady states (DESIGN.md decision 7, `fidelity: Sampled(...)` in a scenario).
+//! Fast-forward of steady states (`fidelity: Sampled(...)` in a scenario; docs/architecture.md,
+//! "fidelity").
 //!
 //! Infrastructure is always simulated over the whole horizon. Requests are simulated at full fidelity
 //! after every infrastructure change until the system settles, then for a sampled window; if the
@@ -7,19 +8,28 @@
 //! window's statistics:
 //!
 //! - each (population, entry region) cell gets the requests it would have received, in closed form:
-//!   the population's rate times the stretch, split between the current and the previous DNS answer
-//!   by [`Follow::moved_share`] integrated over the stretch, then by each answer's weights;
+//!   the population's rate times the stretch, split over its answer versions by the share of clients
+//!   whose caches hold each ([`crate::routing::Steering::version_integrals`]), then by each answer's
+//!   weights;
 //! - each cell's outcomes (successes, failures by cause) and latency distribution are the window's
 //!   for that cell, scaled to those requests; a cell the window did not see borrows its region's
 //!   (or, for a region whose entry point is down, fails like a connect timeout);
 //! - so are its per-request tallies (time in system, reads, writes, stale reads, lost updates,
 //!   cross-region requests, transfer, egress and store-write dollars);
-//! - the timeline's buckets get the window's per-second flows, and writes a backup would still hold at
-//!   the end of the stretch are put in flight, so a failure after it loses them.
+//! - the timeline's buckets and the open incidents' recovery bins get the skipped requests too, and
+//!   writes a backup would still hold at the end of the stretch are put in flight, so a failure after
+//!   it loses them.
 //!
-//! Weighting by requests keeps the estimate unbiased when the routing mix drifts (stale DNS clients
-//! leave slowly). Expected counts are kept as fractions and rounded once, at the end of the run.
+//! The window's statistics are recorded beside the run's, never instead of them: every outcome goes to
+//! the run's cells, and also to the window's while one is open, so a horizon (or a change) inside a
+//! window loses nothing. A skip is accrued when it ends, over the stretch it actually covered, and at
+//! every timeline bucket it spans, so a skip cut short by an unforeseen change counts only what it
+//! stood for. Weighting by requests keeps the estimate unbiased when the routing mix drifts (stale DNS
+//! clients leave slowly). Expected counts are kept as fractions and rounded once, at the end of the run.
 
+use rand_distr::Distribution as _;
+
+use super::incident::Flows;
 use super::{Engine, Event};
 use crate::fidelity::{Fidelity, Sampling};
 use crate::model::Model;
@@ -34,18 +44,6 @@ use crate::time::SimTime;
 /// root; an overloaded one grows by (λ − capacity) × window).
 const STEADY_DRIFT_REQUESTS: f64 = 20.0;
 const STEADY_DRIFT_SHARE: f64 = 0.01;
-/// Cells per unit of ln(1 + age) of the tabulated integral of the moved share ([`MovedIntegral`]):
-/// the share is smooth in log-age, so 48 per unit (about 2% of the age per cell) are ample.
-const ROUTING_POINTS_PER_LOG_UNIT: f64 = 48.0;
-
-/// The timeline's flows: requests that arrived, finished and succeeded, and the latency sum.
-#[derive(Debug, Clone, Copy, Default)]
-struct Flow {
-    arrived: f64,
-    finished: f64,
-    succeeded: f64,
-    latency_sum_s: f64,
-}
 
 /// What the engine looked like when a window opened.
 struct WindowStart {
@@ -53,18 +51,43 @@ struct WindowStart {
     in_system: usize,
     /// Writes accepted so far per store and copy.
     accepted: Vec<Vec<u64>>,
-    /// The run's per-cell slices, set aside while the window's own fill in.
-    cells: Vec<Slice>,
 }
 
 /// Where a cell's skipped requests take their statistics from.
+#[derive(Clone)]
 enum Source {
-    /// A window slice: the cell's own, or its region's.
+    /// A window slice: the cell's own, its region's, or the whole window's.
     Slice(Box<Slice>),
-    /// Served, but not measured in the window.
-    Served,
     /// No entry point up in the region: requests time out connecting.
     Unreachable,
+}
+
+impl Source {
+    /// The share of this source's requests that succeed.
+    fn success_share(&self) -> f64 {
+        match self {
+            Source::Slice(w) => {
+                let finished = w.counts.attempted();
+                if finished == 0 { 1.0 } else { w.counts.succeeded as f64 / finished as f64 }
+            }
+            Source::Unreachable => 0.0,
+        }
+    }
+}
+
+/// A stretch being skipped: where its requests take their statistics from, and how far it has been
+/// accounted.
+struct Skip {
+    from: SimTime,
+    accrued_to: SimTime,
+    sources: Vec<Source>,
+    /// Per cell: the expected successes accrued so far, whose latencies join the cell's histogram
+    /// when the skip ends (one scaled copy of the window's histogram per skip).
+    successes: Vec<f64>,
+    /// Per region at the window's end: requests at its instances, and queued only (the timeline's
+    /// occupancy during the skip).
+    in_region: Vec<u32>,
+    queued_in_region: Vec<u32>,
 }
 
 enum Phase {
@@ -72,17 +95,7 @@ enum Phase {
     Settling,
     Window(Box<WindowStart>),
     /// No arrivals until `due`.
-    Skipping,
-}
-
-/// A skipped stretch, for the timeline: the flows and the occupancy it stands for.
-struct Skip {
-    from: SimTime,
-    to: SimTime,
-    /// Per bucket it overlaps (by the bucket's end), the flows it stands for.
-    flows: Vec<(SimTime, Flow)>,
-    in_region: Vec<u32>,
-    queued_in_region: Vec<u32>,
+    Skipping(Box<Skip>),
 }
 
 pub(super) struct FastForward {
@@ -92,22 +105,25 @@ pub(super) struct FastForward {
     /// Full fidelity before each known change: the scenario's lead, at least 20 mean replication lags.
     lead: SimTime,
     phase: Phase,
+    /// The open window's own cells (while `phase` is a window).
+    window: Option<Vec<Slice>>,
     /// When the current phase's next step is due.
     pub due: SimTime,
     /// Per cell: expected successes and failures by cause added by skips, rounded at the end.
     outcomes: Vec<[f64; 1 + FailureCause::ALL.len()]>,
     /// Per cell: the skipped requests' tallies.
     tallies: Vec<[f64; Tally::FIELDS]>,
-    skips: Vec<Skip>,
     /// Writes a backup store would hold at the end of a skip: per store and copy, writes per second.
     write_rate: Vec<Vec<f64>>,
     skipped: SimTime,
-    /// The integral of the share of clients that followed a DNS change, by age (sampled only).
-    moved: Option<MovedIntegral>,
+    /// Fractional timeline flows of the current bucket not yet rounded into it (carried across buckets).
+    carry: [f64; 3],
+    /// Per population: draws of skipped requests' outcomes for recovery windows.
+    noise_rng: Vec<rand::rngs::Xoshiro256PlusPlus>,
 }
 
 impl FastForward {
-    pub fn new(model: &Model, scenario: &Scenario) -> FastForward {
+    pub fn new(model: &Model, scenario: &Scenario, seed: u64, replication: u32) -> FastForward {
         let sampling = match scenario.fidelity {
             Fidelity::Full => None,
             Fidelity::Sampled(s) => Some(s),
@@ -128,24 +144,37 @@ impl FastForward {
             .fold(0.0, f64::max);
         let lead =
             sampling.map_or(SimTime::ZERO, |s| s.lead.max(SimTime::from_secs_f64(20.0 * longest_lag_s)));
+        let cells = model.populations.len() * model.regions.len();
         FastForward {
             sampling,
             follow: SimTime::from_secs_f64(follow_s),
             lead,
             phase: Phase::Settling,
+            window: None,
             due: sampling.map_or(SimTime::NEVER, |s| scenario.warmup.max(s.settle)),
-            outcomes: vec![[0.0; 1 + FailureCause::ALL.len()]; model.populations.len() * model.regions.len()],
-            tallies: vec![[0.0; Tally::FIELDS]; model.populations.len() * model.regions.len()],
-            skips: Vec::new(),
+            outcomes: vec![[0.0; 1 + FailureCause::ALL.len()]; cells],
+            tallies: vec![[0.0; Tally::FIELDS]; cells],
             write_rate: model.stores.iter().map(|s| vec![0.0; s.copies.len()]).collect(),
             skipped: SimTime::ZERO,
-            moved: sampling
-                .map(|_| MovedIntegral::new(&model.steering.follow, scenario.horizon.as_secs_f64())),
+            carry: [0.0; 3],
+            noise_rng: model
+                .populations
+                .iter()
+                .map(|p| {
+                    crate::streams::stream(seed, replication, crate::streams::Purpose::FastForward, &p.name)
+                })
+                .collect(),
         }
     }
 
     pub fn is_sampled(&self) -> bool {
         self.sampling.is_some()
+    }
+
+    /// The open window's cells, which every outcome recorded while it is open also goes to.
+    #[inline]
+    pub fn window_cells(&mut self) -> Option<&mut Vec<Slice>> {
+        self.window.as_mut()
     }
 }
 
@@ -155,14 +184,13 @@ impl Engine<'_> {
     pub(super) fn note_change(&mut self) {
         let Some(sampling) = self.ff.sampling else { return };
         match std::mem::replace(&mut self.ff.phase, Phase::Settling) {
-            Phase::Window(start) => {
-                // The window saw a change: its requests count as they are, and it opens again later.
-                self.end_window(start.cells);
-            }
-            Phase::Skipping => self.resume_arrivals(),
+            // The window saw a change: its requests count as they are (they are in the run's cells
+            // already), and it opens again later.
+            Phase::Window(_) => self.ff.window = None,
+            Phase::Skipping(skip) => self.end_skip(*skip),
             Phase::Settling => {}
         }
-        let dns_changed = self.steer.answers.iter().filter(|a| a.changed).map(|a| a.changed_at).max();
+        let dns_changed = self.steer.answers.iter().filter(|a| a.changed()).map(|a| a.current().since).max();
         let settle = sampling.settle.max(SimTime::from_secs_f64(2.0 * self.model.network.connect_timeout_s));
         let mut due = self.now.plus(settle);
         if let Some(at) = dns_changed {
@@ -180,7 +208,7 @@ impl Engine<'_> {
         match std::mem::replace(&mut self.ff.phase, Phase::Settling) {
             Phase::Settling => self.open_window(),
             Phase::Window(start) => self.close_window(*start),
-            Phase::Skipping => self.resume_arrivals(),
+            Phase::Skipping(skip) => self.end_skip(*skip),
         }
     }
 
@@ -189,28 +217,30 @@ impl Engine<'_> {
         if self.now >= self.scenario.horizon {
             return;
         }
-        let cells = vec![Slice::default(); self.obs.per_cell.len()];
         let start = WindowStart {
             at: self.now,
             in_system: self.requests.live(),
             accepted: self.data.accepted_writes(),
-            cells: std::mem::replace(&mut self.obs.per_cell, cells),
         };
+        self.ff.window = Some(vec![Slice::default(); self.obs.per_cell.len()]);
         self.ff.phase = Phase::Window(Box::new(start));
         self.ff.due = self.now.plus(sampling.window);
     }
 
     fn close_window(&mut self, start: WindowStart) {
-        let window = self.end_window(start.cells);
+        let window = self.ff.window.take().unwrap_or_default();
         let Some(sampling) = self.ff.sampling else { return };
         let length = self.now.since(start.at).as_secs_f64();
-        let arrivals: u64 = window.iter().map(|w| w.counts.attempted).sum();
-        let arrivals = arrivals as f64;
+        let finished: u64 = window.iter().map(|w| w.counts.attempted()).sum();
         let drift = (self.requests.live() as f64 - start.in_system as f64).abs();
         // A promotion under way is steady too (writes fail until it completes); its completion is a
         // known change with a lead.
-        let steady = drift <= STEADY_DRIFT_REQUESTS.max(STEADY_DRIFT_SHARE * arrivals)
+        let steady = drift <= STEADY_DRIFT_REQUESTS.max(STEADY_DRIFT_SHARE * finished as f64)
             && !self.link_down.iter().any(|&d| d > 0);
+        if finished == 0 {
+            // Nothing to learn from (next to no traffic): full fidelity, which is then cheap.
+            return;
+        }
         if !steady {
             // Still moving: sample another window straight away.
             self.open_window();
@@ -225,11 +255,6 @@ impl Engine<'_> {
         if resume <= self.now.plus(sampling.window) {
             return; // too short to be worth it: full fidelity until the change
         }
-        let (from, to) = (self.now, resume);
-        let stretch_s = to.since(from).as_secs_f64();
-        let expected = self.expected_arrivals(from, to);
-        let sources = self.sources(&window);
-        self.skip_cells(&sources, &expected);
         let per_s = 1.0 / length;
         let accepted = self.data.accepted_writes();
         for (s, copies) in accepted.iter().enumerate() {
@@ -238,21 +263,19 @@ impl Engine<'_> {
             }
         }
         let (in_region, queued_in_region) = self.occupancy();
-        let flows = self.bucket_flows(&sources, from, to);
-        self.ff.skips.push(Skip { from, to, flows, in_region, queued_in_region });
-        self.ff.skipped = self.ff.skipped.plus(SimTime::from_secs_f64(stretch_s));
+        let sources = self.sources(&window);
+        let cells = sources.len();
+        let skip = Skip {
+            from: self.now,
+            accrued_to: self.now,
+            sources,
+            successes: vec![0.0; cells],
+            in_region,
+            queued_in_region,
+        };
         self.next_arrival.fill(SimTime::NEVER);
-        self.ff.phase = Phase::Skipping;
-        self.ff.due = to;
-    }
-
-    /// Puts the run's cells back with the window's requests added to them; returns the window's cells.
-    fn end_window(&mut self, run_cells: Vec<Slice>) -> Vec<Slice> {
-        let window = std::mem::replace(&mut self.obs.per_cell, run_cells);
-        for (cell, w) in self.obs.per_cell.iter_mut().zip(&window) {
-            cell.add(w);
-        }
-        window
+        self.ff.phase = Phase::Skipping(Box::new(skip));
+        self.ff.due = resume;
     }
 
     /// The next known change (the earliest infrastructure event: the list holds only those), and the
@@ -270,18 +293,110 @@ impl Engine<'_> {
         }
     }
 
-    fn resume_arrivals(&mut self) {
-        let skip = self.ff.skips.last().map(|s| (s.from, s.to));
-        if let Some((from, to)) = skip {
-            // Stopped early by an unforeseen change: the stretch not skipped is simulated after all.
-            if self.now < to {
-                let unskipped = to.since(self.now);
-                self.ff.skipped = SimTime(self.ff.skipped.0.saturating_sub(unskipped.0));
+    /// A skip ends now (at its planned end, or cut short by a change): its stretch is accounted up to
+    /// now, and arrivals resume.
+    fn end_skip(&mut self, mut skip: Skip) {
+        let until = self.now.min(self.scenario.horizon);
+        self.accrue_skip(&mut skip, until);
+        for (i, source) in skip.sources.iter().enumerate() {
+            if let Source::Slice(w) = source
+                && skip.successes[i] > 0.0
+            {
+                self.obs.per_cell[i].latency.add_scaled(&w.latency, skip.successes[i]);
             }
-            self.put_backups_in_flight(from, self.now.min(to));
         }
-        for p in 0..self.model.populations.len() {
-            self.schedule_arrival(p);
+        self.ff.skipped = self.ff.skipped.plus(until.since(skip.from));
+        self.put_backups_in_flight(skip.from, until);
+        if self.now < self.scenario.horizon {
+            for p in 0..self.model.populations.len() {
+                self.schedule_arrival(p);
+            }
+        }
+    }
+
+    /// Accounts the skipped stretch `[skip.accrued_to, until)`: each cell's expected outcomes and
+    /// tallies, the current timeline bucket's flows, the open incidents' recovery bins.
+    fn accrue_skip(&mut self, skip: &mut Skip, until: SimTime) {
+        let from = skip.accrued_to;
+        if until <= from {
+            return;
+        }
+        skip.accrued_to = until;
+        let expected = self.expected_arrivals(from, until);
+        let connect_timeout_s = self.model.network.connect_timeout_s;
+        let mut flow = [0.0; 3]; // arrived, succeeded, latency sum [s]
+        for (i, (source, &n)) in skip.sources.iter().zip(&expected).enumerate() {
+            if n <= 0.0 {
+                continue;
+            }
+            let (slot, tally) = (&mut self.ff.outcomes[i], &mut self.ff.tallies[i]);
+            flow[0] += n;
+            match source {
+                Source::Slice(w) => {
+                    let k = n / w.counts.attempted() as f64;
+                    slot[0] += w.counts.succeeded as f64 * k;
+                    for (j, &f) in w.counts.failed.iter().enumerate() {
+                        slot[1 + j] += f as f64 * k;
+                    }
+                    for (t, x) in tally.iter_mut().zip(w.tally.to_array()) {
+                        *t += x * k;
+                    }
+                    let ok = w.counts.succeeded as f64 * k;
+                    skip.successes[i] += ok;
+                    flow[1] += ok;
+                    if w.latency.count() > 0 {
+                        flow[2] += ok * w.latency.mean_ms() / 1e3;
+                    }
+                }
+                Source::Unreachable => {
+                    slot[1 + FailureCause::NoHealthyInstance as usize] += n;
+                    // Time in system and whole sojourn: each waits out the connect timeout.
+                    tally[0] += n * connect_timeout_s;
+                    tally[1] += n * connect_timeout_s;
+                }
+            }
+        }
+        for (c, f) in self.ff.carry.iter_mut().zip(flow) {
+            *c += f;
+        }
+        self.fill_skip_incidents(skip, from, until);
+    }
+
+    /// The recovery bins of open incidents get the skipped requests of their populations, bin by bin
+    /// (the routing mix drifts within a stretch, so each bin gets its own expected counts). The counts
+    /// are drawn, not expected: a Poisson number of requests per bin and a binomial number of
+    /// successes among them, as simulating them one by one would give, since whether a sliding window
+    /// reaches the recovery level depends on that noise, not only on the mean.
+    fn fill_skip_incidents(&mut self, skip: &Skip, from: SimTime, until: SimTime) {
+        let tracks = self.incidents.open_request_tracks();
+        if tracks.is_empty() {
+            return;
+        }
+        let bin = self.scenario.recovery.bin;
+        let regions = self.model.regions.len();
+        let mut t = from;
+        while t < until {
+            let next = SimTime((t.0 / bin.0 + 1) * bin.0).min(until);
+            let expected = self.expected_arrivals(t, next);
+            for &(r, p) in &tracks {
+                let (mut attempts, mut successes) = (0.0, 0.0);
+                for region in 0..regions {
+                    let i = p * regions + region;
+                    attempts += expected[i];
+                    successes += expected[i] * skip.sources[i].success_share();
+                }
+                if attempts <= 0.0 {
+                    continue;
+                }
+                let rng = &mut self.ff.noise_rng[p];
+                let n = rand_distr::Poisson::new(attempts).map_or(attempts, |d| d.sample(rng)).round();
+                let share = (successes / attempts).clamp(0.0, 1.0);
+                let ok =
+                    rand_distr::Binomial::new(n as u64, share).map_or(n * share, |d| d.sample(rng) as f64);
+                let flow = Flows { attempts: n, successes: ok };
+                self.incidents.add_expected(r, p, t, next, bin, flow);
+            }
+            t = next;
         }
     }
 
@@ -306,28 +421,26 @@ impl Engine<'_> {
         }
     }
 
-    /// Expected arrivals in `[from, to)` per cell (`p * regions + r`).
+    /// Expected arrivals in `[from, to)` per cell (`p * regions + r`): each population's rate, split over
+    /// its answer versions by the share of clients on each, then by each answer's weights.
     fn expected_arrivals(&self, from: SimTime, to: SimTime) -> Vec<f64> {
         let regions = self.model.regions.len();
         let mut expected = vec![0.0; self.model.populations.len() * regions];
-        let stretch_s = to.since(from).as_secs_f64();
+        let (a, b) = (from.as_secs_f64(), to.as_secs_f64());
         let multiplier = self.scenario.rate_multiplier(from);
-        for (p, a) in self.steer.answers.iter().enumerate() {
-            let n = self.scenario.rates_per_s[p] * multiplier * stretch_s;
-            let moved = if a.changed {
-                let age = |t: SimTime| t.since(a.changed_at).as_secs_f64();
-                let moved =
-                    self.ff.moved.as_ref().expect("stretches are skipped only under sampled fidelity");
-                moved.mean(&self.model.steering.follow, age(from), age(to))
-            } else {
-                1.0
-            };
-            for (r, share) in a.now.shares() {
-                expected[p * regions + r] += n * moved * share;
+        for (p, answers) in self.steer.answers.iter().enumerate() {
+            let rate = self.scenario.rates_per_s[p] * multiplier;
+            if rate <= 0.0 || b <= a {
+                continue;
             }
-            if moved < 1.0 {
-                for (r, share) in a.prev.shares() {
-                    expected[p * regions + r] += n * (1.0 - moved) * share;
+            let integrals = if answers.changed() {
+                self.model.steering.version_integrals(&answers.since_s(), a, b)
+            } else {
+                vec![b - a]
+            };
+            for (v, seconds) in answers.versions.iter().zip(integrals) {
+                for (r, share) in v.answer.shares() {
+                    expected[p * regions + r] += rate * seconds * share;
                 }
             }
         }
@@ -335,91 +448,33 @@ impl Engine<'_> {
     }
 
     /// Where each cell's skipped requests take their statistics from: its own window slice, its
-    /// region's (all populations) when the window saw none of the cell, or neither.
+    /// region's (all populations) when the window saw none of the cell, the whole window's when the
+    /// region serves but saw no request, or a connect timeout when it does not serve.
     fn sources(&self, window: &[Slice]) -> Vec<Source> {
         let regions = self.model.regions.len();
         let mut pools = vec![Slice::default(); regions];
+        let mut all = Slice::default();
         for (i, w) in window.iter().enumerate() {
             pools[i % regions].add(w);
+            all.add(w);
         }
-        let finished = |s: &Slice| s.counts.succeeded + s.counts.failed_total();
         (0..window.len())
             .map(|i| {
                 let r = i % regions;
-                if finished(&window[i]) > 0 {
+                if window[i].counts.attempted() > 0 {
                     Source::Slice(Box::new(window[i].clone()))
-                } else if finished(&pools[r]) > 0 {
+                } else if pools[r].counts.attempted() > 0 {
                     Source::Slice(Box::new(pools[r].clone()))
                 } else if self.endpoint_serves(r) {
-                    // It serves, but nobody it could be measured on reached it: counted as served.
-                    Source::Served
+                    // It serves, but nobody reached it in the window (a standby few clients still
+                    // reach): the window's requests as a whole stand in.
+                    Source::Slice(Box::new(all.clone()))
                 } else {
                     // No entry point up: requests time out connecting.
                     Source::Unreachable
                 }
             })
             .collect()
-    }
-
-    /// Adds to each cell the skipped requests' outcomes, latencies and tallies, in its source's shares.
-    fn skip_cells(&mut self, sources: &[Source], expected: &[f64]) {
-        let connect_timeout_s = self.model.network.connect_timeout_s;
-        for (i, (source, &n)) in sources.iter().zip(expected).enumerate() {
-            if n <= 0.0 {
-                continue;
-            }
-            let (slot, tally) = (&mut self.ff.outcomes[i], &mut self.ff.tallies[i]);
-            match source {
-                Source::Slice(w) => {
-                    let k = n / (w.counts.succeeded + w.counts.failed_total()) as f64;
-                    slot[0] += w.counts.succeeded as f64 * k;
-                    for (j, &f) in w.counts.failed.iter().enumerate() {
-                        slot[1 + j] += f as f64 * k;
-                    }
-                    for (t, x) in tally.iter_mut().zip(w.tally.to_array()) {
-                        *t += x * k;
-                    }
-                    self.obs.per_cell[i].latency.add_scaled(&w.latency, w.counts.succeeded as f64 * k);
-                }
-                Source::Unreachable => {
-                    slot[1 + FailureCause::NoHealthyInstance as usize] += n;
-                    tally[0] += n * connect_timeout_s;
-                }
-                Source::Served => slot[0] += n,
-            }
-        }
-    }
-
-    /// The timeline flows of the skipped stretch `[from, to)`, per bucket it overlaps (keyed by the
-    /// bucket's end): the cells' expected arrivals over each overlap (so stale DNS clients drift
-    /// bucket by bucket), with their sources' success shares and mean latencies.
-    fn bucket_flows(&self, sources: &[Source], from: SimTime, to: SimTime) -> Vec<(SimTime, Flow)> {
-        let width = self.bucket.0.max(1);
-        let mut flows = Vec::new();
-        let mut k = from.0 / width;
-        while k * width < to.0 {
-            let (begin, end) = (SimTime(k * width), SimTime((k + 1) * width));
-            let expected = self.expected_arrivals(from.max(begin), to.min(end));
-            let mut flow = Flow::default();
-            for (source, n) in sources.iter().zip(expected) {
-                let (succeeded, latency_s) = match source {
-                    Source::Slice(w) => {
-                        let finished = (w.counts.succeeded + w.counts.failed_total()) as f64;
-                        let ok = n * w.counts.succeeded as f64 / finished;
-                        (ok, if w.latency.count() > 0 { ok * w.latency.mean_ms() / 1e3 } else { 0.0 })
-                    }
-                    Source::Served => (n, 0.0),
-                    Source::Unreachable => (0.0, 0.0),
-                };
-                flow.arrived += n;
-                flow.finished += n;
-                flow.succeeded += succeeded;
-                flow.latency_sum_s += latency_s;
-            }
-            flows.push((end, flow));
-            k += 1;
-        }
-        flows
     }
 
     /// Requests at each region's instances, and queued only.
@@ -434,42 +489,54 @@ impl Engine<'_> {
         (in_region, queued)
     }
 
-    /// The skipped part of the bucket ending at `end`: its flows, and the occupancy at `end` if a skip
-    /// covers it.
-    pub(super) fn fill_bucket(&mut self, bucket: &mut Bucket, end: SimTime, length: SimTime) {
-        let begin = SimTime(end.0.saturating_sub(length.0));
-        self.ff.skips.retain(|s| s.to > begin);
-        for s in &self.ff.skips {
-            for (_, flow) in s.flows.iter().filter(|(at, _)| *at == end) {
-                bucket.arrived += flow.arrived.round() as u64;
-                bucket.finished += flow.finished.round() as u64;
-                bucket.succeeded += flow.succeeded.round() as u64;
-                bucket.latency_sum_s += flow.latency_sum_s;
+    /// The skipped part of the bucket ending now: a skip under way is accrued up to now, and the flows
+    /// the skips stood for in this bucket join it (rounded, the remainder carried to the next bucket).
+    pub(super) fn fill_bucket(&mut self, bucket: &mut Bucket) {
+        match std::mem::replace(&mut self.ff.phase, Phase::Settling) {
+            Phase::Skipping(mut skip) => {
+                let until = self.now.min(self.scenario.horizon);
+                self.accrue_skip(&mut skip, until);
+                bucket.in_region.clone_from(&skip.in_region);
+                bucket.queued_in_region.clone_from(&skip.queued_in_region);
+                self.ff.phase = Phase::Skipping(skip);
             }
-            if s.from < end && end <= s.to {
-                bucket.in_region.clone_from(&s.in_region);
-                bucket.queued_in_region.clone_from(&s.queued_in_region);
-            }
+            other => self.ff.phase = other,
         }
+        let [arrived, succeeded, latency_s] = self.ff.carry;
+        let (a, s) = (arrived.round().max(0.0), succeeded.round().max(0.0));
+        bucket.arrived += a as u64;
+        bucket.finished += a as u64;
+        bucket.succeeded += s as u64;
+        bucket.latency_sum_s += latency_s;
+        self.ff.carry = [arrived - a, succeeded - s, 0.0];
     }
 
-    /// End of the run: the skips' expected counts, rounded, join the observations.
+    /// End of the run: a skip under way is accrued to the horizon, and the skips' expected counts,
+    /// rounded, join the observations.
     pub(super) fn finish_fast_forward(&mut self) {
         if !self.ff.is_sampled() {
             return;
+        }
+        self.ff.window = None;
+        if let Phase::Skipping(skip) = std::mem::replace(&mut self.ff.phase, Phase::Settling) {
+            let now = self.now;
+            self.now = now.max(self.scenario.horizon);
+            self.end_skip(*skip);
+            self.now = now;
         }
         let mut added = 0;
         let cells = self.obs.per_cell.iter_mut().zip(&self.ff.outcomes).zip(&self.ff.tallies);
         for ((cell, slot), tally) in cells {
             let n = |x: f64| x.round().max(0.0) as u64;
-            let succeeded = n(slot[0]);
+            // The skipped successes are the latencies the skips added to the cell's histogram (each
+            // skip's scaled copy rounds its total to within one); failures are rounded once here.
+            let succeeded = cell.latency.count() - cell.counts.succeeded;
             let failed: Vec<u64> = slot[1..].iter().map(|&x| n(x)).collect();
             let attempted = succeeded + failed.iter().sum::<u64>();
             cell.counts.succeeded += succeeded;
             for (c, f) in cell.counts.failed.iter_mut().zip(failed) {
                 *c += f;
             }
-            cell.counts.attempted += attempted;
             cell.tally.add_array(tally);
             added += attempted;
         }
@@ -477,82 +544,5 @@ impl Engine<'_> {
         self.obs.fast_forwarded = added;
         let observed = self.scenario.horizon.since(self.scenario.warmup);
         self.obs.request_level_s = observed.since(self.ff.skipped.min(observed)).as_secs_f64();
-    }
-}
-
-/// The mean of [`Follow::moved_share`] over ages `[a, b)` [s], from its integral tabulated once per
-/// replication: every timeline bucket a stretch covers averages the same curve again, hundreds of times
-/// per stretch, which a fresh quadrature each time made a few percent of a sampled run.
-///
-/// The integral I(age) = ∫₀^age share(t) dt is kept on a grid uniform in ln(1 + age), with
-/// [`ROUTING_POINTS_PER_LOG_UNIT`] cells per unit (the midpoint rule per cell), which puts points where
-/// the share still moves (just after a change) rather than spreading them over hours in which it creeps
-/// towards 1; between grid points it is linear in age.
-struct MovedIntegral {
-    /// Grid step in ln(1 + age).
-    step: f64,
-    /// I at ages e^{k·step} − 1.
-    cumulative: Vec<f64>,
-    /// The share at the last grid age, for ages past it.
-    last_share: f64,
-}
-
-impl MovedIntegral {
-    fn new(follow: &Follow, max_age_s: f64) -> MovedIntegral {
-        let step = 1.0 / ROUTING_POINTS_PER_LOG_UNIT;
-        let cells = (max_age_s.max(1.0).ln_1p() / step).ceil() as usize + 1;
-        let mut cumulative = Vec::with_capacity(cells + 1);
-        let mut sum = 0.0;
-        cumulative.push(sum);
-        for k in 0..cells {
-            let (lo, hi) = ((k as f64 * step).exp_m1(), ((k + 1) as f64 * step).exp_m1());
-            sum += follow.moved_share(((k as f64 + 0.5) * step).exp_m1()) * (hi - lo);
-            cumulative.push(sum);
-        }
-        let last_share = follow.moved_share((cells as f64 * step).exp_m1());
-        MovedIntegral { step, cumulative, last_share }
-    }
-
-    fn at(&self, age_s: f64) -> f64 {
-        let y = age_s.max(0.0).ln_1p() / self.step;
-        let k = y.floor() as usize;
-        if k + 1 >= self.cumulative.len() {
-            let last = self.cumulative.len() - 1;
-            let end = (last as f64 * self.step).exp_m1();
-            return self.cumulative[last] + self.last_share * (age_s - end);
-        }
-        let (lo, hi) = ((k as f64 * self.step).exp_m1(), ((k + 1) as f64 * self.step).exp_m1());
-        let t = ((age_s - lo) / (hi - lo)).clamp(0.0, 1.0);
-        self.cumulative[k] + t * (self.cumulative[k + 1] - self.cumulative[k])
-    }
-
-    fn mean(&self, follow: &Follow, a: f64, b: f64) -> f64 {
-        if b <= a {
-            return follow.moved_share(a);
-        }
-        ((self.at(b) - self.at(a)) / (b - a)).clamp(0.0, 1.0)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn the_mean_moved_share_matches_a_fine_uniform_sum() {
-        let follow = Follow::dns_with_default_violators(60.0, 5.0);
-        // Stretches (whose expected requests make the totals) to 1e-4; timeline buckets (a chart's
-        // flows) to 2e-3, as a 2 s bucket across the TTL's kink falls inside one 1.3 s cell of the table.
-        let stretches = [(90.0, 14_400.0), (0.0, 60.0), (200.0, 300.0), (5_000.0, 5_090.0), (1e4, 1e6)];
-        let buckets = [(59.0, 61.0), (0.0, 0.5), (12_000.0, 12_030.0)];
-        let cases = stretches.iter().map(|&s| (s, 1e-4)).chain(buckets.iter().map(|&s| (s, 2e-3)));
-        let table = MovedIntegral::new(&follow, 1e6);
-        for ((a, b), tolerance) in cases {
-            const N: usize = 200_000;
-            let h = (b - a) / N as f64;
-            let fine: f64 =
-                (0..N).map(|k| follow.moved_share(a + (k as f64 + 0.5) * h)).sum::<f64>() / N as f64;
-            let quick = table.mean(&follow, a, b);
-            assert!((fine - quick).abs() < tolerance, "[{a}, {b}): {quick} vs {fine}");
-        }
     }
 }

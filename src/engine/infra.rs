@@ -85,6 +85,13 @@ impl Engine<'_> {
         self.refresh_population_availability();
     }
 
+    /// Before any infrastructure event changes the state: the time since the last change is accounted
+    /// with the state as it was.
+    pub(super) fn before_change(&mut self) {
+        self.account_availability(self.now);
+        self.judge_clients(self.now.min(self.scenario.horizon), false);
+    }
+
     /// Re-evaluates whether an instance serves, failing the requests it holds when it stops.
     pub(super) fn refresh_instance(&mut self, i: InstanceId) {
         let instance = &self.model.instances[i];
@@ -112,6 +119,56 @@ impl Engine<'_> {
         }
     }
 
+    /// The share of version `v`'s answer of population `p` that goes to a region whose whole path
+    /// serves now.
+    fn version_served(&self, p: usize, v: usize) -> f64 {
+        let answer = &self.steer.answers[p].versions[v].answer;
+        answer.shares().filter(|&(r, _)| self.path_serves(r)).map(|(_, s)| s).sum()
+    }
+
+    /// Recomputes what each population's answer versions serve, after a change of what serves or of the
+    /// answers. Callers account the time before the change first ([`Engine::account_availability`]).
+    pub(super) fn refresh_population_availability(&mut self) {
+        self.population_served = (0..self.model.populations.len())
+            .map(|p| (0..self.steer.answers[p].versions.len()).map(|v| self.version_served(p, v)).collect())
+            .collect();
+    }
+
+    /// ∫ over `[a, b)` of the share of population `p`'s clients whose cached answer can serve them
+    /// [s], with what serves as it is now.
+    pub(super) fn served_share_integral(&self, p: usize, a: SimTime, b: SimTime) -> f64 {
+        if b <= a {
+            return 0.0;
+        }
+        let answers = &self.steer.answers[p];
+        let integrals =
+            self.model.steering.version_integrals(&answers.since_s(), a.as_secs_f64(), b.as_secs_f64());
+        integrals.iter().zip(&self.population_served[p]).map(|(i, s)| i * s).sum()
+    }
+
+    /// Adds the time since the last change to the available time, as users see it (each population's
+    /// clients on the answer their caches hold, weighted by traffic share) and as the infrastructure
+    /// sees it (the authoritative answers only). Called before every change of what serves or of the
+    /// answers, so what serves is constant over the interval.
+    pub(super) fn account_availability(&mut self, until: SimTime) {
+        let until = until.min(self.scenario.horizon);
+        if until <= self.last_change {
+            return;
+        }
+        let (a, b) = (self.last_change, until);
+        let span = b.since(a).as_secs_f64();
+        let mut client = 0.0;
+        let mut infra = 0.0;
+        for p in 0..self.model.populations.len() {
+            let w = self.traffic_share[p];
+            client += w * self.served_share_integral(p, a, b);
+            infra += w * span * self.population_served[p].last().copied().unwrap_or(0.0);
+        }
+        self.obs.time_available_s += client.clamp(0.0, span);
+        self.obs.time_available_infra_s += infra.clamp(0.0, span);
+        self.last_change = until;
+    }
+
     /// Whether the services of a request entering at `entry` can all be served now (each step's
     /// deployment has a serving instance).
     fn path_serves(&self, entry: usize) -> bool {
@@ -121,40 +178,6 @@ impl Engine<'_> {
                 .and_then(|r| model.services[s].deployment_in[r])
                 .is_some_and(|d| self.deployments[d].serving > 0)
         })
-    }
-
-    /// Time availability: the share of each population's traffic that its current routing answer sends
-    /// to a region whose whole path serves.
-    pub(super) fn refresh_population_availability(&mut self) {
-        let served: Vec<f64> = (0..self.model.populations.len())
-            .map(|p| {
-                let mut previous = 0.0;
-                let mut served = 0.0;
-                for &(r, cumulative) in &self.steer.answers[p].now.choices {
-                    if self.path_serves(r) {
-                        served += cumulative - previous;
-                    }
-                    previous = cumulative;
-                }
-                served
-            })
-            .collect();
-        if served != self.population_served {
-            self.account_availability(self.now);
-            self.population_served = served;
-        }
-    }
-
-    /// Adds the time since the last change, weighted by the share of traffic served, to the available time.
-    pub(super) fn account_availability(&mut self, until: SimTime) {
-        let until = until.min(self.scenario.horizon);
-        if until <= self.last_change {
-            return;
-        }
-        let span = until.since(self.last_change).as_secs_f64();
-        let served: f64 = self.population_served.iter().zip(&self.traffic_share).map(|(f, s)| f * s).sum();
-        self.obs.time_available_s += span * served;
-        self.last_change = until;
     }
 
     /// Adds deployment `d`'s instance-hours since its last change (inside the window) to the bill.

@@ -44,14 +44,13 @@ impl Engine<'_> {
         let model = self.model;
         let index = self.arrivals[p];
         self.arrivals[p] += 1;
-        let region = self.choose_region(p, index);
+        let (region, version) = self.choose_region(p, index);
         let (write, key) =
             if model.path_store.is_some() { self.data.draw_operation(p, index) } else { (false, 0) };
         let counted = self.now >= self.scenario.warmup;
         self.current_bucket.arrived += 1;
         if counted {
             self.obs.arrivals_in_window += 1;
-            self.obs.per_cell[p * model.regions.len() + region].counts.attempted += 1;
         }
         let one_way = self.crossing_s(p, model.populations[p].location, model.regions[region].location);
         let req = self.requests.insert(Request {
@@ -65,6 +64,7 @@ impl Engine<'_> {
             start: self.now,
             back: SimTime::from_secs_f64(one_way),
             counted,
+            version,
         });
         self.reach_after(SimTime::from_secs_f64(one_way), req)
     }
@@ -173,13 +173,17 @@ impl Engine<'_> {
         let (up, down) = (self.model.request_bytes as f64, self.model.response_bytes as f64);
         let usd = (up * prices[a][b] + down * prices[b][a]) / 1e9;
         let r = *r;
-        self.tally(&r).transfer_usd += usd;
+        self.add_tally(&r, |t| t.transfer_usd += usd);
     }
 
-    /// The tallies of the cell (population, entry region) of request `r`.
-    pub(super) fn tally(&mut self, r: &Request) -> &mut Tally {
+    /// Adds to the tallies of request `r`'s cell (population, entry region), and to the open sampled
+    /// window's copy of that cell, if a window is open (see `fast_forward`).
+    pub(super) fn add_tally(&mut self, r: &Request, f: impl Fn(&mut Tally)) {
         let cell = r.population as usize * self.model.regions.len() + r.entry_region as usize;
-        &mut self.obs.per_cell[cell].tally
+        f(&mut self.obs.per_cell[cell].tally);
+        if let Some(window) = self.ff.window_cells() {
+            f(&mut window[cell].tally);
+        }
     }
 
     pub(super) fn link_is_down(&self, a: usize, b: usize) -> bool {
@@ -201,11 +205,18 @@ impl Engine<'_> {
         let deadline = r.start.plus(self.request_timeout);
         let (at, outcome) =
             if at > deadline { (deadline, Err(FailureCause::Timeout)) } else { (at, outcome) };
+        self.record_outcome(&r, at, outcome);
+    }
+
+    /// The one place a request's outcome is counted: its cell (and the open window's), the timeline,
+    /// the incidents it belongs to, Little's law's tallies.
+    pub(super) fn record_outcome(&mut self, r: &Request, at: SimTime, outcome: Result<(), FailureCause>) {
         let (warmup, horizon) = (self.scenario.warmup, self.scenario.horizon);
         // ∫N(t)dt over the window: each request adds the part of its stay inside the window.
         let (a, b) = (r.start.max(warmup), at.min(horizon));
         if b > a {
-            self.tally(&r).in_system_s += b.since(a).as_secs_f64();
+            let inside = b.since(a).as_secs_f64();
+            self.add_tally(r, |t| t.in_system_s += inside);
         }
         if at <= horizon {
             self.current_bucket.finished += 1;
@@ -214,22 +225,33 @@ impl Engine<'_> {
                 self.current_bucket.latency_sum_s += at.since(r.start).as_secs_f64();
             }
         }
-        if outcome.is_ok() && self.incidents.open > 0 {
-            self.note_success(r.population as usize, r.start, at);
+        if self.incidents.open > 0 {
+            let bin = self.scenario.recovery.bin;
+            self.incidents.note_outcome(r.population as usize, r.start, r.version, outcome.is_ok(), at, bin);
         }
         if !r.counted {
             return;
         }
+        self.obs.outcomes_simulated += 1;
         let (p, region) = (r.population as usize, r.entry_region as usize);
-        let cell = &mut self.obs.per_cell[p * self.model.regions.len() + region];
-        match outcome {
-            Ok(()) => {
-                cell.counts.succeeded += 1;
-                cell.latency.record_s(at.since(r.start).as_secs_f64());
-                cell.tally.cross_region += u64::from(r.crossed);
-                cell.tally.egress_usd += self.egress_usd_per_response[region];
+        let cell = p * self.model.regions.len() + region;
+        let latency_s = at.since(r.start).as_secs_f64();
+        let egress = self.egress_usd_per_response[region];
+        let record = |slice: &mut crate::observation::Slice| {
+            slice.tally.sojourn_s += latency_s;
+            match outcome {
+                Ok(()) => {
+                    slice.counts.succeeded += 1;
+                    slice.latency.record_s(latency_s);
+                    slice.tally.cross_region += u64::from(r.crossed);
+                    slice.tally.egress_usd += egress;
+                }
+                Err(cause) => slice.counts.failed[cause as usize] += 1,
             }
-            Err(cause) => cell.counts.failed[cause as usize] += 1,
+        };
+        record(&mut self.obs.per_cell[cell]);
+        if let Some(window) = self.ff.window_cells() {
+            record(&mut window[cell]);
         }
     }
 }

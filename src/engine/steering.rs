@@ -6,6 +6,15 @@
 //! known in closed form (its first check at or after t0, `threshold − 1` intervals, and the per-check
 //! timeout), and the region flips when enough checkers have (Route 53's healthy-fraction rule). A
 //! recovery before the flip cancels it. This is exact for the model and costs nothing between failures.
+//!
+//! Clients follow answers through their caches: each population keeps the last few answers it was
+//! given (its *versions*), and a request whose client's cached answer is `S` old uses the version that
+//! was current `S` ago. `S` is drawn per request (the TTL's uniform expiry, plus an extra staleness for
+//! the share of clients whose resolvers ignore the TTL), so the share of clients on each version is
+//! known in closed form ([`crate::routing::Steering::version_shares`]): time availability as users see it
+//! and the fast-forward's routing shares use that closed form.
+
+use std::collections::VecDeque;
 
 use rand::RngExt;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -21,17 +30,58 @@ use crate::time::SimTime;
 /// cool-down, so clients with stale DNS answers still find capacity (an assumption, not a sourced figure).
 pub const SCALE_IN_DELAY_S: f64 = 900.0;
 
-/// A population's routing answer: the current one, and the one before it that stale clients still use.
+/// Answer versions a population keeps. Older ones are folded into the oldest kept: the clients whose
+/// caches are older than that use it (a few changes a day at most, so the fold almost never happens).
+pub const MAX_ANSWER_VERSIONS: usize = 16;
+
+/// One answer a population was given, and since when.
 #[derive(Debug, Clone)]
-pub(super) struct PopAnswer {
-    pub now: Answer,
-    pub prev: Answer,
-    pub changed_at: SimTime,
-    pub changed: bool,
+pub(super) struct AnswerVersion {
+    pub since: SimTime,
+    /// Counts the population's answer changes: 0 for the first answer.
+    pub number: u32,
+    pub answer: Answer,
+}
+
+/// A population's routing answers: the current one last, with the ones before it that clients with
+/// older caches still use.
+#[derive(Debug, Clone)]
+pub(super) struct PopAnswers {
+    pub versions: VecDeque<AnswerVersion>,
+}
+
+impl PopAnswers {
+    pub fn current(&self) -> &AnswerVersion {
+        self.versions.back().expect("a population always has an answer")
+    }
+
+    /// Whether the answer ever changed (clients may then use an older one).
+    pub fn changed(&self) -> bool {
+        self.versions.len() > 1
+    }
+
+    /// When each kept version took effect [s], oldest first.
+    pub fn since_s(&self) -> Vec<f64> {
+        self.versions.iter().map(|v| v.since.as_secs_f64()).collect()
+    }
+
+    /// Whether any kept version can send clients to region `r`.
+    pub fn may_reach(&self, r: usize) -> bool {
+        self.versions.iter().any(|v| v.answer.contains(r))
+    }
+
+    /// The version a client whose cache is `staleness` old uses at `now`.
+    fn at(&self, now: SimTime, staleness: SimTime) -> &AnswerVersion {
+        let cached = SimTime(now.0.saturating_sub(staleness.0));
+        if now.0 < staleness.0 {
+            return &self.versions[0];
+        }
+        self.versions.iter().rev().find(|v| v.since <= cached).unwrap_or(&self.versions[0])
+    }
 }
 
 pub(super) struct SteeringState {
-    pub answers: Vec<PopAnswer>,
+    pub answers: Vec<PopAnswers>,
     /// Whether each region's entry point serves (what health checks probe).
     endpoint_up: Vec<bool>,
     /// What the health checks currently say.
@@ -74,22 +124,22 @@ impl SteeringState {
     }
 }
 
-/// Whether request `index` (routing numbers keyed by `key`), sent `age_s` after the answers changed,
-/// uses the new answer: its client's cached answer expired (uniformly over the TTL) and, for the share
-/// of clients that ignore the TTL, an extra staleness passed too. [`Follow::moved_share`] is the
-/// closed form of this draw.
-fn follows_new(follow: &Follow, age_s: f64, key: u64, index: u64) -> bool {
+/// How old the cached answer of request `index`'s client is (routing numbers keyed by `key`): uniform
+/// over the TTL, plus, for the share of clients that ignore the TTL, an extra staleness.
+/// [`Follow::moved_share`] is the CDF of this draw.
+fn cache_staleness(follow: &Follow, key: u64, index: u64) -> SimTime {
     let u = |k| event_uniform(key, index, k);
-    match follow {
+    let s = match follow {
         Follow::Dns { ttl_s, violators_share, extra_staleness, .. } => {
             let mut stale = ttl_s * u(1);
-            if u(2) < *violators_share && age_s >= stale {
+            if u(2) < *violators_share {
                 stale += extra_staleness.sample_s(&mut event_rng(key, index));
             }
-            age_s >= stale
+            stale
         }
-        Follow::Anycast { shift_s } => age_s >= shift_s * u(1),
-    }
+        Follow::Anycast { shift_s } => shift_s * u(1),
+    };
+    SimTime::from_secs_f64(s)
 }
 
 impl Engine<'_> {
@@ -102,9 +152,12 @@ impl Engine<'_> {
             self.steer.healthy[r] = up;
         }
         self.steer.answers = (0..self.model.populations.len())
-            .map(|p| {
-                let a = self.answer_for(p);
-                PopAnswer { now: a.clone(), prev: a, changed_at: SimTime::ZERO, changed: false }
+            .map(|p| PopAnswers {
+                versions: VecDeque::from([AnswerVersion {
+                    since: SimTime::ZERO,
+                    number: 0,
+                    answer: self.answer_for(p),
+                }]),
             })
             .collect();
     }
@@ -120,25 +173,23 @@ impl Engine<'_> {
         pop.routing.answer(pop.location, &m.entry_regions, &self.steer.healthy, &m.regions, &m.network)
     }
 
-    /// The region the `index`-th request of population `p` goes to: the current answer, or the previous
-    /// one for clients whose cached answer has not expired. Its random numbers are stateless per request
-    /// (see [`crate::streams::event_uniform`]), so designs compared on one scenario stay aligned, and a
-    /// population with one answer that never changed draws nothing.
-    pub(super) fn choose_region(&mut self, p: usize, index: u64) -> usize {
+    /// The region the `index`-th request of population `p` goes to, and the number of the answer
+    /// version its client used: the version current when the client's cache was filled. Its random
+    /// numbers are stateless per request (see [`crate::streams::event_uniform`]), so designs compared on
+    /// one scenario stay aligned, and a population whose one answer never changed draws nothing.
+    pub(super) fn choose_region(&mut self, p: usize, index: u64) -> (usize, u32) {
         let a = &self.steer.answers[p];
-        if !a.changed && a.now.choices.len() == 1 {
-            return a.now.choices[0].0;
-        }
         let key = self.steer.route_key[p];
-        let use_new = !a.changed
-            || follows_new(
-                &self.model.steering.follow,
-                self.now.since(a.changed_at).as_secs_f64(),
-                key,
-                index,
-            );
-        let answer = if use_new { &a.now } else { &a.prev };
-        answer.pick(event_uniform(key, index, 0)).unwrap_or(0)
+        let version = if a.changed() {
+            a.at(self.now, cache_staleness(&self.model.steering.follow, key, index))
+        } else {
+            let v = a.current();
+            if v.answer.choices.len() == 1 {
+                return (v.answer.choices[0].0, v.number);
+            }
+            v
+        };
+        (version.answer.pick(event_uniform(key, index, 0)).unwrap_or(0), version.number)
     }
 
     /// After any change that may start or stop a region's entry point: schedule health-check flips.
@@ -187,7 +238,7 @@ impl Engine<'_> {
         self.record_steering(kind, format!("region:{}", self.model.regions[r].name));
         if !healthy {
             self.incident_detected(r);
-            if self.steer.answers.iter().any(|a| a.now.contains(r)) {
+            if self.steer.answers.iter().any(|a| a.current().answer.contains(r)) {
                 self.begin_failover(r);
             }
         }
@@ -200,18 +251,24 @@ impl Engine<'_> {
 
     /// Recomputes every population's answer from the health checks' view.
     pub(super) fn on_resteer(&mut self) {
+        let new: Vec<Answer> = (0..self.model.populations.len()).map(|p| self.answer_for(p)).collect();
+        if new.iter().zip(&self.steer.answers).any(|(n, a)| *n != a.current().answer) {
+            // Time availability so far is integrated over the versions as they were.
+            self.account_availability(self.now);
+        }
         let mut switched = false;
-        for p in 0..self.model.populations.len() {
-            let new = self.answer_for(p);
-            if new == self.steer.answers[p].now {
+        for (p, new) in new.into_iter().enumerate() {
+            let a = &mut self.steer.answers[p];
+            if new == a.current().answer {
                 continue;
             }
-            let a = &mut self.steer.answers[p];
             let left: Vec<usize> =
-                a.now.choices.iter().map(|(r, _)| *r).filter(|&r| !new.contains(r)).collect();
-            a.prev = std::mem::replace(&mut a.now, new);
-            a.changed_at = self.now;
-            a.changed = true;
+                a.current().answer.choices.iter().map(|(r, _)| *r).filter(|&r| !new.contains(r)).collect();
+            let number = a.current().number + 1;
+            a.versions.push_back(AnswerVersion { since: self.now, number, answer: new });
+            if a.versions.len() > MAX_ANSWER_VERSIONS {
+                a.versions.pop_front();
+            }
             switched = true;
             for r in left {
                 self.incident_dns_switched(r);
@@ -227,7 +284,7 @@ impl Engine<'_> {
             let region = self.model.deployments[d].region;
             if self.deployments[d].activated
                 && all_healthy
-                && !self.steer.answers.iter().any(|a| a.now.contains(region))
+                && !self.steer.answers.iter().any(|a| a.current().answer.contains(region))
             {
                 let epoch = self.deployments[d].epoch;
                 let at = self.now.plus(SimTime::from_secs_f64(SCALE_IN_DELAY_S));
@@ -311,7 +368,7 @@ impl Engine<'_> {
         let dep = &self.model.deployments[d];
         if epoch != self.deployments[d].epoch
             || !self.deployments[d].activated
-            || self.steer.answers.iter().any(|a| a.now.contains(dep.region))
+            || self.steer.answers.iter().any(|a| a.current().answer.contains(dep.region))
         {
             return;
         }
@@ -336,21 +393,67 @@ impl Engine<'_> {
 mod tests {
     use super::*;
 
-    /// The closed form the fast-forward weighs clients by agrees with the per-request draw: at ages
-    /// across the TTL and the violators' tail, the share of 200,000 requests that moved is within 4
-    /// binomial standard errors of `moved_share`.
+    /// The closed form the fast-forward and time availability weigh clients by agrees with the
+    /// per-request draw: at ages across the TTL and the violators' tail, the share of 200,000 requests
+    /// whose cache is younger than the age is within 4 binomial standard errors of `moved_share`.
     #[test]
     fn moved_share_is_the_closed_form_of_the_per_request_draw() {
         let dns = Follow::dns_with_default_violators(60.0, 5.0);
         for follow in [dns, Follow::Anycast { shift_s: 30.0 }] {
             for age in [0.0, 10.0, 30.0, 59.0, 61.0, 120.0, 900.0, 3600.0, 86_400.0] {
                 const N: u64 = 200_000;
-                let moved =
-                    (0..N).filter(|&i| follows_new(&follow, age, 0xfeed, i)).count() as f64 / N as f64;
+                let moved = (0..N)
+                    .filter(|&i| cache_staleness(&follow, 0xfeed, i) <= SimTime::from_secs_f64(age))
+                    .count() as f64
+                    / N as f64;
                 let p = follow.moved_share(age);
-                let tol = 4.0 * (p * (1.0 - p) / N as f64).sqrt() + 1e-9;
+                let tol = 4.0 * (p * (1.0 - p) / N as f64).sqrt() + 1e-6;
                 assert!((moved - p).abs() <= tol, "{follow:?} at {age} s: drawn {moved}, closed form {p}");
             }
+        }
+    }
+
+    /// With three versions, the share of requests that pick each one matches the closed form.
+    #[test]
+    fn version_shares_are_the_closed_form_of_the_per_request_pick() {
+        let follow = Follow::dns_with_default_violators(60.0, 5.0);
+        let steering = crate::routing::Steering {
+            health: crate::routing::HealthCheck {
+                interval_s: 30.0,
+                threshold: 3,
+                timeout_s: 4.0,
+                checkers: 15,
+                to_fail: 13,
+                to_recover: 3,
+            },
+            moved: crate::routing::MovedIntegral::new(&follow, 1e6),
+            follow: follow.clone(),
+        };
+        let versions = PopAnswers {
+            versions: [0.0, 1000.0, 1100.0]
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| AnswerVersion {
+                    since: SimTime::from_secs_f64(s),
+                    number: i as u32,
+                    answer: Answer::default(),
+                })
+                .collect(),
+        };
+        let now = SimTime::from_secs_f64(1150.0);
+        const N: u64 = 200_000;
+        let mut counts = [0u64; 3];
+        for i in 0..N {
+            counts[versions.at(now, cache_staleness(&follow, 7, i)).number as usize] += 1;
+        }
+        let shares: Vec<f64> = steering.version_shares(&versions.since_s(), 1150.0).collect();
+        assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        for (c, p) in counts.iter().zip(&shares) {
+            let drawn = *c as f64 / N as f64;
+            assert!(
+                (drawn - p).abs() <= 4.0 * (p * (1.0 - p) / N as f64).sqrt() + 1e-6,
+                "{counts:?} {shares:?}"
+            );
         }
     }
 }

@@ -29,6 +29,9 @@ const COLUMNS: &[Column] = &[
     ("failed_queue_full", "failed_queue_full", |r| Cell::Int(r.failed_queue_full)),
     ("availability", "availability_fraction", |r| Cell::Float(r.availability)),
     ("time_availability", "time_availability_fraction", |r| Cell::Float(r.time_availability)),
+    ("time_availability_infra", "time_availability_infra_fraction", |r| {
+        Cell::Float(r.time_availability_infra)
+    }),
     ("latency_mean_ms", "latency_mean_ms", |r| opt(r.latency_mean_ms)),
     ("latency_p50_ms", "latency_p50_ms", |r| opt(r.latency_p50_ms)),
     ("latency_p99_ms", "latency_p99_ms", |r| opt(r.latency_p99_ms)),
@@ -91,6 +94,7 @@ mod tests {
             failed_queue_full: 0,
             availability: 0.99,
             time_availability: 0.995,
+            time_availability_infra: 0.996,
             latency_mean_ms: Some(16.5),
             latency_p50_ms: Some(12.0),
             latency_p99_ms: None,
@@ -139,9 +143,12 @@ mod tests {
     fn cells_are_plain_numbers_and_missing_is_empty() {
         assert_eq!(
             row_line(&row()),
-            "1,1000,990,6,4,0,0.99,0.995,16.5,12,,14.85,2001,0,0,0,0,1,95.5,,0,0,0,1261.5"
+            "1,1000,990,6,4,0,0.99,0.995,0.996,16.5,12,,14.85,2001,0,0,0,0,1,95.5,,0,0,0,1261.5"
         );
         let nan = RunRow { mean_in_system: f64::NAN, ..row() };
-        assert_eq!(row_line(&nan), "1,1000,990,6,4,0,0.99,0.995,16.5,12,,,2001,0,0,0,0,1,95.5,,0,0,0,1261.5");
+        assert_eq!(
+            row_line(&nan),
+            "1,1000,990,6,4,0,0.99,0.995,0.996,16.5,12,,,2001,0,0,0,0,1,95.5,,0,0,0,1261.5"
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! Aggregation across replications, sequentially and in replication order (DESIGN.md decisions 5, 6).
+//! Aggregation across replications, sequentially and in replication order (docs/architecture.md,
+//! "determinism" and "statistics"). Each estimator is named where it is computed (see `stats`).
 
 use std::collections::BTreeMap;
 
@@ -8,12 +9,15 @@ use super::{
     SCHEMA_VERSION, SliceReport, Spread, Warning,
 };
 use crate::cost::{CostBreakdown, Prices};
-use crate::observation::{Counts, FailureCause, Observations, Slice};
-use crate::stats::{Estimate, LatencyHistogram, mean_ci};
+use crate::observation::{Counts, Failover, FailureCause, Observations, Slice};
+use crate::stats::{CdfGrid, Domain, Estimate, LatencyHistogram, estimate, ratio_ci};
 use crate::study::Study;
 
 /// Points kept per latency CDF: enough for a smooth chart, small in `results.json`.
 const CDF_POINTS: usize = 200;
+
+/// The percentiles every latency summary reports.
+const PERCENTILES: [f64; 4] = [0.50, 0.90, 0.99, 0.999];
 
 /// Builds the report of a study from its replications' observations (in replication order).
 pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Report {
@@ -22,40 +26,43 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
     let mut warnings = Vec::new();
 
     let total = merge(runs.iter().map(|o| &o.total));
-    let availability = mean_ci(&runs.iter().map(|o| o.total.counts.availability()).collect::<Vec<_>>());
-    let time_availability = mean_ci(&runs.iter().map(|o| o.time_availability()).collect::<Vec<_>>());
-    let latency_ms = latency_summary(runs.iter().map(|o| &o.total), &total.latency);
+    let per_run = |f: &dyn Fn(&Observations) -> f64| runs.iter().map(f).collect::<Vec<_>>();
+    let unit = |v: Vec<f64>| estimate(&v, Domain::Unit).unwrap_or(Estimate::exact(1.0));
+    let availability = unit(per_run(&|o| o.total.counts.availability()));
+    let time_availability = unit(per_run(&|o| o.time_availability()));
+    let time_availability_infra = unit(per_run(&|o| o.time_availability_infra()));
+    let latency_ms = latency_summary(runs.iter().map(|o| &o.total));
 
+    // Populations and regions as the model file lists them.
     let per_population = model
-        .populations
+        .population_order
         .iter()
-        .enumerate()
-        .map(|(p, pop)| slice_report(&pop.name, runs.iter().map(|o| &o.per_population[p])))
+        .map(|&p| slice_report(&model.populations[p].name, runs.iter().map(|o| &o.per_population[p])))
         .collect::<Vec<_>>();
     let per_region = model
-        .regions
+        .region_order
         .iter()
-        .enumerate()
-        .filter(|(r, _)| runs.iter().any(|o| o.per_region[*r].counts.attempted > 0))
-        .map(|(r, region)| slice_report(&region.name, runs.iter().map(|o| &o.per_region[r])))
+        .filter(|&&r| runs.iter().any(|o| o.per_region[r].counts.attempted() > 0))
+        .map(|&r| slice_report(&model.regions[r].name, runs.iter().map(|o| &o.per_region[r])))
         .collect::<Vec<_>>();
 
     let observed_s = scenario.horizon.since(scenario.warmup).as_secs_f64();
+    let non_negative = |v: Vec<f64>| estimate(&v, Domain::NonNegative).unwrap_or(Estimate::exact(0.0));
     let queueing = Queueing {
-        arrival_rate_per_s: mean_ci(
-            &runs.iter().map(|o| o.arrivals_in_window as f64 / observed_s).collect::<Vec<_>>(),
-        ),
-        mean_in_system: mean_ci(&runs.iter().map(|o| o.in_system_area_s / observed_s).collect::<Vec<_>>()),
-        little_lambda_w: mean_ci(
-            &runs
-                .iter()
-                .map(|o| o.arrivals_in_window as f64 / observed_s * o.total.latency.mean_ms() / 1e3)
-                .filter(|v| v.is_finite())
-                .collect::<Vec<_>>(),
-        ),
+        arrival_rate_per_s: non_negative(per_run(&|o| o.arrivals_in_window as f64 / observed_s)),
+        mean_in_system: non_negative(per_run(&|o| o.in_system_area_s / observed_s)),
+        // W over every request with an outcome, failed ones included: the same requests as L.
+        little_lambda_w: non_negative(per_run(&|o| {
+            let n = o.total.counts.attempted();
+            if n == 0 {
+                0.0
+            } else {
+                o.arrivals_in_window as f64 / observed_s * o.total.tally.sojourn_s / n as f64
+            }
+        })),
     };
 
-    let rows: Vec<RunRow> = runs.iter().map(|o| run_row(o, observed_s, &model.prices)).collect();
+    let rows: Vec<RunRow> = runs.iter().map(|o| run_row(model, o, observed_s, &model.prices)).collect();
     let representative = representative(runs);
 
     // Warnings, each with advice.
@@ -63,7 +70,7 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
     if n < 2 {
         warnings.push(Warning::OneReplication);
     }
-    if total.counts.attempted == 0 {
+    if total.counts.attempted() == 0 {
         warnings.push(Warning::NoRequests);
     }
     if n >= 2 {
@@ -75,8 +82,10 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
                 of_what: "the unavailability",
             });
         }
-        if let (Some(p99), Some(ci)) = (latency_ms.p99, latency_ms.p99_ci95) {
-            let rel = (ci[1] - ci[0]) / 2.0 / p99;
+        if let Some(p99) = latency_ms.p99
+            && p99.has_ci()
+        {
+            let rel = p99.half_width() / p99.mean;
             if rel > 0.10 {
                 warnings.push(Warning::WideCi {
                     metric: "latency p99".into(),
@@ -113,32 +122,29 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
         requests: requests(&total.counts),
         availability,
         time_availability,
+        time_availability_infra,
         latency_ms,
         per_population,
         per_region,
         queueing,
         events: Events {
             total: runs.iter().map(|o| o.events).sum(),
-            per_replication: mean_ci(&runs.iter().map(|o| o.events as f64).collect::<Vec<_>>()),
+            per_replication: non_negative(per_run(&|o| o.events as f64)),
         },
         fidelity: FidelityReport {
             mode: study.scenario.fidelity.key().to_string(),
-            request_level_share: mean_ci(
-                &runs
-                    .iter()
-                    .map(|o| if o.observed_s > 0.0 { o.request_level_s / o.observed_s } else { 1.0 })
-                    .collect::<Vec<_>>(),
-            ),
-            simulated_requests: runs.iter().map(|o| o.total.counts.attempted - o.fast_forwarded).sum(),
+            request_level_share: unit(per_run(&|o| {
+                if o.observed_s > 0.0 { o.request_level_s / o.observed_s } else { 1.0 }
+            })),
+            simulated_requests: runs.iter().map(|o| o.total.counts.attempted() - o.fast_forwarded).sum(),
             fast_forwarded_requests: runs.iter().map(|o| o.fast_forwarded).sum(),
         },
         runs: rows,
         latency_cdf: model
-            .populations
+            .population_order
             .iter()
-            .enumerate()
-            .map(|(p, pop)| NamedCdf {
-                name: pop.name.clone(),
+            .map(|&p| NamedCdf {
+                name: model.populations[p].name.clone(),
                 points: thin(merge(runs.iter().map(|o| &o.per_population[p])).latency.cdf_points()),
             })
             .collect(),
@@ -152,23 +158,20 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
             reads: runs.iter().map(|o| o.reads).sum(),
             writes: runs.iter().map(|o| o.writes).sum(),
             lost_updates: (model.path_store.is_some())
-                .then(|| mean_ci(&runs.iter().map(|o| o.lost_updates as f64).collect::<Vec<_>>())),
+                .then(|| non_negative(per_run(&|o| o.lost_updates as f64))),
             stale_reads: (model.path_store.is_some())
-                .then(|| mean_ci(&runs.iter().map(|o| o.stale_reads as f64).collect::<Vec<_>>())),
+                .then(|| non_negative(per_run(&|o| o.stale_reads as f64))),
         },
         cost_usd_per_month: cost(runs, &model.prices),
-        cross_region_share: mean_ci(
+        // The share of successful requests that crossed regions, pooled, clustered by replication.
+        cross_region_share: ratio_ci(
             &runs
                 .iter()
-                .map(|o| {
-                    if o.total.counts.succeeded > 0 {
-                        o.cross_region as f64 / o.total.counts.succeeded as f64
-                    } else {
-                        0.0
-                    }
-                })
+                .map(|o| (o.cross_region as f64, o.total.counts.succeeded as f64))
                 .collect::<Vec<_>>(),
-        ),
+            Domain::Unit,
+        )
+        .unwrap_or(Estimate::exact(0.0)),
         warnings: warnings.iter().map(|w| w.to_string()).collect(),
         objectives: Vec::new(),
     };
@@ -181,13 +184,14 @@ fn merge<'a>(slices: impl Iterator<Item = &'a Slice>) -> Slice {
     for s in slices {
         out.counts.add(&s.counts);
         out.latency.merge(&s.latency);
+        out.tally.add(&s.tally);
     }
     out
 }
 
 fn requests(c: &Counts) -> Requests {
     Requests {
-        total: c.attempted,
+        total: c.attempted(),
         succeeded: c.succeeded,
         failed: c.failed_total(),
         failed_by_cause: FailureCause::ALL
@@ -201,48 +205,56 @@ fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-/// Pooled percentiles from `merged`; CIs from the per-replication values of replications that had at
-/// least one success.
-fn latency_summary<'a>(slices: impl Iterator<Item = &'a Slice>, merged: &LatencyHistogram) -> LatencySummary {
-    let (mut p99s, mut means) = (Vec::new(), Vec::new());
-    for s in slices.filter(|s| s.latency.count() > 0) {
-        p99s.push(s.latency.quantile_ms(0.99));
-        means.push(s.latency.mean_ms());
+/// The latency summary of one slice of the traffic over the replications (see [`LatencySummary`] for
+/// the estimators).
+fn latency_summary<'a>(slices: impl Iterator<Item = &'a Slice>) -> LatencySummary {
+    let mut merged = LatencyHistogram::default();
+    let mut grid = CdfGrid::default();
+    let mut sums = Vec::new();
+    for s in slices {
+        merged.merge(&s.latency);
+        if s.latency.count() > 0 {
+            grid.add(&s.latency);
+        }
+        sums.push((s.latency.sum_s() * 1e3, s.latency.count() as f64));
     }
-    let ci = |v: &[f64]| (v.len() >= 2).then(|| mean_ci(v).ci95);
-    LatencySummary {
-        mean: finite(merged.mean_ms()),
-        p50: finite(merged.quantile_ms(0.50)),
-        p90: finite(merged.quantile_ms(0.90)),
-        p99: finite(merged.quantile_ms(0.99)),
-        p999: finite(merged.quantile_ms(0.999)),
-        p99_ci95: ci(&p99s),
-        mean_ci95: ci(&means),
-    }
+    let percentile = |q: f64| -> Option<Estimate> {
+        let bucket = merged.quantile_bucket_ms(q)?;
+        let value = merged.quantile_ms(q);
+        let ci = grid.quantile_ci_ms(q, bucket).unwrap_or([value, value]);
+        Some(Estimate { mean: value, ci95: ci })
+    };
+    let [p50, p90, p99, p999] = PERCENTILES.map(percentile);
+    LatencySummary { mean: ratio_ci(&sums, Domain::NonNegative), p50, p90, p99, p999 }
 }
 
 fn slice_report<'a>(name: &str, slices: impl Iterator<Item = &'a Slice> + Clone) -> SliceReport {
     let merged = merge(slices.clone());
     SliceReport {
         name: name.to_string(),
-        requests: merged.counts.attempted,
+        requests: merged.counts.attempted(),
         succeeded: merged.counts.succeeded,
-        availability: mean_ci(&slices.clone().map(|s| s.counts.availability()).collect::<Vec<_>>()),
-        latency_ms: latency_summary(slices, &merged.latency),
+        availability: estimate(
+            &slices.clone().map(|s| s.counts.availability()).collect::<Vec<_>>(),
+            Domain::Unit,
+        )
+        .unwrap_or(Estimate::exact(1.0)),
+        latency_ms: latency_summary(slices),
     }
 }
 
-fn run_row(o: &Observations, observed_s: f64, prices: &Prices) -> RunRow {
+fn run_row(model: &crate::model::Model, o: &Observations, observed_s: f64, prices: &Prices) -> RunRow {
     let c = &o.total.counts;
     RunRow {
         replication: o.replication,
-        requests: c.attempted,
+        requests: c.attempted(),
         succeeded: c.succeeded,
         failed_no_healthy_instance: c.failed[FailureCause::NoHealthyInstance as usize],
         failed_instance_failed: c.failed[FailureCause::InstanceFailed as usize],
         failed_queue_full: c.failed[FailureCause::QueueFull as usize],
         availability: c.availability(),
         time_availability: o.time_availability(),
+        time_availability_infra: o.time_availability_infra(),
         latency_mean_ms: finite(o.total.latency.mean_ms()),
         latency_p50_ms: finite(o.total.latency.quantile_ms(0.5)),
         latency_p99_ms: finite(o.total.latency.quantile_ms(0.99)),
@@ -259,24 +271,27 @@ fn run_row(o: &Observations, observed_s: f64, prices: &Prices) -> RunRow {
         lost_updates: o.lost_updates,
         stale_reads: o.stale_reads,
         cost_usd_per_month: o.usage.monthly(prices).total(),
-        per_population: o
-            .per_population
+        per_population: model
+            .population_order
             .iter()
-            .map(|s| PopulationRunRow {
-                availability: s.counts.availability(),
-                latency_p50_ms: finite(s.latency.quantile_ms(0.5)),
-                latency_p99_ms: finite(s.latency.quantile_ms(0.99)),
+            .map(|&p| {
+                let s = &o.per_population[p];
+                PopulationRunRow {
+                    availability: s.counts.availability(),
+                    latency_p50_ms: finite(s.latency.quantile_ms(0.5)),
+                    latency_p99_ms: finite(s.latency.quantile_ms(0.99)),
+                }
             })
             .collect(),
     }
 }
 
-/// Mean with a t CI, pooled percentiles and maximum of `values`; `None` when empty.
-fn spread(mut values: Vec<f64>) -> Option<Spread> {
-    if values.is_empty() {
-        return None;
-    }
-    let e = mean_ci(&values);
+/// Pooled mean with its CI clustered by replication, pooled percentiles and maximum of a per-failover
+/// quantity: `per_run[r]` holds replication r's values. `None` when there is none.
+fn spread(per_run: &[Vec<f64>]) -> Option<Spread> {
+    let groups: Vec<(f64, f64)> = per_run.iter().map(|v| (v.iter().sum(), v.len() as f64)).collect();
+    let e = ratio_ci(&groups, Domain::NonNegative)?;
+    let mut values: Vec<f64> = per_run.iter().flatten().copied().collect();
     values.sort_by(f64::total_cmp);
     let q = |p: f64| values[((p * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1];
     Some(Spread {
@@ -301,26 +316,34 @@ fn failovers(runs: &[Observations]) -> Failovers {
     if all.is_empty() {
         return Failovers::default();
     }
-    let pooled = |f: fn(&crate::observation::Failover) -> Option<f64>| {
-        all.iter().filter_map(|x| f(&x.failover)).collect::<Vec<_>>()
+    let per_run = |f: fn(&Failover) -> Option<f64>| -> Vec<Vec<f64>> {
+        runs.iter().map(|o| o.failovers.iter().filter_map(f).collect()).collect()
     };
-    let nonempty = |v: Vec<f64>| (!v.is_empty()).then(|| mean_ci(&v));
+    let pooled_mean = |f: fn(&Failover) -> Option<f64>| -> Option<Estimate> {
+        let groups: Vec<(f64, f64)> = per_run(f).iter().map(|v| (v.iter().sum(), v.len() as f64)).collect();
+        ratio_ci(&groups, Domain::NonNegative)
+    };
     Failovers {
-        count: Some(mean_ci(&runs.iter().map(|o| o.failovers.len() as f64).collect::<Vec<_>>())),
-        detection_s: nonempty(pooled(|f| f.detection_s)),
-        dns_switch_s: nonempty(pooled(|f| f.dns_switch_s)),
-        rto_s: spread(pooled(|f| f.rto_s)),
+        count: estimate(
+            &runs.iter().map(|o| o.failovers.len() as f64).collect::<Vec<_>>(),
+            Domain::NonNegative,
+        ),
+        detection_s: pooled_mean(|f| f.detection_s),
+        dns_switch_s: pooled_mean(|f| f.dns_switch_s),
+        first_response_s: pooled_mean(|f| f.first_response_s),
+        rto_s: spread(&per_run(|f| f.rto_s)),
         rto_unrecovered: all
             .iter()
             .filter(|f| f.failover.rto_s.is_none() && f.failover.detection_s.is_some())
             .count() as u64,
-        rpo_s: spread(pooled(|f| Some(f.rpo_s.unwrap_or(0.0)))),
-        writes_lost: Some(mean_ci(
+        rpo_s: spread(&per_run(|f| Some(f.rpo_s.unwrap_or(0.0)))),
+        writes_lost: estimate(
             &runs
                 .iter()
                 .map(|o| o.failovers.iter().map(|f| f.writes_lost).sum::<u64>() as f64)
                 .collect::<Vec<_>>(),
-        )),
+            Domain::NonNegative,
+        ),
         all,
     }
 }
@@ -329,7 +352,8 @@ fn cost(runs: &[Observations], prices: &Prices) -> CostReport {
     let bills: Vec<CostBreakdown> = runs.iter().map(|o| o.usage.monthly(prices)).collect();
     let n = bills.len().max(1) as f64;
     let mean = |f: fn(&CostBreakdown) -> f64| bills.iter().map(f).sum::<f64>() / n;
-    let total = mean_ci(&bills.iter().map(|b| b.total()).collect::<Vec<_>>());
+    let total = estimate(&bills.iter().map(|b| b.total()).collect::<Vec<_>>(), Domain::NonNegative)
+        .unwrap_or(Estimate::exact(0.0));
     CostReport {
         total: total.mean,
         total_ci95: total.ci95,

@@ -82,16 +82,29 @@ pub fn tables(report: &Report) -> Vec<(String, Table)> {
     ]);
     headline.row(vec!["nines".into(), nines(report.availability.mean), String::new()]);
     headline.row(vec![
-        "time availability".into(),
+        "time availability (users' view)".into(),
         percent(report.time_availability.mean),
         ci_percent(&report.time_availability),
     ]);
+    headline.row(vec![
+        "time availability (authoritative DNS)".into(),
+        percent(report.time_availability_infra.mean),
+        ci_percent(&report.time_availability_infra),
+    ]);
     let l = &report.latency_ms;
-    headline.row(vec!["latency mean [ms]".into(), ms(l.mean), ci_ms(l.mean_ci95)]);
-    headline.row(vec!["latency p50 [ms]".into(), ms(l.p50), String::new()]);
-    headline.row(vec!["latency p90 [ms]".into(), ms(l.p90), String::new()]);
-    headline.row(vec!["latency p99 [ms]".into(), ms(l.p99), ci_ms(l.p99_ci95)]);
-    headline.row(vec!["latency p99.9 [ms]".into(), ms(l.p999), String::new()]);
+    for (name, e) in [
+        ("latency mean [ms]", &l.mean),
+        ("latency p50 [ms]", &l.p50),
+        ("latency p90 [ms]", &l.p90),
+        ("latency p99 [ms]", &l.p99),
+        ("latency p99.9 [ms]", &l.p999),
+    ] {
+        headline.row(vec![
+            name.into(),
+            ms(e.map(|e| e.mean)),
+            ci_ms(e.filter(|e| e.has_ci()).map(|e| e.ci95)),
+        ]);
+    }
 
     let slices = |title: &str, slices: &[super::SliceReport]| {
         let mut t =
@@ -102,9 +115,9 @@ pub fn tables(report: &Report) -> Vec<(String, Table)> {
                 count(s.requests),
                 percent(s.availability.mean),
                 ci_percent(&s.availability),
-                ms(s.latency_ms.p50),
-                ms(s.latency_ms.p99),
-                ms(s.latency_ms.p999),
+                ms(s.latency_ms.p50.map(|e| e.mean)),
+                ms(s.latency_ms.p99.map(|e| e.mean)),
+                ms(s.latency_ms.p999.map(|e| e.mean)),
             ]);
         }
         t
@@ -132,6 +145,7 @@ fn recovery(report: &Report) -> Table {
         est("failovers per replication", &f.count, &mut t);
         est("detection [s]", &f.detection_s, &mut t);
         est("DNS switch [s]", &f.dns_switch_s, &mut t);
+        est("first response [s]", &f.first_response_s, &mut t);
         for (name, s) in [("RTO [s]", &f.rto_s), ("RPO [s]", &f.rpo_s)] {
             if let Some(s) = s {
                 t.row(vec![

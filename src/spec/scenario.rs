@@ -41,6 +41,28 @@ pub struct ScenarioSpec {
     /// sampled in windows and fast-forwarded, DESIGN.md decision 7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fidelity: Option<FidelitySpec>,
+    /// When users count as recovered after a failover (RTO). Default: 90% of a population's requests
+    /// succeed over a 10 s sliding window, and keep doing so for 60 s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<RecoverySpec>,
+}
+
+/// Recovery as users see it: a population has recovered from a failover once the share of its
+/// requests that succeed, over a sliding window, is back at `success_ratio` and stays there for
+/// `hold_s`. A population with no traffic is judged on the share of its clients whose cached answer can
+/// serve them. Every field is optional.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RecoverySpec {
+    /// The success ratio that counts as recovered, in (0, 1]. Default 0.90.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_ratio: Option<f64>,
+    /// The sliding window [s]. Default 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_s: Option<f64>,
+    /// How long the ratio must stay at the level [s]. Default 60.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_s: Option<f64>,
 }
 
 /// Request-level fidelity. Infrastructure (failures, repairs, health checks, DNS, standby, promotion) is
@@ -218,4 +240,5 @@ pub const SCENARIO_FIELDS: &[&str] = &[
     "data",
     "objectives",
     "fidelity",
+    "recovery",
 ];

@@ -66,10 +66,13 @@ fn a_synchronous_write_adds_exactly_one_round_trip() {
         let files = Files::new(&two_regions(replication, FAST_DNS), scenario);
         let report = run(&files.load(&[]).expect("valid study"));
         let l = &report.latency_ms;
-        assert!((l.mean.unwrap() - expected_ms).abs() < 1e-6, "{replication}: mean {:?}", l.mean);
+        assert!((l.mean.unwrap().mean - expected_ms).abs() < 1e-6, "{replication}: mean {:?}", l.mean);
         // The histogram keeps 3 significant digits.
         for q in [l.p50, l.p99, l.p999] {
-            assert!((q.unwrap() - expected_ms).abs() <= expected_ms * 1e-3 + 1e-3, "{replication}: {l:?}");
+            assert!(
+                (q.unwrap().mean - expected_ms).abs() <= expected_ms * 1e-3 + 1e-3,
+                "{replication}: {l:?}"
+            );
         }
     }
 }
@@ -118,18 +121,24 @@ fn dns_failover_timing_lies_within_the_health_check_bounds() {
     }
 }
 
-/// The shipped DR models on the shipped region-outage scenario (traffic lowered to keep the test quick;
-/// RTO and RPO do not depend on it) fall in the ranges of the AWS whitepaper (figures.md §6.1): backup
-/// and restore hours, pilot light tens of minutes, warm standby minutes, hot standby and active-active as
-/// fast as detection and DNS allow: with 30 s checks, threshold 3 and a 4 s timeout, detection is at most
-/// 3·30 + 4 = 94 s, plus 5 s of propagation, so the first clients are back within ~100 s.
+/// The shipped DR models on the shipped region-outage scenario (1,100 requests/s, sampled fidelity) fall
+/// in the ranges of the AWS whitepaper (docs/references.md#dr-strategies): backup and restore
+/// hours, pilot light tens of minutes, warm standby minutes; hot standby and active-active are bounded
+/// by detection, DNS and the time for the recovery level's share of clients to follow (at most
+/// (k+1)·I + timeout = 4·30 + 4 = 124 s to detect with the hot standby's checks, 5 s of propagation, a
+/// TTL of 60 s, a 10 s window and one 1 s bin: 200 s).
+///
+/// Regression (RTO that says "recovered" when users are not served): the warm standby's two api
+/// instances time out almost every request until its scale-up (median 5 min) completes, so it must
+/// recover later than the hot standby, by at least the shortest plausible scale-up (1 minute); with the
+/// first success as RTO both were 93.4 s.
 #[test]
 fn dr_strategies_meet_their_whitepaper_rto_and_rpo() {
     let measure = |model: &str| {
         let study = load(
             &root().join(format!("models/{model}.ron")),
             &root().join("scenarios/region-outage.ron"),
-            &["traffic.rate_per_s=20"],
+            &[],
             Some(8),
             Some(1),
         )
@@ -145,13 +154,89 @@ fn dr_strategies_meet_their_whitepaper_rto_and_rpo() {
     assert!((600.0..3600.0).contains(&rto_pilot), "pilot-light RTO {rto_pilot} s is not tens of minutes");
     assert!(rpo < 5.0, "pilot-light RPO {rpo} s");
     let (rto_warm, rpo) = measure("warm-standby");
-    assert!((60.0..600.0).contains(&rto_warm), "warm-standby RTO {rto_warm} s is not minutes");
+    assert!((60.0..3600.0).contains(&rto_warm), "warm-standby RTO {rto_warm} s is not minutes");
     assert!(rpo < 5.0, "warm-standby RPO {rpo} s");
-    for model in ["active-passive", "active-active"] {
-        let (rto, rpo) = measure(model);
-        assert!(rto <= 100.0, "{model} RTO {rto} s exceeds detection + DNS");
-        assert!(rpo < 5.0, "{model} RPO {rpo} s");
+    let (rto_hot, rpo) = measure("active-passive");
+    assert!(rto_hot <= 200.0, "hot standby RTO {rto_hot} s exceeds detection + DNS + clients following");
+    assert!(rpo < 5.0, "hot standby RPO {rpo} s");
+    assert!(rto_warm >= rto_hot + 60.0, "warm standby {rto_warm} s is not slower than hot {rto_hot} s");
+    assert!(rto_pilot > rto_warm, "pilot light {rto_pilot} s is not slower than warm {rto_warm} s");
+    // Fast (10 s) checks: at most 4·10 + 4 = 44 s to detect, then the same 5 + 60 + 10 + 1 s.
+    let (rto_aa, rpo) = measure("active-active");
+    assert!(rto_aa <= 120.0 && rto_aa < rto_hot, "active-active RTO {rto_aa} s (hot: {rto_hot} s)");
+    assert!(rpo < 5.0, "active-active RPO {rpo} s");
+}
+
+/// The RTO is when users are served again, in closed form: with a hot standby, a request sent `a`
+/// seconds after the DNS answers changed succeeds exactly when its client's cache is younger than `a`,
+/// which has probability M(a) = (1 − v)·min(a/T, 1) + v·E_U[F_X(a − T·U)] (TTL T = 60 s, violators
+/// v = 10% whose extra staleness X is log-normal, median 150 s, σ 2.2; docs/references.md
+/// #dns-ttl-and-resolvers). The population recovers at the end of the first 10 s window, by send time,
+/// whose mean of M reaches the level and stays there: RTO − DNS switch = u* + W, with u* the first
+/// window start whose mean of M reaches the level, plus up to one 1 s bin (windows are aligned to the
+/// failure, not to the switch: half a bin on average). Level 0.8 keeps the crossing on the steep part
+/// of M (the followers' ramp), where the window's sampling noise moves it by a fraction of a second.
+#[test]
+fn rto_is_when_users_are_served_again_in_closed_form() {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let (ttl, v, median, sigma, level, window) = (60.0, 0.10, 150.0f64, 2.2, 0.8, 10.0);
+    let normal = Normal::standard();
+    let m = |a: f64| {
+        let followers = (a / ttl).clamp(0.0, 1.0);
+        let violators = (0..400)
+            .map(|k| a - ttl * (k as f64 + 0.5) / 400.0)
+            .map(|x| if x > 0.0 { normal.cdf((x.ln() - median.ln()) / sigma) } else { 0.0 })
+            .sum::<f64>()
+            / 400.0;
+        (1.0 - v) * followers + v * violators
+    };
+    let window_mean =
+        |u: f64| (0..1000).map(|k| m(u + window * (k as f64 + 0.5) / 1000.0)).sum::<f64>() / 1000.0;
+    // M is non-decreasing, so is its window mean: bisection.
+    let (mut lo, mut hi) = (0.0, 600.0);
+    assert!(window_mean(hi) >= level && window_mean(lo) < level);
+    while hi - lo > 1e-3 {
+        let mid = 0.5 * (lo + hi);
+        if window_mean(mid) >= level { hi = mid } else { lo = mid }
     }
+    let u_star = hi;
+    let expected = u_star + window + 0.5;
+
+    let study = load(
+        &root().join("models/active-passive.ron"),
+        &root().join("scenarios/region-outage.ron"),
+        &["recovery=(success_ratio: 0.8)"],
+        Some(10),
+        Some(3),
+    )
+    .expect("shipped study is valid");
+    let report = run(&study);
+    let gaps: Vec<f64> = report
+        .failovers
+        .all
+        .iter()
+        .filter(|f| f.failover.start_s == 1800.0)
+        .map(|f| f.failover.rto_s.expect("recovered") - f.failover.dns_switch_s.expect("switched"))
+        .collect();
+    assert_eq!(gaps.len(), 10, "one regional failover per replication");
+    let e = regionsim::stats::mean_ci(&gaps);
+    eprintln!(
+        "RTO − DNS switch {:.2} s [{:.2}, {:.2}], closed form {expected:.2} s",
+        e.mean, e.ci95[0], e.ci95[1]
+    );
+    // Tolerance: the CI of the mean gap, and never less than the half bin the alignment adds.
+    let tol = e.half_width().max(0.5) * 2.0;
+    assert!(
+        (e.mean - expected).abs() <= tol,
+        "RTO − DNS switch: {:.2} s [{:.2}, {:.2}] against the closed form {expected:.2} s (u* = {u_star:.2} s)",
+        e.mean,
+        e.ci95[0],
+        e.ci95[1]
+    );
+    // The first response comes at the switch (plus a network round trip), well before recovery.
+    let first = report.failovers.first_response_s.expect("first responses").mean;
+    let switch = report.failovers.dns_switch_s.expect("switched").mean;
+    assert!(first >= switch && first < switch + 2.0, "first response {first} s, DNS switch {switch} s");
 }
 
 /// A synchronous store whose only replica is down refuses writes (`FailWrite`, the default) — after the

@@ -230,7 +230,13 @@ fn odd_results_files_render_or_fail_cleanly_but_never_panic() {
             "zero latencies",
             Box::new(|r| r.latency_cdf.iter_mut().for_each(|c| c.points.iter_mut().for_each(|p| p[0] = 0.0))),
         ),
-        ("infinite p99", Box::new(|r| r.per_population[0].latency_ms.p99 = Some(f64::INFINITY))),
+        (
+            "infinite p99",
+            Box::new(|r| {
+                r.per_population[0].latency_ms.p99 =
+                    Some(regionsim::stats::Estimate { mean: f64::INFINITY, ci95: [1.0, f64::INFINITY] })
+            }),
+        ),
         ("availability outside [0, 1]", Box::new(|r| r.runs[0].availability = 7.0)),
         ("event after the horizon", Box::new(|r| r.representative.timeline.infra[0].t_s = 1e9)),
         ("a single run", Box::new(|r| r.runs.truncate(1))),
