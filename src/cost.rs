@@ -9,6 +9,19 @@ use crate::issue::Issues;
 use crate::model::Region;
 use crate::spec::model::PricesSpec;
 
+/// The largest price any field accepts [USD per unit]: a billion dollars an hour or per gigabyte is no
+/// real price, and anything above it makes a month's bill overflow into infinities.
+pub const MAX_PRICE_USD: f64 = 1e9;
+
+/// Checks a price: finite, in [0, [`MAX_PRICE_USD`]]; the message says what is wrong.
+pub fn check_price(v: f64) -> Result<f64, String> {
+    if v.is_finite() && (0.0..=MAX_PRICE_USD).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("must be a price between 0 and {MAX_PRICE_USD:e} USD (got {})", crate::issue::number(v)))
+    }
+}
+
 /// AWS's hours-per-month convention.
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
@@ -61,8 +74,8 @@ impl Prices {
         let default = PricesSpec::default();
         let spec = spec.unwrap_or(&default);
         fn check(issues: &mut Issues, path: &str, v: f64) -> f64 {
-            if !(v.is_finite() && v >= 0.0) {
-                issues.push(format!("prices.{path}"), format!("must be a finite number >= 0 (got {v})"));
+            if let Err(message) = check_price(v) {
+                issues.push(format!("prices.{path}"), message);
             }
             v
         }

@@ -423,61 +423,11 @@ impl<'w> Engine<'w> {
     /// Invariants that must hold at the end of every replication; a violation is a bug, reported with
     /// the seed and replication that reproduce it instead of a silently wrong result.
     fn check_invariants(&self) -> Result<(), SimError> {
-        let fail =
-            |what: String| Err(SimError::Invariant { replication: self.replication, seed: self.seed, what });
-        let o = &self.obs;
-        let simulated_arrivals = o.arrivals_in_window - o.fast_forwarded;
-        if o.outcomes_simulated != simulated_arrivals {
-            return fail(format!(
-                "{simulated_arrivals} counted arrivals were simulated but {} outcomes recorded",
-                o.outcomes_simulated
-            ));
-        }
-        let attempted = o.total.counts.attempted();
-        if attempted != o.arrivals_in_window {
-            return fail(format!(
-                "{} requests arrived in the window but {attempted} have an outcome",
-                o.arrivals_in_window
-            ));
-        }
-        let slices = o.per_population.iter().chain(&o.per_region);
-        let per_population: u64 = o.per_population.iter().map(|s| s.counts.attempted()).sum();
-        let per_region: u64 = o.per_region.iter().map(|s| s.counts.attempted()).sum();
-        if per_population != attempted || per_region != attempted {
-            return fail(format!(
-                "outcomes per population ({per_population}) and per region ({per_region}) do not add up to \
-                 {attempted}"
-            ));
-        }
-        for s in std::iter::once(&o.total).chain(slices) {
-            if s.latency.count() != s.counts.succeeded {
-                return fail(format!(
-                    "{} latencies recorded for {} successes",
-                    s.latency.count(),
-                    s.counts.succeeded
-                ));
-            }
-        }
-        for (what, v) in [
-            ("request availability", o.total.counts.availability()),
-            ("time availability", o.time_available_s / o.observed_s.max(f64::MIN_POSITIVE)),
-            (
-                "infrastructure time availability",
-                o.time_available_infra_s / o.observed_s.max(f64::MIN_POSITIVE),
-            ),
-        ] {
-            if !(-1e-9..=1.0 + 1e-9).contains(&v) {
-                return fail(format!("{what} {v} is outside [0, 1]"));
-            }
-        }
-        let tally = &o.total.tally;
-        if [tally.in_system_s, tally.sojourn_s, tally.transfer_usd, tally.egress_usd, tally.store_writes_usd]
-            .iter()
-            .any(|v| !(v.is_finite() && *v >= -1e-9))
-        {
-            return fail(format!("a negative or non-finite tally: {tally:?}"));
-        }
-        Ok(())
+        self.obs.check_invariants().map_err(|what| SimError::Invariant {
+            replication: self.replication,
+            seed: self.seed,
+            what,
+        })
     }
 
     /// The earliest thing to happen. At equal times infrastructure goes first (a request arriving at

@@ -37,3 +37,25 @@ impl Issues {
         self.0.len()
     }
 }
+
+/// A number as a message shows it: as written for ordinary magnitudes, in scientific notation beyond
+/// (`1e308`, not 309 digits).
+pub fn number(v: f64) -> String {
+    if v.is_finite() && v != 0.0 && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn huge_and_tiny_numbers_are_written_in_scientific_notation() {
+        assert_eq!(super::number(1e308), "1e308");
+        assert_eq!(super::number(2.5e-9), "2.5e-9");
+        assert_eq!(super::number(0.096), "0.096");
+        assert_eq!(super::number(-1.0), "-1");
+        assert_eq!(super::number(f64::INFINITY), "inf");
+    }
+}

@@ -220,11 +220,8 @@ impl Model {
             if s.concurrency == 0 {
                 issues.push(format!("{path}.concurrency"), "must be at least 1 (got 0)");
             }
-            if !(s.price_usd_per_hour.is_finite() && s.price_usd_per_hour >= 0.0) {
-                issues.push(
-                    format!("{path}.price_usd_per_hour"),
-                    format!("must be a finite number >= 0 (got {})", s.price_usd_per_hour),
-                );
+            if let Err(message) = crate::cost::check_price(s.price_usd_per_hour) {
+                issues.push(format!("{path}.price_usd_per_hour"), message);
             }
             if s.deployments.is_empty() {
                 issues.push(format!("{path}.deployments"), "deploy the service in at least one region");

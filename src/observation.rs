@@ -296,6 +296,68 @@ pub struct Observations {
 }
 
 impl Observations {
+    /// The invariants every replication's observations satisfy, checked cheaply at its end (see
+    /// `engine::run`): every counted arrival has exactly one outcome, the slices add up, each success
+    /// has one latency, availabilities lie in [0, 1], tallies are finite and non-negative. `Err` says
+    /// which failed; it is a bug in regionsim, never a property of the model.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let simulated_arrivals =
+            self.arrivals_in_window.checked_sub(self.fast_forwarded).ok_or_else(|| {
+                format!(
+                    "{} requests fast-forwarded but only {} arrived",
+                    self.fast_forwarded, self.arrivals_in_window
+                )
+            })?;
+        if self.outcomes_simulated != simulated_arrivals {
+            return Err(format!(
+                "{simulated_arrivals} counted arrivals were simulated but {} outcomes recorded",
+                self.outcomes_simulated
+            ));
+        }
+        let attempted = self.total.counts.attempted();
+        if attempted != self.arrivals_in_window {
+            return Err(format!(
+                "{} requests arrived in the window but {attempted} have an outcome",
+                self.arrivals_in_window
+            ));
+        }
+        let per_population: u64 = self.per_population.iter().map(|s| s.counts.attempted()).sum();
+        let per_region: u64 = self.per_region.iter().map(|s| s.counts.attempted()).sum();
+        if per_population != attempted || per_region != attempted {
+            return Err(format!(
+                "outcomes per population ({per_population}) and per region ({per_region}) do not add up to \
+                 {attempted}"
+            ));
+        }
+        for s in std::iter::once(&self.total).chain(&self.per_population).chain(&self.per_region) {
+            if s.latency.count() != s.counts.succeeded {
+                return Err(format!(
+                    "{} latencies recorded for {} successes",
+                    s.latency.count(),
+                    s.counts.succeeded
+                ));
+            }
+        }
+        let observed = self.observed_s.max(f64::MIN_POSITIVE);
+        for (what, v) in [
+            ("request availability", self.total.counts.availability()),
+            ("time availability", self.time_available_s / observed),
+            ("infrastructure time availability", self.time_available_infra_s / observed),
+        ] {
+            if !(-1e-9..=1.0 + 1e-9).contains(&v) {
+                return Err(format!("{what} {v} is outside [0, 1]"));
+            }
+        }
+        let t = &self.total.tally;
+        if [t.in_system_s, t.sojourn_s, t.transfer_usd, t.egress_usd, t.store_writes_usd]
+            .iter()
+            .any(|v| !(v.is_finite() && *v >= -1e-9))
+        {
+            return Err(format!("a negative or non-finite tally: {t:?}"));
+        }
+        Ok(())
+    }
+
     /// Time availability as users see it, in [0, 1].
     pub fn time_availability(&self) -> f64 {
         if self.observed_s > 0.0 { (self.time_available_s / self.observed_s).clamp(0.0, 1.0) } else { 1.0 }
@@ -307,6 +369,55 @@ impl Observations {
             (self.time_available_infra_s / self.observed_s).clamp(0.0, 1.0)
         } else {
             1.0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Observations of 10 arrivals, 9 successes and a timeout, consistent in every slice.
+    fn consistent() -> Observations {
+        let mut slice = Slice::default();
+        slice.counts.succeeded = 9;
+        slice.counts.failed[FailureCause::Timeout as usize] = 1;
+        for _ in 0..9 {
+            slice.latency.record_s(0.01);
+        }
+        Observations {
+            total: slice.clone(),
+            per_population: vec![slice.clone()],
+            per_region: vec![slice],
+            arrivals_in_window: 10,
+            outcomes_simulated: 10,
+            observed_s: 100.0,
+            time_available_s: 99.0,
+            time_available_infra_s: 100.0,
+            ..Observations::default()
+        }
+    }
+
+    #[test]
+    fn consistent_observations_pass_and_each_broken_invariant_is_named() {
+        assert_eq!(consistent().check_invariants(), Ok(()));
+        type Corruption = (&'static str, fn(&mut Observations));
+        let broken: [Corruption; 6] = [
+            ("outcomes recorded", |o| o.outcomes_simulated = 11),
+            ("have an outcome", |o| {
+                o.arrivals_in_window = 12;
+                o.outcomes_simulated = 12;
+            }),
+            ("do not add up", |o| o.per_region[0].counts.succeeded = 8),
+            ("latencies recorded", |o| o.total.latency.record_s(1.0)),
+            ("outside [0, 1]", |o| o.time_available_s = 101.0),
+            ("non-finite tally", |o| o.total.tally.egress_usd = f64::NAN),
+        ];
+        for (needle, corrupt) in broken {
+            let mut o = consistent();
+            corrupt(&mut o);
+            let e = o.check_invariants().expect_err(needle);
+            assert!(e.contains(needle), "{e}");
         }
     }
 }

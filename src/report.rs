@@ -152,10 +152,16 @@ pub struct Inputs {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Requests {
+    /// Requests that arrived in the observation window (simulated or fast-forwarded); each has exactly
+    /// one outcome, so this equals `total`.
+    #[serde(default)]
+    pub arrived: u64,
+    /// Requests with an outcome: `succeeded + failed`.
     pub total: u64,
     pub succeeded: u64,
     pub failed: u64,
-    /// Failed requests by cause: `no_healthy_instance`, `instance_failed`, `queue_full`.
+    /// Failed requests by cause (every cause, zeros included): `no_healthy_instance`, `instance_failed`,
+    /// `queue_full`, `store_unavailable`, `partition`, `timeout`, `unfinished`.
     pub failed_by_cause: BTreeMap<String, u64>,
 }
 

@@ -121,8 +121,8 @@ impl Store {
         };
         let mut price = |name: &str, v: Option<f64>, default: f64| {
             let v = v.unwrap_or(default);
-            if !(v.is_finite() && v >= 0.0) {
-                issues.push(format!("{path}.{name}"), format!("must be >= 0 (got {v})"));
+            if let Err(message) = crate::cost::check_price(v) {
+                issues.push(format!("{path}.{name}"), message);
             }
             v
         };

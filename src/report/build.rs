@@ -119,7 +119,10 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
             model: study.model_spec.clone(),
             scenario: study.scenario_spec.clone(),
         },
-        requests: requests(&total.counts),
+        requests: Requests {
+            arrived: runs.iter().map(|o| o.arrivals_in_window).sum(),
+            ..requests(&total.counts)
+        },
         availability,
         time_availability,
         time_availability_infra,
@@ -191,6 +194,7 @@ fn merge<'a>(slices: impl Iterator<Item = &'a Slice>) -> Slice {
 
 fn requests(c: &Counts) -> Requests {
     Requests {
+        arrived: c.attempted(),
         total: c.attempted(),
         succeeded: c.succeeded,
         failed: c.failed_total(),
