@@ -9,9 +9,9 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-use regionsim::compare;
-use regionsim::montecarlo::RunOptions;
-use regionsim::study::Adjustments;
+use regionsim::analysis::compare;
+use regionsim::model::study::Adjustments;
+use regionsim::sim::montecarlo::RunOptions;
 
 const REPLICATIONS: u32 = 10;
 const DESIGNS: [&str; 5] =

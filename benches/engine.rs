@@ -13,8 +13,8 @@ use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand_distr::{Distribution, Exp1};
 
-use regionsim::montecarlo::{self, RunOptions};
-use regionsim::study::{Adjustments, Override, Study, load_study};
+use regionsim::model::study::{Adjustments, Override, Study, load_study};
+use regionsim::sim::montecarlo::{self, RunOptions};
 
 /// Simulated seconds per benchmark iteration: about 900 k requests at 900 requests/s.
 const HORIZON_S: f64 = 1000.0;
@@ -86,7 +86,7 @@ fn baseline_mmc(horizon_s: f64, seed: u64) -> u64 {
 fn single_core(c: &mut Criterion) {
     let study = mmc_study(1);
     // Requests per iteration, measured once so throughput is in requests/s.
-    let engine_requests = regionsim::engine::run(&study.model, &study.scenario, 1, 0)
+    let engine_requests = regionsim::sim::engine::run(&study.model, &study.scenario, 1, 0)
         .expect("the M/M/c study runs")
         .total
         .counts
@@ -99,7 +99,9 @@ fn single_core(c: &mut Criterion) {
     group.bench_function("baseline_hand_written_loop", |b| b.iter(|| baseline_mmc(black_box(HORIZON_S), 1)));
     group.throughput(Throughput::Elements(engine_requests));
     group.bench_function("regionsim_engine", |b| {
-        b.iter(|| regionsim::engine::run(&study.model, &study.scenario, black_box(1), 0).map(|o| o.events))
+        b.iter(|| {
+            regionsim::sim::engine::run(&study.model, &study.scenario, black_box(1), 0).map(|o| o.events)
+        })
     });
     group.finish();
 }
@@ -107,7 +109,7 @@ fn single_core(c: &mut Criterion) {
 fn parallel(c: &mut Criterion) {
     const REPLICATIONS: u32 = 8;
     let study = mmc_study(REPLICATIONS);
-    let requests = regionsim::engine::run(&study.model, &study.scenario, 1, 0)
+    let requests = regionsim::sim::engine::run(&study.model, &study.scenario, 1, 0)
         .expect("the M/M/c study runs")
         .total
         .counts
@@ -146,14 +148,16 @@ fn region_outage(c: &mut Criterion) {
         &adjust,
     )
     .expect("the shipped study is valid");
-    let observed = regionsim::engine::run(&study.model, &study.scenario, 1, 0).expect("runs");
+    let observed = regionsim::sim::engine::run(&study.model, &study.scenario, 1, 0).expect("runs");
     // Throughput counts every request simulated, warm-up included: arrivals over the whole horizon.
     let requests: u64 = observed.timeline.buckets.iter().map(|b| b.arrived).sum();
     let mut group = c.benchmark_group("active_passive_region_outage");
     group.sample_size(10);
     group.throughput(Throughput::Elements(requests));
     group.bench_function("one_replication", |b| {
-        b.iter(|| regionsim::engine::run(&study.model, &study.scenario, black_box(1), 0).map(|o| o.events))
+        b.iter(|| {
+            regionsim::sim::engine::run(&study.model, &study.scenario, black_box(1), 0).map(|o| o.events)
+        })
     });
 
     let shipped = load_study(
@@ -162,11 +166,11 @@ fn region_outage(c: &mut Criterion) {
         &Adjustments { overrides: Vec::new(), replications: Some(1), seed: Some(1) },
     )
     .expect("the shipped study is valid");
-    let observed = regionsim::engine::run(&shipped.model, &shipped.scenario, 1, 0).expect("runs");
+    let observed = regionsim::sim::engine::run(&shipped.model, &shipped.scenario, 1, 0).expect("runs");
     group.throughput(Throughput::Elements(observed.arrivals_in_window));
     group.bench_function("six_hours_sampled", |b| {
         b.iter(|| {
-            regionsim::engine::run(&shipped.model, &shipped.scenario, black_box(1), 0).map(|o| o.events)
+            regionsim::sim::engine::run(&shipped.model, &shipped.scenario, black_box(1), 0).map(|o| o.events)
         })
     });
     group.finish();

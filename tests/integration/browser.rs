@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use regionsim::{chart, export};
+use regionsim::present::{chart, run};
 
 use crate::support::{self, png_facts};
 
@@ -101,8 +101,7 @@ fn report_html_renders_in_headless_chromium() {
     };
     let report = support::zone_outage();
     let dir = tempfile::tempdir().unwrap();
-    export::write_results(dir.path(), &report).unwrap();
-    export::write_all(dir.path(), &report).unwrap();
+    run::bundle(&report, serde_json::to_vec_pretty(&report).unwrap()).unwrap().write(dir.path()).unwrap();
     let url = file_url(&dir.path().join("report.html"));
     let stems: Vec<&str> = chart::render_all(&report).unwrap().iter().map(|c| c.stem).collect();
     assert!(stems.len() >= 5, "{stems:?}");

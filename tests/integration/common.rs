@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use regionsim::montecarlo::{self, RunOptions};
-use regionsim::report::{self, Report};
-use regionsim::study::{self, Adjustments, InputErrors, Override, Study};
+use regionsim::analysis::objective;
+use regionsim::analysis::report::{self, Report};
+use regionsim::model::study::{self, Adjustments, InputErrors, Override, Study};
+use regionsim::sim::montecarlo::{self, RunOptions};
 
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -56,7 +57,7 @@ pub fn run(study: &Study) -> Report {
     let obs =
         montecarlo::run(&study.model, &study.scenario, &RunOptions { threads: Some(2), progress: false })
             .expect("the study runs within its budgets");
-    report::build(study, &[], &obs)
+    objective::judged(report::build(study, &[], &obs), &study.scenario.objectives)
 }
 
 /// Asserts `truth` lies within `k` half-widths of the 95% CI around `estimate`, and reports all three.

@@ -2,9 +2,9 @@
 //! interval against the unpaired one on the same data, an independent yardstick: with common random
 //! numbers the designs' replications move together, so the paired interval must be the narrower.
 
-use regionsim::compare;
-use regionsim::montecarlo::RunOptions;
-use regionsim::study::{Adjustments, Override};
+use regionsim::analysis::compare;
+use regionsim::model::study::{Adjustments, Override};
+use regionsim::sim::montecarlo::RunOptions;
 
 use crate::common::regionsim;
 use crate::support::repo;

@@ -1,7 +1,7 @@
 //! Sampled fidelity against full fidelity: the same study run both ways must
 //! agree within the confidence intervals, and the report must say how much ran at request level.
 
-use regionsim::report::{Report, RunRow};
+use regionsim::analysis::report::{Report, RunRow};
 
 use crate::common::{Files, load, root, run};
 
@@ -14,7 +14,7 @@ use crate::common::{Files, load, root, run};
 fn agree_paired(what: &str, sampled: &Report, full: &Report, value: fn(&RunRow) -> Option<f64>) {
     let a: Vec<Option<f64>> = sampled.runs.iter().map(value).collect();
     let b: Vec<Option<f64>> = full.runs.iter().map(value).collect();
-    let d = regionsim::stats::paired_ci(&a, &b);
+    let d = regionsim::analysis::stats::paired_ci(&a, &b);
     let tol = 1.7 * d.half_width();
     let scale = b.iter().flatten().sum::<f64>() / b.iter().flatten().count().max(1) as f64;
     eprintln!(
@@ -118,7 +118,7 @@ fn a_bad_window_points_at_its_line() {
 /// drift included (a chart drawn from the window's flows alone would be ~2% off during the outage).
 #[test]
 fn the_timeline_of_a_sampled_run_adds_up_to_its_totals() {
-    use regionsim::montecarlo::{self, RunOptions};
+    use regionsim::sim::montecarlo::{self, RunOptions};
     let files = Files::new(
         "",
         r#"(name: "outage", horizon_s: 9000.0, warmup_s: 0.0, replications: 4, seed: 3,

@@ -2,6 +2,7 @@
 //! against closed forms with tolerances derived from the reported confidence intervals.
 
 mod analytic;
+mod architecture;
 mod availability;
 mod browser;
 mod cli;

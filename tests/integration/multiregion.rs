@@ -2,7 +2,7 @@
 //! failover timing bounds of DNS health checks (figures.md §1.1), the round trip a synchronous write
 //! adds, and the RTO/RPO ranges of the four AWS disaster-recovery strategies (§6.1).
 
-use regionsim::montecarlo::{self, RunOptions};
+use regionsim::sim::montecarlo::{self, RunOptions};
 
 use crate::common::{Files, assert_within_ci, load, root, run};
 
@@ -219,7 +219,7 @@ fn rto_is_when_users_are_served_again_in_closed_form() {
         .map(|f| f.failover.rto_s.expect("recovered") - f.failover.dns_switch_s.expect("switched"))
         .collect();
     assert_eq!(gaps.len(), 10, "one regional failover per replication");
-    let e = regionsim::stats::mean_ci(&gaps);
+    let e = regionsim::analysis::stats::mean_ci(&gaps);
     eprintln!(
         "RTO − DNS switch {:.2} s [{:.2}, {:.2}], closed form {expected:.2} s",
         e.mean, e.ci95[0], e.ci95[1]
@@ -252,7 +252,7 @@ fn sync_writes_fail_or_degrade_when_the_replica_is_unreachable() {
     )
     .load(&[])
     .unwrap());
-    let refused = |r: &regionsim::report::Report| r.requests.failed_by_cause["store_unavailable"];
+    let refused = |r: &regionsim::analysis::report::Report| r.requests.failed_by_cause["store_unavailable"];
     // About half the requests after the promotion (~4 minutes at 50/s, half writes) are refused.
     assert!(refused(&strict) > 4000, "{:?}", strict.requests);
     // Degrading, only the writes between the failure and the promotion (5 s) are refused.

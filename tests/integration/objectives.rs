@@ -3,7 +3,7 @@
 
 use std::process::Output;
 
-use regionsim::objective::Verdict;
+use regionsim::analysis::verdict::Verdict;
 
 use crate::common::{Files, queue_model, regionsim};
 

@@ -4,8 +4,8 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
-use regionsim::report::Report;
-use regionsim::spec::ModelSpec;
+use regionsim::analysis::report::Report;
+use regionsim::input::spec::ModelSpec;
 
 use crate::common::{Files, load, queue_model, root, run};
 
@@ -118,7 +118,7 @@ proptest! {
         prop_assert_eq!(sampled.requests.arrived, sampled.requests.total);
         let a: Vec<Option<f64>> = sampled.runs.iter().map(|r| Some(r.availability)).collect();
         let b: Vec<Option<f64>> = full.runs.iter().map(|r| Some(r.availability)).collect();
-        let d = regionsim::stats::paired_ci(&a, &b);
+        let d = regionsim::analysis::stats::paired_ci(&a, &b);
         prop_assert!(
             d.mean.abs() <= 1.7 * d.half_width() + 2e-4,
             "sampled − full availability {} [{}, {}] at horizon {horizon}, outage {start}+{duration}, profile {profile}",
@@ -162,7 +162,7 @@ fn rescaling_time_leaves_availability_unchanged() {
     assert!(one.availability.mean < 0.999, "the failures must matter: {}", one.availability.mean);
     let a: Vec<Option<f64>> = one.runs.iter().map(|r| Some(r.availability)).collect();
     let b: Vec<Option<f64>> = two.runs.iter().map(|r| Some(r.availability)).collect();
-    let d = regionsim::stats::paired_ci(&a, &b);
+    let d = regionsim::analysis::stats::paired_ci(&a, &b);
     assert!(
         d.mean.abs() <= 1.7 * d.half_width() + 1e-4,
         "availability moved by {} [{}, {}]",

@@ -1,7 +1,7 @@
 //! Random streams are independent per component and purpose (DESIGN.md decision 4).
 
-use regionsim::montecarlo::{self, RunOptions};
-use regionsim::observation::Observations;
+use regionsim::sim::montecarlo::{self, RunOptions};
+use regionsim::sim::observation::Observations;
 
 use crate::common::Files;
 

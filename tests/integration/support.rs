@@ -3,9 +3,10 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use regionsim::report::{self, Report};
-use regionsim::study::{self, Adjustments};
-use regionsim::{montecarlo, observation::Observations};
+use regionsim::analysis::objective;
+use regionsim::analysis::report::{self, Report};
+use regionsim::model::study::{self, Adjustments};
+use regionsim::sim::{montecarlo, observation::Observations};
 
 /// A path relative to the crate root.
 pub fn repo(path: &str) -> PathBuf {
@@ -19,7 +20,7 @@ pub fn run_study(model: &str, scenario: &str) -> Report {
     let options = montecarlo::RunOptions { threads: Some(1), progress: false };
     let runs: Vec<Observations> =
         montecarlo::run(&study.model, &study.scenario, &options).expect("the fixture study runs");
-    report::build(&study, &[], &runs)
+    objective::judged(report::build(&study, &[], &runs), &study.scenario.objectives)
 }
 
 /// The M/M/c validation model for 20 s, 2 replications, seed 1.

@@ -1,8 +1,8 @@
 //! Regression tests of the silent errors an independent review found (numbers that were wrong with no
 //! warning), each named after its defect and reproducing the input that showed it.
 
-use regionsim::report::Report;
-use regionsim::stats::mean_ci;
+use regionsim::analysis::report::Report;
+use regionsim::analysis::stats::mean_ci;
 
 use crate::common::{Files, assert_within_ci, load, queue_model, regionsim, root, run};
 
@@ -60,7 +60,7 @@ fn sampled_fidelity_counts_every_request_near_the_horizon() {
         }
         let a: Vec<Option<f64>> = sampled.runs.iter().map(|r| Some(r.availability)).collect();
         let b: Vec<Option<f64>> = full.runs.iter().map(|r| Some(r.availability)).collect();
-        let d = regionsim::stats::paired_ci(&a, &b);
+        let d = regionsim::analysis::stats::paired_ci(&a, &b);
         assert!(
             d.mean.abs() <= 1.7 * d.half_width() + 1e-4,
             "{sets:?}: sampled − full availability {} [{}, {}]",

@@ -1,6 +1,6 @@
 //! Bad input: every kind gets a located, readable error, all of them are collected, nothing panics.
 
-use regionsim::study::InputError;
+use regionsim::model::study::InputError;
 
 use crate::common::{Files, queue_model};
 
@@ -120,9 +120,9 @@ fn unusable_files_get_a_one_line_error() {
     assert!(matches!(&e.0[0], InputError::File { message, .. } if message.contains("is empty")), "{e}");
 
     let dir = files.dir.path();
-    let missing = regionsim::study::read_file(&dir.join("nope.ron")).unwrap_err().to_string();
+    let missing = regionsim::model::study::read_file(&dir.join("nope.ron")).unwrap_err().to_string();
     assert!(missing.ends_with("nope.ron: no such file"), "{missing}");
-    let directory = regionsim::study::read_file(dir).unwrap_err().to_string();
+    let directory = regionsim::model::study::read_file(dir).unwrap_err().to_string();
     assert!(directory.contains("is a directory"), "{directory}");
     assert!(!missing.contains('\n') && !directory.contains('\n'));
 }
@@ -151,7 +151,8 @@ fn set_overrides_values_and_reports_bad_paths_and_values() {
 fn a_runaway_stops_at_its_budget_with_a_message_naming_what_grew() {
     let files = Files::new(&queue_model(1, 1, 10.0), SCENARIO);
     let study = files.load(&["budgets=(max_events: 500)"]).expect("valid");
-    let err = regionsim::montecarlo::run(&study.model, &study.scenario, &Default::default()).unwrap_err();
+    let err =
+        regionsim::sim::montecarlo::run(&study.model, &study.scenario, &Default::default()).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("500 events") && msg.contains("replication 0") && msg.contains("seed 1"), "{msg}");
 
@@ -164,7 +165,7 @@ fn a_runaway_stops_at_its_budget_with_a_message_naming_what_grew() {
             "budgets=(max_queue: 1000)",
         ])
         .expect("the daily mean is below capacity");
-    let msg = regionsim::montecarlo::run(&overloaded.model, &overloaded.scenario, &Default::default())
+    let msg = regionsim::sim::montecarlo::run(&overloaded.model, &overloaded.scenario, &Default::default())
         .unwrap_err()
         .to_string();
     assert!(msg.contains("queue of svc@r#0 reached 1000 requests"), "{msg}");

@@ -1,0 +1,12 @@
+//! Stage 4, analysis: estimators, the results model built from the replications' observations, metrics,
+//! objectives, cost, and the comparison and sweep of several studies.
+
+pub mod compare;
+pub mod cost;
+pub mod metric;
+pub mod objective;
+pub mod report;
+pub mod stats;
+pub mod sweep;
+pub mod unit;
+pub mod verdict;

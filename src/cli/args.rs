@@ -1,0 +1,149 @@
+//! The command line: arguments as typed (clap), turned into library calls. `main` only maps the outcome
+//! to an exit code.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Exit codes (DESIGN.md decision 10). An inconclusive objective (its 95% CI straddles the target) is
+/// not a miss: `run` and `compare` exit 1 only when an objective surely fails; `sweep` never exits 1.
+pub mod exit {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// The run finished but a stated objective was missed.
+    pub const OBJECTIVE_MISSED: i32 = 1;
+    /// Usage, input or I/O error.
+    pub const ERROR: i32 = 2;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "regionsim",
+    version,
+    about = "What happens to our users when a region fails? Discrete-event Monte Carlo of multi-region architectures.",
+    after_help = "Exit codes: 0 success, 1 an objective was missed (run, compare; inconclusive is not a miss), 2 usage, input or I/O error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a model (and a scenario) and print every problem; no side effects.
+    Validate {
+        /// The model file (RON), e.g. models/single-region.ron.
+        model: PathBuf,
+        /// The scenario file (RON), e.g. scenarios/zone-outage.ron.
+        scenario: Option<PathBuf>,
+        #[command(flatten)]
+        overrides: OverrideArgs,
+    },
+    /// Simulate a scenario on a model and write results to output/<model>--<scenario>/.
+    Run(RunArgs),
+    /// Re-render the table, CSV, charts and HTML report from a results file, without simulating again.
+    Report(ReportArgs),
+    /// Run several designs on one scenario with common random numbers and compare them side by side,
+    /// with paired confidence intervals of each difference against the first design.
+    Compare(CompareArgs),
+    /// Run a grid of variants of one design (`--vary`), with common random numbers, and chart each
+    /// metric against the varied parameter.
+    Sweep(SweepArgs),
+}
+
+/// Options shared by the commands that simulate.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+    /// Number of replications (overrides the scenario's).
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Master seed (overrides the scenario's).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Two or more model files (RON); the first is the baseline the differences are taken against.
+    #[arg(required = true, num_args = 2.., value_name = "MODEL")]
+    pub models: Vec<PathBuf>,
+    /// The scenario file (RON) every design runs.
+    #[arg(long, value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Output folder (default: output/compare--<scenario>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The model file (RON).
+    pub model: PathBuf,
+    /// The scenario file (RON).
+    pub scenario: PathBuf,
+    /// A parameter to vary and its values, applied like --set: `PATH=V1,V2,...` or `PATH=FROM..TO:STEP`
+    /// (e.g. `services[api].deployments[us-east-1].instances=4..10:1`). Repeatable: every combination
+    /// runs; charts put the first against each metric.
+    #[arg(long, required = true, value_name = "PATH=VALUES")]
+    pub vary: Vec<String>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Output folder (default: output/sweep--<model>--<scenario>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A results.json written by `regionsim run`.
+    pub results: PathBuf,
+    /// Output folder (default: the folder holding the results file).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OverrideArgs {
+    /// Override a value of the model or scenario before validation, e.g. `services[api].instances=6` or
+    /// `traffic.populations[eu].rate_per_s=450`. Repeatable; applied in order. Prefix the path with
+    /// `model.` or `scenario.` when both files have the field.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The model file (RON).
+    pub model: PathBuf,
+    /// The scenario file (RON).
+    pub scenario: PathBuf,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Output folder (default: output/<model>--<scenario>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,329 @@
+//! The verbs: each loads its inputs (every problem reported), checks where its outputs go before
+//! simulating, runs, writes one output folder, prints its summary, and returns an exit code
+//! ([`exit`]).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::analysis::{compare, objective, report, sweep, verdict};
+use crate::cli::args::{CompareArgs, ReportArgs, RunArgs, SimArgs, SweepArgs, exit};
+use crate::model::study::{self, Adjustments, InputErrors, Override};
+use crate::present::bundle::{self, Bundle};
+use crate::present::document::Renderer;
+use crate::present::render::text::Text;
+use crate::present as present_stage;
+use crate::sim::montecarlo;
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error worth more than stopping quietly.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+}
+
+/// Prints to stderr, ignoring a closed stream.
+fn err(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{text}");
+}
+
+fn parse_overrides(sets: &[String]) -> Result<Vec<Override>, InputErrors> {
+    let mut errors = Vec::new();
+    let mut overrides = Vec::new();
+    for s in sets {
+        match Override::parse(s) {
+            Ok(o) => overrides.push(o),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(overrides) } else { Err(InputErrors(errors)) }
+}
+
+fn report_input_errors(e: &InputErrors) -> i32 {
+    err(&e.to_string());
+    let n = e.0.len();
+    err(&format!("error: {n} problem{} found", if n == 1 { "" } else { "s" }));
+    exit::ERROR
+}
+
+/// `--set`, `--seed` and `--replications` as library adjustments.
+fn adjustments(sim: &SimArgs) -> Result<Adjustments, InputErrors> {
+    let overrides = parse_overrides(&sim.overrides.set)?;
+    Ok(Adjustments { overrides, replications: sim.replications, seed: sim.seed })
+}
+
+fn options(sim: &SimArgs) -> montecarlo::RunOptions {
+    montecarlo::RunOptions { threads: sim.threads, progress: !sim.quiet }
+}
+
+/// Checks the output folder before anything is simulated.
+fn check_out(dir: &Path) -> Result<(), i32> {
+    bundle::check_target(dir).map(|_| ()).map_err(|e| {
+        err(&format!("error: {e}"));
+        exit::ERROR
+    })
+}
+
+/// Writes a bundle, saying where (and that an earlier run's folder was replaced).
+fn write_bundle(b: Bundle, dir: &Path, open: &str, quiet: bool) -> Result<(), i32> {
+    match b.write(dir) {
+        Ok(w) => {
+            if !quiet {
+                let replaced = if w.replaced { ", replacing the earlier outputs" } else { "" };
+                out(&format!("\nwrote {} ({} files{replaced}; open {open})\n", dir.display(), w.files));
+            }
+            Ok(())
+        }
+        Err(e) => {
+            err(&format!("error: {e}"));
+            Err(exit::ERROR)
+        }
+    }
+}
+
+/// `regionsim validate MODEL [SCENARIO]`.
+pub fn validate(model: &Path, scenario: Option<&Path>, sets: &[String]) -> i32 {
+    let overrides = match parse_overrides(sets) {
+        Ok(o) => o,
+        Err(e) => return report_input_errors(&e),
+    };
+    let adjust = Adjustments { overrides, ..Adjustments::default() };
+    let result = match scenario {
+        Some(s) => study::load_study(model, s, &adjust).map(|_| ()),
+        None => study::load_model(model, &adjust).map(|_| ()),
+    };
+    match result {
+        Ok(()) => {
+            out(&format!(
+                "ok: {}{} valid\n",
+                model.display(),
+                scenario.map(|s| format!(" and {}", s.display())).unwrap_or_default()
+            ));
+            exit::OK
+        }
+        Err(e) => report_input_errors(&e),
+    }
+}
+
+/// `regionsim run MODEL SCENARIO`.
+pub fn run(args: &RunArgs) -> i32 {
+    let adjust = match adjustments(&args.sim) {
+        Ok(a) => a,
+        Err(e) => return report_input_errors(&e),
+    };
+    let study = match study::load_study(&args.model, &args.scenario, &adjust) {
+        Ok(s) => s,
+        Err(e) => return report_input_errors(&e),
+    };
+    let dir = args.out.clone().unwrap_or_else(|| bundle::default_dir(&args.model, &args.scenario));
+    if let Err(code) = check_out(&dir) {
+        return code;
+    }
+    let started = Instant::now();
+    let observations = match montecarlo::run(&study.model, &study.scenario, &options(&args.sim)) {
+        Ok(o) => o,
+        Err(e) => {
+            err(&format!("error: {e}"));
+            return exit::ERROR;
+        }
+    };
+    let elapsed = started.elapsed();
+    let report = objective::judged(
+        report::build(&study, &args.sim.overrides.set, &observations),
+        &study.scenario.objectives,
+    );
+    let json = match serde_json::to_vec_pretty(&report) {
+        Ok(j) => j,
+        Err(e) => {
+            err(&format!("error: serialising results: {e}"));
+            return exit::ERROR;
+        }
+    };
+    let b = match present_stage::run::bundle(&report, json) {
+        Ok(b) => b,
+        Err(e) => {
+            err(&format!("error: drawing charts: {e}"));
+            return exit::ERROR;
+        }
+    };
+    if !args.sim.quiet {
+        out(&Text::for_terminal().render(&present_stage::run::document(&report, &[])));
+    }
+    if let Err(code) = write_bundle(b, &dir, "report.html", args.sim.quiet) {
+        return code;
+    }
+    if !args.sim.quiet {
+        let requests = report.requests.total - report.fidelity.fast_forwarded_requests;
+        err(&format!(
+            "simulated {} events ({} requests at request level) in {:.2} s: {:.1} M events/s",
+            report.events.total,
+            requests,
+            elapsed.as_secs_f64(),
+            report.events.total as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6
+        ));
+    }
+    if verdict::any_failed(&report.objectives) {
+        err("an objective failed (exit 1): see the Objectives table");
+        return exit::OBJECTIVE_MISSED;
+    }
+    exit::OK
+}
+
+/// `regionsim compare MODEL... --scenario S`: designs run one after the other, each on all threads.
+pub fn compare(args: &CompareArgs) -> i32 {
+    let adjust = match adjustments(&args.sim) {
+        Ok(a) => a,
+        Err(e) => return report_input_errors(&e),
+    };
+    let studies = match compare::load(&args.models, &args.scenario, &adjust) {
+        Ok(s) => s,
+        Err(e) => return report_input_errors(&e),
+    };
+    let dir = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("output").join(format!("compare--{}", bundle::stem(&args.scenario)))
+    });
+    if let Err(code) = check_out(&dir) {
+        return code;
+    }
+    let comparison = match compare::run(&studies, &args.sim.overrides.set, &options(&args.sim)) {
+        Ok(c) => c,
+        Err(e) => {
+            err(&format!("error: {e}"));
+            return exit::ERROR;
+        }
+    };
+    let b = match present_stage::compare::bundle(&comparison) {
+        Ok(b) => b,
+        Err(e) => {
+            err(&format!("error: drawing charts: {e}"));
+            return exit::ERROR;
+        }
+    };
+    if !args.sim.quiet {
+        out(&Text::for_terminal().render(&present_stage::compare::document(&comparison, &[])));
+    }
+    if let Err(code) = write_bundle(b, &dir, "compare.html", args.sim.quiet) {
+        return code;
+    }
+    if compare::any_objective_failed(&comparison) {
+        err("an objective failed for at least one design (exit 1): see the Objectives table");
+        return exit::OBJECTIVE_MISSED;
+    }
+    exit::OK
+}
+
+/// `regionsim sweep MODEL SCENARIO --vary PATH=...`: the grid's points run one after the other.
+pub fn sweep(args: &SweepArgs) -> i32 {
+    let adjust = match adjustments(&args.sim) {
+        Ok(a) => a,
+        Err(e) => return report_input_errors(&e),
+    };
+    let mut varies = Vec::new();
+    let mut errors = Vec::new();
+    for raw in &args.vary {
+        match sweep::Vary::parse(raw) {
+            Ok(v) => varies.push(v),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    let grid = if errors.is_empty() {
+        sweep::grid(&varies).map_err(|e| errors.push(e.to_string())).ok()
+    } else {
+        None
+    };
+    let Some(grid) = grid else {
+        for e in &errors {
+            err(e);
+        }
+        err(&format!("error: {} problem{} found", errors.len(), if errors.len() == 1 { "" } else { "s" }));
+        return exit::ERROR;
+    };
+    let studies = match sweep::load(&args.model, &args.scenario, &adjust, &varies, &grid) {
+        Ok(s) => s,
+        Err(points) => {
+            let mut n = 0;
+            for p in &points {
+                err(&format!("at sweep point {}:", p.point));
+                for e in &p.errors.0 {
+                    err(&format!("  {e}"));
+                    n += 1;
+                }
+            }
+            err(&format!(
+                "error: {n} problem{} found at {} point(s)",
+                if n == 1 { "" } else { "s" },
+                points.len()
+            ));
+            return exit::ERROR;
+        }
+    };
+    let dir = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("output").join(format!(
+            "sweep--{}--{}",
+            bundle::stem(&args.model),
+            bundle::stem(&args.scenario)
+        ))
+    });
+    if let Err(code) = check_out(&dir) {
+        return code;
+    }
+    let result = match sweep::run(&studies, &varies, &grid, &args.sim.overrides.set, &options(&args.sim)) {
+        Ok(s) => s,
+        Err(e) => {
+            err(&format!("error: {e}"));
+            return exit::ERROR;
+        }
+    };
+    let b = match present_stage::sweep::bundle(&result) {
+        Ok(b) => b,
+        Err(e) => {
+            err(&format!("error: drawing charts: {e}"));
+            return exit::ERROR;
+        }
+    };
+    if !args.sim.quiet {
+        out(&Text::for_terminal().render(&present_stage::sweep::document(&result, &[])));
+    }
+    if let Err(code) = write_bundle(b, &dir, "sweep.html", args.sim.quiet) {
+        return code;
+    }
+    exit::OK
+}
+
+/// `regionsim report RESULTS.json`: the outputs again, from the results file alone (which travels
+/// along byte for byte: a JSON round trip could change it).
+pub fn rerender(args: &ReportArgs) -> i32 {
+    let report = match report::load(&args.results) {
+        Ok(r) => r,
+        Err(e) => {
+            err(&format!("error: {e}"));
+            return exit::ERROR;
+        }
+    };
+    let bytes = match std::fs::read(&args.results) {
+        Ok(b) => b,
+        Err(e) => {
+            err(&format!("error: {}: {e}", args.results.display()));
+            return exit::ERROR;
+        }
+    };
+    let source_dir = args.results.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = args.out.clone().unwrap_or_else(|| source_dir.to_path_buf());
+    if let Err(code) = check_out(&dir) {
+        return code;
+    }
+    let b = match present_stage::run::bundle(&report, bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            err(&format!("error: drawing charts: {e}"));
+            return exit::ERROR;
+        }
+    };
+    if !args.quiet {
+        out(&Text::for_terminal().render(&present_stage::run::document(&report, &[])));
+    }
+    if let Err(code) = write_bundle(b, &dir, "report.html", args.quiet) {
+        return code;
+    }
+    exit::OK
+}

@@ -1,0 +1,6 @@
+//! Stage 1, the files as written: the spec types that mirror the RON files, the paths into RON text
+//! that `--set` and error locations use, and located problems.
+
+pub mod issue;
+pub mod ron_path;
+pub mod spec;

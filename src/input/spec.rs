@@ -1,0 +1,12 @@
+//! What the user writes: types that mirror the RON files exactly (names as strings, optional fields as
+//! `Option`). [`crate::world`] resolves them into the indexed form the engine runs on.
+//!
+//! Files are parsed with RON's `implicit_some` extension, so an optional field is written as its value
+//! (`max_queue: 100`), not `Some(100)`.
+
+pub mod distribution;
+pub mod model;
+pub mod scenario;
+
+pub use model::ModelSpec;
+pub use scenario::ScenarioSpec;

@@ -1,0 +1,347 @@
+//! The model file: the architecture (regions, zones, services, client populations, network).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::distribution::DistributionSpec;
+
+/// An architecture, as written in `models/NAME.ron`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Short name, used in output folder names.
+    pub name: String,
+    /// Free text shown in reports.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub regions: Vec<RegionSpec>,
+    pub services: Vec<ServiceSpec>,
+    /// The services a request calls, in order (`["edge", "api"]`).
+    pub request_path: Vec<String>,
+    pub populations: Vec<PopulationSpec>,
+    #[serde(default)]
+    pub network: NetworkSpec,
+    /// Data stores and how they replicate between regions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stores: Vec<StoreSpec>,
+    /// How clients pick a region, for every population without its own `routing`. Default: `Latency`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingSpec>,
+    /// How routing learns of failures and clients follow: DNS with health checks (default) or anycast.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steering: Option<SteeringSpec>,
+    /// Sizes of requests and responses, for transfer costs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<PayloadSpec>,
+    /// Prices other than instances' (which are per service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<PricesSpec>,
+}
+
+/// A region and its availability zones; both are fault domains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSpec {
+    /// A location name; for the built-in latency matrix, an AWS region code such as `us-east-1`.
+    pub name: String,
+    pub zones: Vec<String>,
+}
+
+/// A stateless tier: identical instances behind a load balancer in each region it is deployed in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    pub name: String,
+    /// Time one server spends on one request.
+    pub service_time: DistributionSpec,
+    /// Requests one instance serves at once; more wait in its FIFO queue.
+    pub concurrency: u32,
+    /// Price of one instance [USD/h].
+    pub price_usd_per_hour: f64,
+    /// How the load balancer picks among healthy instances. Default: least outstanding requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancing: Option<LoadBalancing>,
+    /// Queue capacity of one instance; a request arriving at a full queue is shed (fails at once).
+    /// Default: unbounded (subject to the scenario's queue budget).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_queue: Option<u32>,
+    /// Where the service runs, by region name.
+    pub deployments: BTreeMap<String, DeploymentSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LoadBalancing {
+    RoundRobin,
+    LeastOutstanding,
+}
+
+/// A service's footprint in one region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentSpec {
+    pub instances: u32,
+    /// The zones to spread instances over, round-robin. Default: all zones of the region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<Vec<String>>,
+    /// Posture of a passive region's deployment. Default: `Hot` (all `instances` always running).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standby: Option<StandbySpec>,
+}
+
+/// The four AWS disaster-recovery strategies (figures.md §6.1), as the posture of one deployment. In
+/// every posture `instances` is the full fleet the deployment serves with once failed over to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum StandbySpec {
+    /// Full capacity, always running (hot standby, or an active region).
+    Hot,
+    /// A fraction of the fleet runs; the rest starts `scale_up` after failover to this region begins.
+    Warm { capacity_fraction: f64, scale_up: DistributionSpec },
+    /// Nothing runs; the fleet is provisioned, taking `provision`, after failover begins.
+    PilotLight { provision: DistributionSpec },
+    /// Nothing runs and the data must be restored from backup: the region serves after `restore`.
+    BackupRestore { restore: DistributionSpec },
+}
+
+/// Where a group of clients is and what share of the traffic it sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationSpec {
+    pub name: String,
+    /// A location in the latency matrix (a region code, or a name given in `network.links`).
+    pub location: String,
+    /// Share of the scenario's total request rate, in [0, 1].
+    pub share: f64,
+    /// This population's routing, overriding the model's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingSpec>,
+    /// Distinct DNS resolvers these clients use, for DNS query costs. Default 1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolvers: Option<u32>,
+}
+
+/// How a population's clients pick a region (Route 53 routing policies).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum RoutingSpec {
+    /// Active-passive: the first healthy region in `order`.
+    Failover { order: Vec<String> },
+    /// Active-active: the nearest healthy region by round trip.
+    Latency,
+    /// Shares over the healthy regions, renormalised when one is unhealthy.
+    Weighted { weights: BTreeMap<String, f64> },
+    /// Data residency: the nearest healthy region among `allowed`; when none is healthy the requests fail
+    /// rather than leave the set.
+    Geolocation { allowed: Vec<String> },
+}
+
+/// Health checks and the way traffic follows them.
+// Specs are parsed once per file: variant sizes do not matter, readable types do.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum SteeringSpec {
+    /// DNS failover (Route 53, figures.md §1.1-1.2): answers change after health checks detect a failure;
+    /// clients follow when their cached answer expires, some much later.
+    Dns {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        health_check: Option<HealthCheckSpec>,
+        /// Answer TTL [s]. Default 60 (figures.md §1.2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ttl_s: Option<f64>,
+        /// From a health status change to the authoritative answer changing [s]. Default 5 (§1.1 [D]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        propagation_s: Option<f64>,
+        /// Clients whose resolvers ignore the TTL. Default: Flavel et al. 2014 (§1.2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ttl_violators: Option<TtlViolatorsSpec>,
+    },
+    /// Anycast (Global Accelerator, §1.4): no DNS caching; traffic shifts within `shift_s` of detection.
+    Anycast {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        health_check: Option<HealthCheckSpec>,
+        /// Default 30 (§1.4).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shift_s: Option<f64>,
+    },
+}
+
+/// Route 53 health checks (figures.md §1.1). Every field defaults to Route 53's default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheckSpec {
+    /// Default 30 (10 is "fast").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_s: Option<f64>,
+    /// Consecutive failures (or successes) that flip one checker. Default 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_threshold: Option<u32>,
+    /// Per-check timeout [s] before a check against a dead endpoint fails. Default 4 (HTTP connect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_s: Option<f64>,
+    /// Independent checkers. Default 15 (about one request every 2 s at a 30 s interval).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkers: Option<u32>,
+    /// The endpoint is healthy while more than this fraction of checkers say so. Default 0.18.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthy_above_fraction: Option<f64>,
+}
+
+/// Clients behind resolvers that keep answers past their TTL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TtlViolatorsSpec {
+    /// Share of clients, in [0, 1].
+    pub share: f64,
+    /// Staleness beyond the TTL.
+    pub extra_staleness: DistributionSpec,
+}
+
+/// A data store: a primary region (or several writers) and replicas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSpec {
+    pub name: String,
+    /// Region of the primary (the region whose copy accepts writes).
+    pub primary: String,
+    /// Regions holding replicas.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replicas: Vec<String>,
+    pub replication: ReplicationSpec,
+    /// Every region with a copy accepts writes (active-active, e.g. DynamoDB global tables);
+    /// conflicting writes inside the lag window are resolved last-writer-wins.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub multi_writer: bool,
+    /// From the primary's failure to a replica accepting writes (failure detection included).
+    /// Default: Fixed(s: 60), Aurora Global Database's "less than a minute" (figures.md §2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion: Option<DistributionSpec>,
+    /// Time of one read or write at a copy. Default: Fixed(ms: 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op_time: Option<DistributionSpec>,
+    /// Bytes replicated per write. Default 1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_bytes: Option<u32>,
+    /// Price of a million writes at the primary [USD]. Default 0.625 (DynamoDB on-demand WRU, §4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_usd_per_million_writes: Option<f64>,
+    /// Price of a million writes applied at each replica [USD]. Default 0.625 (rWRU, §4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_usd_per_million_replicated_writes: Option<f64>,
+}
+
+/// How writes reach replicas (figures.md §2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ReplicationSpec {
+    /// No replication: the primary holds the only copy.
+    None,
+    /// Periodic backups to the replicas' regions (backup and restore): a write reaches the replicas at
+    /// the next backup, every `interval_s` from t = 0.
+    Backup { interval_s: f64 },
+    /// A write is applied at each replica after a sampled lag.
+    Async { lag: DistributionSpec },
+    /// A write waits for every reachable replica's acknowledgement (one round trip to the farthest).
+    Sync {
+        /// What a write does when a replica is unreachable. Default: `FailWrite`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_replica_unreachable: Option<SyncFallback>,
+    },
+}
+
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum SyncFallback {
+    FailWrite,
+    /// Accept the write and replicate it asynchronously with this lag once the replica is reachable.
+    DegradeToAsync {
+        lag: DistributionSpec,
+    },
+}
+
+/// Bytes on the wire per request, for transfer and egress costs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PayloadSpec {
+    /// Default 2000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_bytes: Option<u32>,
+    /// Default 20000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_bytes: Option<u32>,
+}
+
+/// Prices besides instances, each defaulting to the figures of `shared/reference` (§4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PricesSpec {
+    /// Inter-region transfer [USD/GB] from a source region to any other; default from the shipped
+    /// table (skyplane, 2022-23: $0.02 from US/EU sources).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub transfer_usd_per_gb: BTreeMap<String, f64>,
+    /// Internet egress [USD/GB]. Default 0.09 (first paid tier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internet_egress_usd_per_gb: Option<f64>,
+    /// DNS queries [USD per million]. Default by routing: 0.40 failover/weighted, 0.60 latency, 0.70 geo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_usd_per_million_queries: Option<f64>,
+    /// One health check [USD/month]. Default 0.50, plus 1.00 for the fast 10 s interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check_usd_per_month: Option<f64>,
+    /// What an hour of unavailability costs the business [USD]. Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downtime_usd_per_hour: Option<f64>,
+}
+
+/// Round-trip times between locations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// A shipped matrix of round-trip times between regions, e.g. `"aws-p50-2025"` (figures.md §3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builtin: Option<String>,
+    /// Round-trip times that add to or override the built-in matrix; symmetric.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkSpec>,
+    /// Extra delay added to every network crossing (one way), sampled per crossing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter: Option<DistributionSpec>,
+    /// Round-trip time of a call between two services in one region [ms]. Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hop_rtt_ms: Option<f64>,
+    /// How long a client waits for a connection before giving up when nothing healthy answers [ms].
+    /// Default 3000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout_ms: Option<f64>,
+    /// How long a client waits for a whole request before giving up [ms]; longer than the connect
+    /// timeout. Default 30000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_timeout_ms: Option<f64>,
+}
+
+/// A measured round trip between two locations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    pub a: String,
+    pub b: String,
+    pub rtt_ms: f64,
+}
+
+/// Top-level fields of a model file, to route `--set PATH=VALUE` to the right file.
+pub const MODEL_FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "regions",
+    "services",
+    "request_path",
+    "populations",
+    "network",
+    "stores",
+    "routing",
+    "steering",
+    "payload",
+    "prices",
+];

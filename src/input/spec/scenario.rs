@@ -1,0 +1,244 @@
+//! The scenario file: what happens to a model (traffic, failures, outages) and how long we watch.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::distribution::DistributionSpec;
+
+/// A scenario, as written in `scenarios/NAME.ron`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Simulated time per replication, warm-up included [s].
+    pub horizon_s: f64,
+    /// Initial period excluded from every statistic [s]. Default 0.
+    #[serde(default)]
+    pub warmup_s: f64,
+    /// Independent replications (overridden by `--replications`).
+    pub replications: u32,
+    /// Master seed (overridden by `--seed`).
+    pub seed: u64,
+    pub traffic: TrafficSpec,
+    /// Random failure and repair processes, by component kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<FailureProcessSpec>,
+    /// Outages injected at fixed times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outages: Vec<OutageSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budgets: Option<BudgetsSpec>,
+    /// The read/write mix and key space of requests that reach a store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataSpec>,
+    /// Service-level objectives the results are judged against (`run` and `compare` exit 1 on a miss).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objectives: Option<ObjectivesSpec>,
+    /// How requests are simulated: `Full` (every request; the default) or `Sampled(...)` (steady states
+    /// sampled in windows and fast-forwarded, DESIGN.md decision 7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fidelity: Option<FidelitySpec>,
+    /// When users count as recovered after a failover (RTO). Default: 90% of a population's requests
+    /// succeed over a 10 s sliding window, and keep doing so for 60 s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<RecoverySpec>,
+}
+
+/// Recovery as users see it: a population has recovered from a failover once the share of its
+/// requests that succeed, over a sliding window, is back at `success_ratio` and stays there for
+/// `hold_s`. A population with no traffic is judged on the share of its clients whose cached answer can
+/// serve them. Every field is optional.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RecoverySpec {
+    /// The success ratio that counts as recovered, in (0, 1]. Default 0.90.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_ratio: Option<f64>,
+    /// The sliding window [s]. Default 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_s: Option<f64>,
+    /// How long the ratio must stay at the level [s]. Default 60.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_s: Option<f64>,
+}
+
+/// Request-level fidelity. Infrastructure (failures, repairs, health checks, DNS, standby, promotion) is
+/// always simulated over the whole horizon, whatever this says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum FidelitySpec {
+    /// Every request of the horizon is simulated.
+    Full,
+    /// After each change of the infrastructure, requests are simulated until the system settles, then
+    /// for a sampled window; the rest of the steady state, up to a lead before the next change, is
+    /// fast-forwarded with the window's statistics, weighted by the requests each (population, region)
+    /// would have sent. Every field is optional.
+    Sampled {
+        /// Full fidelity after each change before the window opens [s]. Default 5, and at least twice
+        /// the connect timeout (so requests caught by the change have finished), and after a DNS
+        /// change at least the TTL and propagation (so the clients that follow it have moved).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        settle_s: Option<f64>,
+        /// The sampled window [s]. Default 10, longer when the traffic would bring fewer than 10,000
+        /// requests in it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window_s: Option<f64>,
+        /// Full fidelity before each known failure, scale-in or promotion, so the requests and
+        /// replicated writes in flight are there when it strikes [s]. Default 10 (at least 20 mean
+        /// replication lags).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lead_s: Option<f64>,
+    },
+}
+
+/// What requests do at the store at the end of their path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    /// Share of requests that write, in [0, 1]. Default 0.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_fraction: Option<f64>,
+    /// Distinct keys. Default 100,000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<u64>,
+    /// Zipf exponent of key popularity (0 = uniform). Default 0.99.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zipf_exponent: Option<f64>,
+}
+
+/// Service-level objectives; every one optional. Each is judged against its metric's 95% CI: pass when
+/// the whole interval meets it, fail when none of it does, inconclusive otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectivesSpec {
+    /// Least request availability (successful / attempted), a fraction in (0, 1], e.g. 0.9999.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_min: Option<f64>,
+    /// Greatest p99 latency of all requests [ms] (the mean of per-replication p99s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_ms_max: Option<f64>,
+    /// Greatest p99 latency per population [ms], by population name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub per_population_p99_ms_max: BTreeMap<String, f64>,
+    /// Greatest recovery time after a failover [s].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rto_s_max: Option<f64>,
+    /// Greatest age of the writes lost in a failover [s].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpo_s_max: Option<f64>,
+    /// Greatest monthly cost [USD/month].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd_per_month_max: Option<f64>,
+}
+
+/// Poisson request arrivals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficSpec {
+    /// Total request rate, split over populations by their model `share` [requests/s].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_s: Option<f64>,
+    /// Per-population rates; a population listed here ignores its share.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub populations: Vec<PopulationTrafficSpec>,
+    /// 24 hourly multipliers of the rate (hour 0 first, simulation starts at midnight); their mean should
+    /// be 1 so the rates above stay the daily mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_profile: Option<Vec<f64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationTrafficSpec {
+    pub name: String,
+    pub rate_per_s: f64,
+}
+
+/// The kinds of component that fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ComponentKind {
+    Instance,
+    Zone,
+    Region,
+    /// A store's copy in one region (`only` names stores).
+    Store,
+    /// The network between two regions (`only` names pairs as "a/b").
+    Link,
+    /// A region's control plane: while down, no scale-up or provisioning completes there.
+    ControlPlane,
+}
+
+/// Alternating up and down times for every component of a kind (or only the named ones).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureProcessSpec {
+    pub kind: ComponentKind,
+    /// Restrict to these names: services (for instances), zones or regions. Empty: all. A later entry
+    /// overrides an earlier one for the components it covers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub only: Vec<String>,
+    pub time_to_failure: DistributionSpec,
+    pub time_to_repair: DistributionSpec,
+}
+
+/// A component taken down at a fixed time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutageSpec {
+    pub target: OutageTarget,
+    pub start_s: f64,
+    pub duration_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum OutageTarget {
+    /// Instance `index` (0-based) of a service's deployment in a region.
+    Instance {
+        service: String,
+        region: String,
+        index: u32,
+    },
+    Zone(String),
+    Region(String),
+    /// Every copy of a store in a region: `Store(store: "orders", region: "us-east-1")`.
+    Store {
+        store: String,
+        region: String,
+    },
+    /// A partition between two regions: both stay up, nothing crosses.
+    Link(String, String),
+    ControlPlane(String),
+}
+
+/// Limits that stop a runaway replication with a clear message instead of exhausting memory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetsSpec {
+    /// Events per replication. Default 2,000,000,000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_events: Option<u64>,
+    /// Requests waiting in any one instance's queue. Default 1,000,000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_queue: Option<u32>,
+}
+
+/// Top-level fields of a scenario file, to route `--set PATH=VALUE` to the right file.
+pub const SCENARIO_FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "horizon_s",
+    "warmup_s",
+    "replications",
+    "seed",
+    "traffic",
+    "failures",
+    "outages",
+    "budgets",
+    "data",
+    "objectives",
+    "fidelity",
+    "recovery",
+];

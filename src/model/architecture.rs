@@ -1,0 +1,550 @@
+//! The resolved architecture: names replaced by indices, defaults applied, units in seconds. Built from a
+//! [`ModelSpec`] by [`Model::resolve`], which checks every rule and collects every problem.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::input::issue::{Issues, known};
+use crate::input::spec::model::{LoadBalancing, ModelSpec, StandbySpec};
+use crate::model::distribution::Distribution;
+use crate::model::network::Network;
+use crate::model::prices::Prices;
+use crate::model::routing::{Answer, Routing, Steering};
+use crate::model::store::{Store, StoreId};
+
+pub use super::ids::{DeploymentId, InstanceId, PopulationId, RegionId, ServiceId, ZoneId};
+pub use super::region::{Region, Zone};
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: String,
+    pub service_time: Distribution,
+    pub concurrency: u32,
+    pub price_usd_per_hour: f64,
+    pub load_balancing: LoadBalancing,
+    pub max_queue: Option<u32>,
+    /// The deployment in each region, if any (indexed by [`RegionId`]).
+    pub deployment_in: Vec<Option<DeploymentId>>,
+}
+
+/// One service's instances in one region, behind one load balancer.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub service: ServiceId,
+    pub region: RegionId,
+    pub instances: Vec<InstanceId>,
+    pub standby: Standby,
+}
+
+/// A deployment's disaster-recovery posture (figures.md §6.1), resolved.
+#[derive(Debug, Clone)]
+pub enum Standby {
+    Hot,
+    /// `running` instances run; the rest start `scale_up` after failover begins.
+    Warm {
+        running: u32,
+        scale_up: Distribution,
+    },
+    PilotLight {
+        provision: Distribution,
+    },
+    BackupRestore {
+        restore: Distribution,
+    },
+}
+
+impl Standby {
+    /// Instances running before any failover, of a fleet of `fleet`.
+    pub fn initially_running(&self, fleet: u32) -> u32 {
+        match self {
+            Standby::Hot => fleet,
+            Standby::Warm { running, .. } => *running,
+            Standby::PilotLight { .. } | Standby::BackupRestore { .. } => 0,
+        }
+    }
+
+    /// The delay before the full fleet runs once failover begins; `None` for a hot deployment.
+    pub fn activation(&self) -> Option<&Distribution> {
+        match self {
+            Standby::Hot => None,
+            Standby::Warm { scale_up, .. } => Some(scale_up),
+            Standby::PilotLight { provision } => Some(provision),
+            Standby::BackupRestore { restore } => Some(restore),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// `service@region#k`, stable across designs so common random numbers can match it.
+    pub name: String,
+    pub service: ServiceId,
+    pub region: RegionId,
+    pub zone: ZoneId,
+    pub deployment: DeploymentId,
+}
+
+#[derive(Debug, Clone)]
+pub struct Population {
+    pub name: String,
+    /// Index in [`Network::locations`].
+    pub location: usize,
+    pub share: f64,
+    pub routing: Routing,
+    /// The answer with every region healthy: where this population's traffic goes when nothing fails.
+    pub initial_answer: Answer,
+    /// Distinct DNS resolvers, for query costs.
+    pub resolvers: u32,
+}
+
+/// A validated architecture.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub regions: Vec<Region>,
+    pub zones: Vec<Zone>,
+    pub services: Vec<Service>,
+    pub deployments: Vec<Deployment>,
+    pub instances: Vec<Instance>,
+    pub request_path: Vec<ServiceId>,
+    pub populations: Vec<Population>,
+    pub network: Network,
+    /// `step_region[r][k]`: the region that serves step `k` of the request path for a request that
+    /// entered in region `r` (the same region when the service runs there, else the nearest that runs it);
+    /// `None` when no region runs that service.
+    pub step_region: Vec<Vec<Option<RegionId>>>,
+    pub stores: Vec<Store>,
+    /// Every copy of every store, `(store, region)`: the components a store failure takes down.
+    pub store_copies: Vec<(StoreId, RegionId)>,
+    /// The store a request reads or writes after its services, if the path ends with one.
+    pub path_store: Option<StoreId>,
+    pub steering: Steering,
+    /// Regions that run the first service of the path (where routing may send clients).
+    pub entry_regions: Vec<bool>,
+    pub request_bytes: u32,
+    pub response_bytes: u32,
+    pub prices: Prices,
+    /// Populations (by id) in the order the file lists them, for reports.
+    pub population_order: Vec<PopulationId>,
+    /// Regions (by id) in the order the file lists them, for reports.
+    pub region_order: Vec<RegionId>,
+}
+
+impl Model {
+    pub fn region(&self, name: &str) -> Option<RegionId> {
+        self.regions.iter().position(|r| r.name == name)
+    }
+
+    pub fn zone(&self, name: &str) -> Option<ZoneId> {
+        self.zones.iter().position(|z| z.name == name)
+    }
+
+    pub fn service(&self, name: &str) -> Option<ServiceId> {
+        self.services.iter().position(|s| s.name == name)
+    }
+
+    pub fn population(&self, name: &str) -> Option<PopulationId> {
+        self.populations.iter().position(|p| p.name == name)
+    }
+
+    /// Checks a model and resolves it. Every problem is pushed onto `issues`; `None` if there was any.
+    pub fn resolve(spec: &ModelSpec, issues: &mut Issues) -> Option<Model> {
+        // The engine must not depend on the order in which a file lists things (a test reorders them
+        // and expects the same statistics): it runs on a copy with every list that carries no meaning
+        // in its order sorted by name. Reports list populations and regions in the file's order.
+        let population_order = display_order(spec.populations.iter().map(|p| p.name.as_str()));
+        let region_order = display_order(spec.regions.iter().map(|r| r.name.as_str()));
+        let spec = &canonical(spec);
+        let before = issues.len();
+        if spec.name.trim().is_empty() {
+            issues.push("name", "must not be empty");
+        }
+        // Regions and zones.
+        if spec.regions.is_empty() {
+            issues.push("regions", "a model needs at least one region");
+        }
+        let mut regions = Vec::new();
+        let mut zones: Vec<Zone> = Vec::new();
+        let mut seen_regions = BTreeSet::new();
+        let mut seen_zones = BTreeSet::new();
+        for r in &spec.regions {
+            let path = format!("regions[{}]", r.name);
+            if !seen_regions.insert(r.name.as_str()) {
+                issues.push(&path, format!("region '{}' is defined twice", r.name));
+            }
+            if r.zones.is_empty() {
+                issues.push(format!("{path}.zones"), "a region needs at least one zone");
+            }
+            let id = regions.len();
+            let mut zone_ids = Vec::new();
+            for z in &r.zones {
+                if !seen_zones.insert(z.as_str()) {
+                    issues.push(format!("{path}.zones"), format!("zone '{z}' is defined twice"));
+                }
+                zone_ids.push(zones.len());
+                zones.push(Zone { name: z.clone(), region: id, instances: Vec::new() });
+            }
+            regions.push(Region { name: r.name.clone(), zones: zone_ids, location: 0 });
+        }
+        let region_names = || known(spec.regions.iter().map(|r| r.name.as_str()));
+
+        // Services and their deployments.
+        let mut services = Vec::new();
+        let mut deployments: Vec<Deployment> = Vec::new();
+        let mut instances: Vec<Instance> = Vec::new();
+        let mut seen_services = BTreeSet::new();
+        for s in &spec.services {
+            let path = format!("services[{}]", s.name);
+            if !seen_services.insert(s.name.as_str()) {
+                issues.push(&path, format!("service '{}' is defined twice", s.name));
+            }
+            let service_time = s.service_time.resolve(&format!("{path}.service_time"), issues);
+            if s.concurrency == 0 {
+                issues.push(format!("{path}.concurrency"), "must be at least 1 (got 0)");
+            }
+            if let Err(message) = crate::model::prices::check_price(s.price_usd_per_hour) {
+                issues.push(format!("{path}.price_usd_per_hour"), message);
+            }
+            if s.deployments.is_empty() {
+                issues.push(format!("{path}.deployments"), "deploy the service in at least one region");
+            }
+            let id = services.len();
+            let mut deployment_in = vec![None; regions.len()];
+            for (region_name, d) in &s.deployments {
+                let dpath = format!("{path}.deployments[{region_name}]");
+                let Some(region) = spec.regions.iter().position(|r| &r.name == region_name) else {
+                    issues.push(&dpath, format!("unknown region '{region_name}'; known: {}", region_names()));
+                    continue;
+                };
+                if d.instances == 0 {
+                    issues.push(format!("{dpath}.instances"), "must be at least 1 (got 0)");
+                }
+                let zone_ids: Vec<ZoneId> = match &d.zones {
+                    None => regions[region].zones.clone(),
+                    Some(names) => {
+                        if names.is_empty() {
+                            issues.push(format!("{dpath}.zones"), "list at least one zone, or leave it out");
+                        }
+                        let mut ids = Vec::new();
+                        for z in names {
+                            match regions[region].zones.iter().find(|&&zid| &zones[zid].name == z) {
+                                Some(&zid) => ids.push(zid),
+                                None => issues.push(
+                                    format!("{dpath}.zones"),
+                                    format!(
+                                        "zone '{z}' is not in region '{region_name}'; its zones: {}",
+                                        known(
+                                            regions[region].zones.iter().map(|&zid| zones[zid].name.as_str())
+                                        )
+                                    ),
+                                ),
+                            }
+                        }
+                        ids
+                    }
+                };
+                if zone_ids.is_empty() {
+                    continue;
+                }
+                let deployment = deployments.len();
+                let mut members = Vec::new();
+                for k in 0..d.instances as usize {
+                    let zone = zone_ids[k % zone_ids.len()];
+                    let instance = instances.len();
+                    instances.push(Instance {
+                        name: format!("{}@{}#{k}", s.name, region_name),
+                        service: id,
+                        region,
+                        zone,
+                        deployment,
+                    });
+                    zones[zone].instances.push(instance);
+                    members.push(instance);
+                }
+                let standby = resolve_standby(d.standby.as_ref(), d.instances, &dpath, issues);
+                deployments.push(Deployment { service: id, region, instances: members, standby });
+                deployment_in[region] = Some(deployment);
+            }
+            services.push(Service {
+                name: s.name.clone(),
+                service_time: service_time.unwrap_or(Distribution::fixed(0.0)),
+                concurrency: s.concurrency,
+                price_usd_per_hour: s.price_usd_per_hour,
+                load_balancing: s.load_balancing.unwrap_or(LoadBalancing::LeastOutstanding),
+                max_queue: s.max_queue,
+                deployment_in,
+            });
+        }
+
+        // Stores.
+        let mut stores = Vec::new();
+        let mut store_copies = Vec::new();
+        let mut seen_stores = BTreeSet::new();
+        for st in &spec.stores {
+            if !seen_stores.insert(st.name.as_str()) || spec.services.iter().any(|s| s.name == st.name) {
+                issues
+                    .push(format!("stores[{}]", st.name), format!("the name '{}' is already used", st.name));
+            }
+            if let Some(store) = Store::resolve(st, store_copies.len(), &regions, issues) {
+                store_copies.extend(store.copies.iter().map(|&r| (stores.len(), r)));
+                stores.push(store);
+            }
+        }
+
+        // The request path: services in order, then optionally one store.
+        let names = || {
+            known(
+                spec.services
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .chain(spec.stores.iter().map(|s| s.name.as_str())),
+            )
+        };
+        if spec.request_path.is_empty() {
+            issues.push("request_path", format!("name at least one service; known: {}", names()));
+        }
+        let mut request_path = Vec::new();
+        let mut path_store = None;
+        for (k, name) in spec.request_path.iter().enumerate() {
+            if let Some(id) = spec.services.iter().position(|s| &s.name == name) {
+                request_path.push(id);
+            } else if let Some(id) = spec.stores.iter().position(|s| &s.name == name) {
+                if k + 1 != spec.request_path.len() || k == 0 {
+                    issues.push(
+                        "request_path",
+                        format!("the store '{name}' must come last, after at least one service"),
+                    );
+                }
+                path_store = Some(id);
+            } else {
+                issues.push("request_path", format!("unknown service or store '{name}'; known: {}", names()));
+            }
+        }
+
+        // Populations and the network.
+        if spec.populations.is_empty() {
+            issues.push("populations", "a model needs at least one client population");
+        }
+        let mut seen_populations = BTreeSet::new();
+        let mut share_sum = 0.0;
+        for p in &spec.populations {
+            let path = format!("populations[{}]", p.name);
+            if !seen_populations.insert(p.name.as_str()) {
+                issues.push(&path, format!("population '{}' is defined twice", p.name));
+            }
+            if !(0.0..=1.0).contains(&p.share) {
+                issues.push(format!("{path}.share"), format!("must be in [0, 1] (got {})", p.share));
+            }
+            share_sum += p.share;
+        }
+        if !spec.populations.is_empty() && (share_sum - 1.0).abs() > 1e-6 {
+            issues.push("populations", format!("shares must add up to 1 (they add up to {share_sum})"));
+        }
+        let mut locations: Vec<String> = spec.regions.iter().map(|r| r.name.clone()).collect();
+        for p in &spec.populations {
+            if !locations.contains(&p.location) {
+                locations.push(p.location.clone());
+            }
+        }
+        let network = Network::resolve(&spec.network, locations, issues);
+        let default_routing = match &spec.routing {
+            Some(r) => Routing::resolve(r, "routing", &regions, issues),
+            None => Some(Routing::Latency),
+        };
+        let mut routings = Vec::new();
+        for p in &spec.populations {
+            routings.push(match &p.routing {
+                Some(r) => Routing::resolve(r, &format!("populations[{}].routing", p.name), &regions, issues),
+                None => default_routing.clone(),
+            });
+        }
+        let steering = Steering::resolve(spec.steering.as_ref(), issues);
+        let fast_checks = steering.as_ref().is_some_and(|s| s.health.interval_s < 30.0);
+        let prices = Prices::resolve(spec.prices.as_ref(), &regions, fast_checks, issues);
+        let payload = spec.payload.clone().unwrap_or_default();
+
+        if issues.len() > before {
+            return None;
+        }
+        let steering = steering?;
+        let network = network?;
+        for r in &mut regions {
+            r.location = network.location(&r.name)?;
+        }
+        // Each region's nearest region running each step's service (itself first).
+        let step_region: Vec<Vec<Option<RegionId>>> = (0..regions.len())
+            .map(|from| {
+                request_path
+                    .iter()
+                    .map(|&s| nearest(&regions, &network, from, |r| services[s].deployment_in[r].is_some()))
+                    .collect()
+            })
+            .collect();
+        let entry_regions: Vec<bool> =
+            (0..regions.len()).map(|r| services[request_path[0]].deployment_in[r].is_some()).collect();
+        // Before anything fails, health checks pass where the entry service runs instances.
+        let initially_healthy: Vec<bool> = (0..regions.len())
+            .map(|r| {
+                services[request_path[0]].deployment_in[r].is_some_and(|d| {
+                    let dep = &deployments[d];
+                    dep.standby.initially_running(dep.instances.len() as u32) > 0
+                })
+            })
+            .collect();
+        let mut populations = Vec::new();
+        for (p, routing) in spec.populations.iter().zip(routings) {
+            let routing = routing?;
+            let location = network.location(&p.location)?;
+            if routing.candidates(&entry_regions).is_empty() {
+                issues.push(
+                    format!("populations[{}].routing", p.name),
+                    format!(
+                        "none of its regions runs '{}', the first service of the path",
+                        services[request_path[0]].name
+                    ),
+                );
+                continue;
+            }
+            let initial_answer =
+                routing.answer(location, &entry_regions, &initially_healthy, &regions, &network);
+            populations.push(Population {
+                name: p.name.clone(),
+                location,
+                share: p.share,
+                routing,
+                initial_answer,
+                resolvers: p.resolvers.unwrap_or(1000),
+            });
+        }
+        if issues.len() > before {
+            return None;
+        }
+        Some(Model {
+            name: spec.name.clone(),
+            regions,
+            zones,
+            services,
+            deployments,
+            instances,
+            request_path,
+            populations,
+            network,
+            step_region,
+            stores,
+            store_copies,
+            path_store,
+            steering,
+            entry_regions,
+            request_bytes: payload.request_bytes.unwrap_or(2000),
+            response_bytes: payload.response_bytes.unwrap_or(20000),
+            prices,
+            population_order,
+            region_order,
+        })
+    }
+
+    /// Offered load per deployment [busy servers] when each population sends `rates_per_s[p]` requests/s
+    /// along the request path with every component up.
+    pub fn offered_load(&self, rates_per_s: &[f64]) -> BTreeMap<DeploymentId, f64> {
+        let mut load = BTreeMap::new();
+        for (p, pop) in self.populations.iter().enumerate() {
+            let mut previous = 0.0;
+            for &(entry, cumulative) in &pop.initial_answer.choices {
+                let rate = rates_per_s[p] * (cumulative - previous);
+                previous = cumulative;
+                for (k, &s) in self.request_path.iter().enumerate() {
+                    if let Some(r) = self.step_region[entry][k]
+                        && let Some(d) = self.services[s].deployment_in[r]
+                    {
+                        *load.entry(d).or_insert(0.0) += rate * self.services[s].service_time.mean_s();
+                    }
+                }
+            }
+        }
+        load
+    }
+}
+
+fn resolve_standby(spec: Option<&StandbySpec>, fleet: u32, path: &str, issues: &mut Issues) -> Standby {
+    let path = format!("{path}.standby");
+    let resolved = match spec {
+        None | Some(StandbySpec::Hot) => Some(Standby::Hot),
+        Some(StandbySpec::Warm { capacity_fraction, scale_up }) => {
+            if !(*capacity_fraction > 0.0 && *capacity_fraction <= 1.0) {
+                issues.push(
+                    format!("{path}.capacity_fraction"),
+                    format!("must be in (0, 1] (got {capacity_fraction}); use PilotLight for none"),
+                );
+            }
+            let running = ((fleet as f64 * capacity_fraction).ceil() as u32).clamp(1, fleet.max(1));
+            scale_up
+                .resolve(&format!("{path}.scale_up"), issues)
+                .map(|scale_up| Standby::Warm { running, scale_up })
+        }
+        Some(StandbySpec::PilotLight { provision }) => provision
+            .resolve(&format!("{path}.provision"), issues)
+            .map(|provision| Standby::PilotLight { provision }),
+        Some(StandbySpec::BackupRestore { restore }) => restore
+            .resolve(&format!("{path}.restore"), issues)
+            .map(|restore| Standby::BackupRestore { restore }),
+    };
+    resolved.unwrap_or(Standby::Hot)
+}
+
+/// The region that serves a call from region `from` among those that satisfy `keep`: `from` itself when
+/// it qualifies (a call prefers its own region at any cost, and always at equal cost), else the nearest
+/// by round trip, ties broken by name.
+fn nearest(
+    regions: &[Region],
+    network: &Network,
+    from: RegionId,
+    keep: impl Fn(RegionId) -> bool,
+) -> Option<RegionId> {
+    if keep(from) {
+        return Some(from);
+    }
+    let location = regions[from].location;
+    (0..regions.len()).filter(|&r| keep(r)).min_by(|&a, &b| {
+        let (ra, rb) =
+            (network.rtt_s(location, regions[a].location), network.rtt_s(location, regions[b].location));
+        ra.total_cmp(&rb).then_with(|| regions[a].name.cmp(&regions[b].name))
+    })
+}
+
+/// Indices `0..n` in the order of `names` as written, given that the resolved lists are sorted by name.
+fn display_order<'a>(names: impl Iterator<Item = &'a str>) -> Vec<usize> {
+    let written: Vec<&str> = names.collect();
+    let mut sorted = written.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    written.iter().filter_map(|n| sorted.binary_search(n).ok()).fold(Vec::new(), |mut v, i| {
+        if !v.contains(&i) {
+            v.push(i);
+        }
+        v
+    })
+}
+
+/// A copy of `spec` with every list whose order means nothing sorted by name: regions, their zones,
+/// services, a deployment's zones, stores and their replicas, populations. (The request path, a
+/// failover order and a geolocation's allowed regions keep theirs: their order is their meaning.)
+fn canonical(spec: &ModelSpec) -> ModelSpec {
+    let mut c = spec.clone();
+    c.regions.sort_by(|a, b| a.name.cmp(&b.name));
+    for r in &mut c.regions {
+        r.zones.sort();
+    }
+    c.services.sort_by(|a, b| a.name.cmp(&b.name));
+    for s in &mut c.services {
+        for d in s.deployments.values_mut() {
+            if let Some(z) = &mut d.zones {
+                z.sort();
+            }
+        }
+    }
+    c.stores.sort_by(|a, b| a.name.cmp(&b.name));
+    for st in &mut c.stores {
+        st.replicas.sort();
+    }
+    c.populations.sort_by(|a, b| a.name.cmp(&b.name));
+    c
+}

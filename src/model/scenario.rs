@@ -1,0 +1,595 @@
+//! The resolved scenario: traffic per population, failure processes per component, injected outages and
+//! budgets, checked against the model they apply to.
+
+use crate::input::issue::Issues;
+use crate::input::issue::known;
+use crate::input::spec::scenario::{ComponentKind, OutageTarget, ScenarioSpec};
+use crate::model::architecture::Model;
+use crate::model::distribution::Distribution;
+use crate::model::fidelity::Fidelity;
+use crate::model::keyspace::{KeyTable, MAX_TABULATED_KEYS};
+use crate::model::objective::{self, Objective};
+use crate::model::time::SimTime;
+
+/// Default budgets (DESIGN.md decision 8). 2 G events is about a minute of one core; a million queued
+/// requests at one instance means the model is overloaded, not busy.
+pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
+pub const DEFAULT_MAX_QUEUE: u32 = 1_000_000;
+
+/// A component that can fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Component {
+    Instance(u32),
+    Zone(u32),
+    Region(u32),
+    /// A store's copy: an index into [`Model::store_copies`].
+    Store(u32),
+    /// The network between regions `a < b`: index `a * regions + b`.
+    Link(u32),
+    ControlPlane(u32),
+}
+
+impl Component {
+    /// A stable name: random streams are keyed by it, so designs that share it share failure times.
+    pub fn name(self, model: &Model) -> String {
+        match self {
+            Component::Instance(i) => format!("instance:{}", model.instances[i as usize].name),
+            Component::Zone(z) => format!("zone:{}", model.zones[z as usize].name),
+            Component::Region(r) => format!("region:{}", model.regions[r as usize].name),
+            Component::Store(c) => {
+                let (store, region) = model.store_copies[c as usize];
+                format!("store:{}@{}", model.stores[store].name, model.regions[region].name)
+            }
+            Component::Link(l) => {
+                let n = model.regions.len() as u32;
+                format!(
+                    "link:{}/{}",
+                    model.regions[(l / n) as usize].name,
+                    model.regions[(l % n) as usize].name
+                )
+            }
+            Component::ControlPlane(r) => format!("control-plane:{}", model.regions[r as usize].name),
+        }
+    }
+
+    /// The link between two distinct regions.
+    pub fn link(model: &Model, a: usize, b: usize) -> Component {
+        let (a, b) = (a.min(b), a.max(b));
+        Component::Link((a * model.regions.len() + b) as u32)
+    }
+}
+
+/// What requests do at the store at the end of their path.
+#[derive(Debug, Clone)]
+pub struct Data {
+    pub write_fraction: f64,
+    pub keys: u64,
+    pub zipf_exponent: f64,
+    /// Zipf key popularity as an alias table (O(1) per draw, built once per study and shared by every
+    /// replication); `None` for uniform keys or key spaces too large to tabulate.
+    pub key_table: Option<std::sync::Arc<KeyTable>>,
+}
+
+/// Alternating up and down times.
+#[derive(Debug, Clone)]
+pub struct FailureProcess {
+    pub time_to_failure: Distribution,
+    pub time_to_repair: Distribution,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Outage {
+    pub component: Component,
+    pub start: SimTime,
+    pub end: SimTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub horizon: SimTime,
+    pub warmup: SimTime,
+    pub replications: u32,
+    pub seed: u64,
+    /// Mean request rate of each population [requests/s].
+    pub rates_per_s: Vec<f64>,
+    /// Hourly multipliers of the rate, if the traffic has a daily profile.
+    pub daily_profile: Option<[f64; 24]>,
+    /// Failure process of each component, if it fails at random.
+    pub failures: Vec<(Component, FailureProcess)>,
+    pub outages: Vec<Outage>,
+    pub max_events: u64,
+    pub max_queue: u32,
+    pub data: Data,
+    /// Service-level objectives, checked against the model's populations.
+    pub objectives: Vec<Objective>,
+    pub fidelity: Fidelity,
+    pub recovery: Recovery,
+}
+
+/// When users count as recovered after a failover (see [`crate::input::spec::scenario::RecoverySpec`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recovery {
+    /// The success ratio that counts as recovered.
+    pub level: f64,
+    /// The sliding window, a whole number of bins.
+    pub window: SimTime,
+    /// How long the ratio must stay at the level, a whole number of bins.
+    pub hold: SimTime,
+    /// Requests are counted by send time in bins of this width: a tenth of the window.
+    pub bin: SimTime,
+}
+
+/// Recovery defaults: 90% over 10 s, held for 60 s. Why 90%: with DNS steering, the clients whose
+/// resolvers honour the TTL (90% by default) move within one TTL of the answer's change, and the rest
+/// follow a heavy tail (2% still stale after 15 minutes; docs/references.md#dns-ttl-and-resolvers).
+/// At 90% the RTO measures the failover (detection, propagation, TTL, capacity); at 95% or 99% it
+/// measures that tail, where the success ratio climbs so slowly (about 0.01 percentage points a
+/// second) that a window's sampling noise moves the crossing by minutes. Set `recovery` to ask
+/// another question.
+pub const DEFAULT_RECOVERY_LEVEL: f64 = 0.90;
+pub const DEFAULT_RECOVERY_WINDOW_S: f64 = 10.0;
+pub const DEFAULT_RECOVERY_HOLD_S: f64 = 60.0;
+
+impl Recovery {
+    pub fn resolve(
+        spec: Option<&crate::input::spec::scenario::RecoverySpec>,
+        issues: &mut Issues,
+    ) -> Recovery {
+        let default = crate::input::spec::scenario::RecoverySpec::default();
+        let spec = spec.unwrap_or(&default);
+        let level = spec.success_ratio.unwrap_or(DEFAULT_RECOVERY_LEVEL);
+        if !(level > 0.0 && level <= 1.0) {
+            issues.push("recovery.success_ratio", format!("must be in (0, 1] (got {level})"));
+        }
+        let window_s = spec.window_s.unwrap_or(DEFAULT_RECOVERY_WINDOW_S);
+        if !(window_s.is_finite() && (0.01..=86_400.0).contains(&window_s)) {
+            issues.push("recovery.window_s", format!("must be between 0.01 and 86400 s (got {window_s})"));
+        }
+        let hold_s = spec.hold_s.unwrap_or(DEFAULT_RECOVERY_HOLD_S);
+        if !(hold_s.is_finite() && (0.0..=86_400.0).contains(&hold_s)) {
+            issues.push("recovery.hold_s", format!("must be between 0 and 86400 s (got {hold_s})"));
+        }
+        let bin = SimTime::from_secs_f64(window_s.clamp(0.01, 86_400.0) / 10.0).max(SimTime(1));
+        let bins = |s: f64| SimTime(bin.0 * (s.clamp(0.0, 86_400.0) / bin.as_secs_f64()).round() as u64);
+        Recovery { level: level.clamp(1e-9, 1.0), window: bins(window_s).max(bin), hold: bins(hold_s), bin }
+    }
+}
+
+impl Scenario {
+    /// Checks a scenario against its model. Every problem is pushed onto `issues`; `None` if any.
+    pub fn resolve(spec: &ScenarioSpec, model: &Model, issues: &mut Issues) -> Option<Scenario> {
+        let before = issues.len();
+        if spec.name.trim().is_empty() {
+            issues.push("name", "must not be empty");
+        }
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        if !positive(spec.horizon_s) {
+            issues.push("horizon_s", format!("must be a finite number > 0 (got {})", spec.horizon_s));
+        }
+        if !(spec.warmup_s.is_finite() && spec.warmup_s >= 0.0 && spec.warmup_s < spec.horizon_s) {
+            issues.push(
+                "warmup_s",
+                format!(
+                    "must be >= 0 and shorter than horizon_s = {} (got {})",
+                    spec.horizon_s, spec.warmup_s
+                ),
+            );
+        }
+        if spec.replications == 0 {
+            issues.push(
+                "replications",
+                "must be at least 1 (got 0); 20 or more give useful confidence intervals",
+            );
+        }
+
+        // Traffic.
+        let t = &spec.traffic;
+        let mut rates: Vec<Option<f64>> = vec![None; model.populations.len()];
+        for (i, p) in t.populations.iter().enumerate() {
+            let path = format!("traffic.populations[{}]", p.name);
+            match model.population(&p.name) {
+                Some(id) if rates[id].is_some() => issues.push(&path, "population listed twice"),
+                Some(id) => rates[id] = Some(p.rate_per_s),
+                None => issues.push(
+                    &path,
+                    format!(
+                        "unknown population '{}' (entry {i}); the model has: {}",
+                        p.name,
+                        known(model.populations.iter().map(|p| p.name.as_str()))
+                    ),
+                ),
+            }
+            if !(p.rate_per_s.is_finite() && p.rate_per_s >= 0.0) {
+                issues.push(format!("{path}.rate_per_s"), format!("must be >= 0 (got {})", p.rate_per_s));
+            }
+        }
+        if let Some(total) = t.rate_per_s
+            && !(total.is_finite() && total >= 0.0)
+        {
+            issues.push("traffic.rate_per_s", format!("must be >= 0 (got {total})"));
+        }
+        let mut rates_per_s = Vec::new();
+        for (p, rate) in rates.iter().enumerate() {
+            match (rate, t.rate_per_s) {
+                (Some(r), _) => rates_per_s.push(*r),
+                (None, Some(total)) => rates_per_s.push(total * model.populations[p].share),
+                (None, None) => issues.push(
+                    "traffic",
+                    format!(
+                        "no rate for population '{}': set traffic.rate_per_s (split by shares) or list it in \
+                         traffic.populations",
+                        model.populations[p].name
+                    ),
+                ),
+            }
+        }
+        let daily_profile = match &t.daily_profile {
+            None => None,
+            Some(v) if v.len() != 24 => {
+                issues
+                    .push("traffic.daily_profile", format!("needs 24 hourly multipliers (got {})", v.len()));
+                None
+            }
+            Some(v) => {
+                if let Some(bad) = v.iter().find(|m| !(m.is_finite() && **m >= 0.0)) {
+                    issues.push("traffic.daily_profile", format!("multipliers must be >= 0 (got {bad})"));
+                }
+                let mut a = [0.0; 24];
+                a.copy_from_slice(v);
+                Some(a)
+            }
+        };
+
+        // Failure processes: later entries override earlier ones for the components they cover.
+        let mut by_component: Vec<(Component, FailureProcess)> = Vec::new();
+        for (i, f) in spec.failures.iter().enumerate() {
+            let path = format!("failures[{i}]");
+            let ttf = f.time_to_failure.resolve(&format!("{path}.time_to_failure"), issues);
+            let ttr = f.time_to_repair.resolve(&format!("{path}.time_to_repair"), issues);
+            let components = match select(model, f.kind, &f.only, &format!("{path}.only"), issues) {
+                Some(c) => c,
+                None => continue,
+            };
+            let (Some(ttf), Some(ttr)) = (ttf, ttr) else { continue };
+            for c in components {
+                let process = FailureProcess { time_to_failure: ttf.clone(), time_to_repair: ttr.clone() };
+                match by_component.iter_mut().find(|(x, _)| *x == c) {
+                    Some(slot) => slot.1 = process,
+                    None => by_component.push((c, process)),
+                }
+            }
+        }
+        by_component.sort_by_key(|(c, _)| *c);
+
+        // Injected outages.
+        let mut outages = Vec::new();
+        for (i, o) in spec.outages.iter().enumerate() {
+            let path = format!("outages[{i}]");
+            let component = match &o.target {
+                OutageTarget::Region(name) => region(model, name).map(|r| Component::Region(r as u32)),
+                OutageTarget::Zone(name) => {
+                    model.zone(name).map(|z| Component::Zone(z as u32)).ok_or_else(|| {
+                        format!(
+                            "unknown zone '{name}'; known: {}",
+                            known(model.zones.iter().map(|z| z.name.as_str()))
+                        )
+                    })
+                }
+                OutageTarget::Instance { service, region, index } => instance(model, service, region, *index),
+                OutageTarget::Store { store, region: r } => store_copy(model, store, r),
+                OutageTarget::Link(a, b) => link(model, a, b),
+                OutageTarget::ControlPlane(name) => {
+                    region(model, name).map(|r| Component::ControlPlane(r as u32))
+                }
+            };
+            match component {
+                Ok(c) => {
+                    if !(o.start_s.is_finite() && o.start_s >= 0.0) {
+                        issues.push(format!("{path}.start_s"), format!("must be >= 0 (got {})", o.start_s));
+                    }
+                    if !positive(o.duration_s) {
+                        issues.push(
+                            format!("{path}.duration_s"),
+                            format!("must be > 0 (got {})", o.duration_s),
+                        );
+                    }
+                    let start = SimTime::from_secs_f64(o.start_s);
+                    outages.push(Outage {
+                        component: c,
+                        start,
+                        end: start.plus(SimTime::from_secs_f64(o.duration_s)),
+                    });
+                }
+                Err(message) => issues.push(format!("{path}.target"), message),
+            }
+        }
+
+        let objectives = objective::resolve(spec.objectives.as_ref(), model, issues);
+
+        let budgets = spec.budgets.clone().unwrap_or_default();
+        let max_events = budgets.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
+        let max_queue = budgets.max_queue.unwrap_or(DEFAULT_MAX_QUEUE);
+        if max_events == 0 {
+            issues.push("budgets.max_events", "must be at least 1");
+        }
+        if max_queue == 0 {
+            issues.push("budgets.max_queue", "must be at least 1");
+        }
+
+        let d = spec.data.clone().unwrap_or_default();
+        let data = Data {
+            write_fraction: d.write_fraction.unwrap_or(0.2),
+            keys: d.keys.unwrap_or(100_000),
+            zipf_exponent: d.zipf_exponent.unwrap_or(0.99),
+            key_table: None,
+        };
+        if !(0.0..=1.0).contains(&data.write_fraction) {
+            issues.push("data.write_fraction", format!("must be in [0, 1] (got {})", data.write_fraction));
+        }
+        if data.keys == 0 {
+            issues.push("data.keys", "must be at least 1");
+        }
+        if !(data.zipf_exponent.is_finite() && data.zipf_exponent >= 0.0) {
+            issues.push("data.zipf_exponent", format!("must be >= 0 (got {})", data.zipf_exponent));
+        }
+
+        let fidelity = Fidelity::resolve(spec.fidelity.as_ref(), rates_per_s.iter().sum(), issues);
+        let recovery = Recovery::resolve(spec.recovery.as_ref(), issues);
+
+        if issues.len() > before {
+            return None;
+        }
+        let mut data = data;
+        if model.path_store.is_some() && data.zipf_exponent > 0.0 && data.keys <= MAX_TABULATED_KEYS {
+            // P(key k) ∝ 1 / k^s, k = 1..N.
+            let weights: Vec<f64> = (1..=data.keys).map(|k| (k as f64).powf(-data.zipf_exponent)).collect();
+            data.key_table = KeyTable::new(&weights).map(std::sync::Arc::new);
+        }
+        Some(Scenario {
+            name: spec.name.clone(),
+            horizon: SimTime::from_secs_f64(spec.horizon_s),
+            warmup: SimTime::from_secs_f64(spec.warmup_s),
+            replications: spec.replications,
+            seed: spec.seed,
+            rates_per_s,
+            daily_profile,
+            failures: by_component,
+            outages,
+            max_events,
+            max_queue,
+            data,
+            objectives,
+            fidelity,
+            recovery,
+        })
+    }
+
+    /// Rate multiplier at time `t` (1 without a daily profile).
+    pub fn rate_multiplier(&self, t: SimTime) -> f64 {
+        match &self.daily_profile {
+            None => 1.0,
+            Some(p) => p[((t.0 / 3_600_000_000_000) % 24) as usize],
+        }
+    }
+
+    /// The largest rate multiplier (the envelope for thinning arrivals).
+    pub fn peak_multiplier(&self) -> f64 {
+        self.daily_profile.as_ref().map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max))
+    }
+}
+
+/// An overloaded deployment with unbounded queues would grow without limit: the run would only end at the
+/// queue budget. Catch it before simulating, and say what would fix it.
+/// A deployment that cannot keep up with its traffic even with every instance up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overload {
+    /// The deployment's field path, `services[api].deployments[us-east-1]`.
+    pub deployment: String,
+    pub service: String,
+    /// Offered load per server (of the daily mean rate under a daily profile).
+    pub utilisation: f64,
+    /// The fewest instances that bring the utilisation below 1.
+    pub instances_needed: u64,
+    pub of_daily_mean: bool,
+}
+
+impl Scenario {
+    /// Deployments whose queues would fill with every instance up and the routing as it starts: their
+    /// clients time out (or, with `max_queue`, are shed). A daily peak above capacity drains in the
+    /// trough; only the mean must stay below 1.
+    pub fn overloads(&self, model: &Model) -> Vec<Overload> {
+        let profile = self.daily_profile.as_ref();
+        let peak = profile.map_or(1.0, |p| p.iter().copied().fold(0.0, f64::max));
+        let mean = profile.map_or(1.0, |p| p.iter().sum::<f64>() / 24.0);
+        let mut out = Vec::new();
+        for (d, load) in model.offered_load(&self.rates_per_s) {
+            let dep = &model.deployments[d];
+            let service = &model.services[dep.service];
+            let servers = (dep.instances.len() as u64 * service.concurrency as u64) as f64;
+            let utilisation = load * mean / servers;
+            if utilisation >= 1.0 {
+                out.push(Overload {
+                    deployment: format!(
+                        "services[{}].deployments[{}]",
+                        service.name, model.regions[dep.region].name
+                    ),
+                    service: service.name.clone(),
+                    utilisation,
+                    instances_needed: (load * mean / service.concurrency as f64).floor() as u64 + 1,
+                    of_daily_mean: peak > mean,
+                });
+            }
+        }
+        out
+    }
+}
+
+fn select(
+    model: &Model,
+    kind: ComponentKind,
+    only: &[String],
+    path: &str,
+    issues: &mut Issues,
+) -> Option<Vec<Component>> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    match kind {
+        ComponentKind::Instance => {
+            for (i, inst) in model.instances.iter().enumerate() {
+                if only.is_empty() || only.iter().any(|s| *s == model.services[inst.service].name) {
+                    out.push(Component::Instance(i as u32));
+                }
+            }
+            for s in only {
+                if model.service(s).is_none() {
+                    issues.push(
+                        path,
+                        format!(
+                            "unknown service '{s}'; known: {}",
+                            known(model.services.iter().map(|s| s.name.as_str()))
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ComponentKind::Zone => {
+            for (z, zone) in model.zones.iter().enumerate() {
+                if only.is_empty() || only.contains(&zone.name) {
+                    out.push(Component::Zone(z as u32));
+                }
+            }
+            for z in only {
+                if model.zone(z).is_none() {
+                    issues.push(
+                        path,
+                        format!(
+                            "unknown zone '{z}'; known: {}",
+                            known(model.zones.iter().map(|z| z.name.as_str()))
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ComponentKind::Store => {
+            for (c, (store, _)) in model.store_copies.iter().enumerate() {
+                if only.is_empty() || only.contains(&model.stores[*store].name) {
+                    out.push(Component::Store(c as u32));
+                }
+            }
+            for s in only {
+                if !model.stores.iter().any(|x| &x.name == s) {
+                    issues.push(
+                        path,
+                        format!(
+                            "unknown store '{s}'; known: {}",
+                            known(model.stores.iter().map(|s| s.name.as_str()))
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ComponentKind::Link => {
+            let n = model.regions.len();
+            for a in 0..n {
+                for b in a + 1..n {
+                    let name = format!("{}/{}", model.regions[a].name, model.regions[b].name);
+                    let reverse = format!("{}/{}", model.regions[b].name, model.regions[a].name);
+                    if only.is_empty() || only.contains(&name) || only.contains(&reverse) {
+                        out.push(Component::link(model, a, b));
+                    }
+                }
+            }
+            for l in only {
+                let known_pair = l
+                    .split_once('/')
+                    .is_some_and(|(a, b)| a != b && model.region(a).is_some() && model.region(b).is_some());
+                if !known_pair {
+                    issues.push(
+                        path,
+                        format!(
+                            "'{l}' is not a pair of regions written \"a/b\"; regions: {}",
+                            known(model.regions.iter().map(|r| r.name.as_str()))
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ComponentKind::ControlPlane | ComponentKind::Region => {
+            for (r, region) in model.regions.iter().enumerate() {
+                if only.is_empty() || only.contains(&region.name) {
+                    out.push(if kind == ComponentKind::Region {
+                        Component::Region(r as u32)
+                    } else {
+                        Component::ControlPlane(r as u32)
+                    });
+                }
+            }
+            for r in only {
+                if model.region(r).is_none() {
+                    issues.push(
+                        path,
+                        format!(
+                            "unknown region '{r}'; known: {}",
+                            known(model.regions.iter().map(|r| r.name.as_str()))
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+fn region(model: &Model, name: &str) -> Result<usize, String> {
+    model.region(name).ok_or_else(|| {
+        format!("unknown region '{name}'; known: {}", known(model.regions.iter().map(|r| r.name.as_str())))
+    })
+}
+
+fn link(model: &Model, a: &str, b: &str) -> Result<Component, String> {
+    let (ra, rb) = (region(model, a)?, region(model, b)?);
+    if ra == rb {
+        return Err(format!("a link joins two different regions (got '{a}' twice)"));
+    }
+    Ok(Component::link(model, ra, rb))
+}
+
+fn store_copy(model: &Model, store: &str, region_name: &str) -> Result<Component, String> {
+    let s = model.stores.iter().position(|s| s.name == store).ok_or_else(|| {
+        format!("unknown store '{store}'; known: {}", known(model.stores.iter().map(|s| s.name.as_str())))
+    })?;
+    let r = region(model, region_name)?;
+    model
+        .store_copies
+        .iter()
+        .position(|&(x, y)| x == s && y == r)
+        .map(|c| Component::Store(c as u32))
+        .ok_or_else(|| format!("store '{store}' has no copy in '{region_name}'"))
+}
+
+fn instance(model: &Model, service: &str, region: &str, index: u32) -> Result<Component, String> {
+    let s = model.service(service).ok_or_else(|| {
+        format!(
+            "unknown service '{service}'; known: {}",
+            known(model.services.iter().map(|s| s.name.as_str()))
+        )
+    })?;
+    let r = model.region(region).ok_or_else(|| {
+        format!("unknown region '{region}'; known: {}", known(model.regions.iter().map(|r| r.name.as_str())))
+    })?;
+    let d = model.services[s].deployment_in[r]
+        .ok_or_else(|| format!("service '{service}' is not deployed in region '{region}'"))?;
+    let members = &model.deployments[d].instances;
+    members.get(index as usize).map(|&i| Component::Instance(i as u32)).ok_or_else(|| {
+        format!(
+            "service '{service}' has {} instances in '{region}' (index {index} is out of range)",
+            members.len()
+        )
+    })
+}

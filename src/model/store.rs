@@ -1,0 +1,155 @@
+//! Data stores as resolved from the model: where the primary and replicas live, how writes replicate
+//! (figures.md §2), promotion on failover, and the prices of writes.
+
+use std::collections::BTreeSet;
+
+use crate::input::issue::Issues;
+use crate::input::issue::known;
+use crate::input::spec::model::{ReplicationSpec, StoreSpec, SyncFallback};
+use crate::model::distribution::Distribution;
+use crate::model::ids::RegionId;
+use crate::model::region::Region;
+
+pub type StoreId = usize;
+
+/// How a write reaches the replicas.
+#[derive(Debug, Clone)]
+pub enum Replication {
+    None,
+    /// Applied at the next multiple of the interval [s].
+    Backup {
+        interval_s: f64,
+    },
+    Async {
+        lag: Distribution,
+    },
+    /// The write waits for the farthest reachable replica. When one is unreachable: `None` fails the
+    /// write, `Some(lag)` accepts it and replicates asynchronously.
+    Sync {
+        degrade_lag: Option<Distribution>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub name: String,
+    /// The primary's region at the start of a replication.
+    pub primary: RegionId,
+    /// Regions with a copy, primary first.
+    pub copies: Vec<RegionId>,
+    /// Index of this store's first copy in `Model::store_copies`.
+    pub first_copy: usize,
+    pub replication: Replication,
+    pub multi_writer: bool,
+    pub promotion: Distribution,
+    pub op_time: Distribution,
+    pub write_bytes: u32,
+    pub price_usd_per_million_writes: f64,
+    pub price_usd_per_million_replicated_writes: f64,
+}
+
+impl Store {
+    /// The copy index (into `copies`) of a region's copy.
+    pub fn copy_in(&self, region: RegionId) -> Option<usize> {
+        self.copies.iter().position(|&r| r == region)
+    }
+
+    pub fn resolve(
+        spec: &StoreSpec,
+        first_copy: usize,
+        regions: &[Region],
+        issues: &mut Issues,
+    ) -> Option<Store> {
+        let before = issues.len();
+        let path = format!("stores[{}]", spec.name);
+        let names = || known(regions.iter().map(|r| r.name.as_str()));
+        let primary = regions.iter().position(|r| r.name == spec.primary);
+        if primary.is_none() {
+            issues.push(
+                format!("{path}.primary"),
+                format!("unknown region '{}'; known: {}", spec.primary, names()),
+            );
+        }
+        let mut copies: Vec<RegionId> = primary.into_iter().collect();
+        let mut seen = BTreeSet::new();
+        for name in &spec.replicas {
+            match regions.iter().position(|r| &r.name == name) {
+                None => issues
+                    .push(format!("{path}.replicas"), format!("unknown region '{name}'; known: {}", names())),
+                Some(r) if Some(r) == primary || !seen.insert(r) => {
+                    issues.push(format!("{path}.replicas"), format!("region '{name}' already holds a copy"))
+                }
+                Some(r) => copies.push(r),
+            }
+        }
+        let replication = match &spec.replication {
+            ReplicationSpec::None => Some(Replication::None),
+            ReplicationSpec::Backup { interval_s } => {
+                if !(interval_s.is_finite() && *interval_s > 0.0) {
+                    issues.push(
+                        format!("{path}.replication.interval_s"),
+                        format!("must be > 0 (got {interval_s})"),
+                    );
+                }
+                Some(Replication::Backup { interval_s: *interval_s })
+            }
+            ReplicationSpec::Async { lag } => {
+                lag.resolve(&format!("{path}.replication.lag"), issues).map(|lag| Replication::Async { lag })
+            }
+            ReplicationSpec::Sync { on_replica_unreachable } => match on_replica_unreachable {
+                None | Some(SyncFallback::FailWrite) => Some(Replication::Sync { degrade_lag: None }),
+                Some(SyncFallback::DegradeToAsync { lag }) => lag
+                    .resolve(&format!("{path}.replication.on_replica_unreachable.lag"), issues)
+                    .map(|lag| Replication::Sync { degrade_lag: Some(lag) }),
+            },
+        };
+        if copies.len() < 2 && !matches!(spec.replication, ReplicationSpec::None) {
+            issues.push(format!("{path}.replicas"), "replication needs at least one replica region");
+        }
+        if spec.multi_writer && !matches!(spec.replication, ReplicationSpec::Async { .. }) {
+            issues.push(
+                format!("{path}.multi_writer"),
+                "a multi-writer store replicates asynchronously: use `replication: Async(lag: ..)`",
+            );
+        }
+        // Aurora Global Database promotes a secondary in "less than a minute" (figures.md §2).
+        let promotion = match &spec.promotion {
+            Some(d) => d.resolve(&format!("{path}.promotion"), issues),
+            None => Some(Distribution::fixed(60.0)),
+        };
+        let op_time = match &spec.op_time {
+            Some(d) => d.resolve(&format!("{path}.op_time"), issues),
+            None => Some(Distribution::fixed(0.001)),
+        };
+        let mut price = |name: &str, v: Option<f64>, default: f64| {
+            let v = v.unwrap_or(default);
+            if let Err(message) = crate::model::prices::check_price(v) {
+                issues.push(format!("{path}.{name}"), message);
+            }
+            v
+        };
+        // DynamoDB on-demand after the Nov 2024 cut: WRU and rWRU both $0.625 per million (figures.md §4).
+        let price_w = price("price_usd_per_million_writes", spec.price_usd_per_million_writes, 0.625);
+        let price_r = price(
+            "price_usd_per_million_replicated_writes",
+            spec.price_usd_per_million_replicated_writes,
+            0.625,
+        );
+        if issues.len() > before {
+            return None;
+        }
+        Some(Store {
+            name: spec.name.clone(),
+            primary: primary?,
+            copies,
+            first_copy,
+            replication: replication?,
+            multi_writer: spec.multi_writer,
+            promotion: promotion?,
+            op_time: op_time?,
+            write_bytes: spec.write_bytes.unwrap_or(1000),
+            price_usd_per_million_writes: price_w,
+            price_usd_per_million_replicated_writes: price_r,
+        })
+    }
+}

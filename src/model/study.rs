@@ -1,0 +1,355 @@
+//! Loading a study: read the model and scenario files, splice in `--set` overrides, parse the RON with
+//! every error located (file:line:col, or the `--set` that caused it), and resolve both into the form the
+//! engine runs on. Every problem found is reported, not only the first.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+
+use crate::input::issue::Issues;
+use crate::input::ron_path::{self, Origin, RonPath, Segment, Spliced};
+use crate::input::spec::model::MODEL_FIELDS;
+use crate::input::spec::scenario::SCENARIO_FIELDS;
+use crate::input::spec::{ModelSpec, ScenarioSpec};
+use crate::model::architecture::Model;
+use crate::model::scenario::Scenario;
+
+/// One problem with the input, located as precisely as we can.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum InputError {
+    /// The file cannot be used at all (missing, a directory, unreadable, empty).
+    #[error("{file}: {message}")]
+    File { file: String, message: String },
+    /// A problem at a known place in a file: a syntax or type error, or a rule a value breaks.
+    #[error("{file}:{line}:{col}: {}{message}", field_prefix(.field))]
+    At { file: String, line: usize, col: usize, field: Option<String>, message: String },
+    /// A rule broken at a field whose place in the file could not be found.
+    #[error("{file}: {field}: {message}")]
+    Field { file: String, field: String, message: String },
+    /// A `--set` that does not apply, or whose value is not valid there.
+    #[error("--set {set}: {message}")]
+    Override { set: String, message: String },
+}
+
+fn field_prefix(field: &Option<String>) -> String {
+    field.as_ref().map(|f| format!("{f}: ")).unwrap_or_default()
+}
+
+/// Every problem found; displayed one per line.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub struct InputErrors(pub Vec<InputError>);
+
+impl fmt::Display for InputErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Which file a `--set` applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Model,
+    Scenario,
+}
+
+/// A parsed `--set PATH=VALUE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// As typed, for messages.
+    pub raw: String,
+    pub target: Target,
+    pub path: RonPath,
+    /// RON text.
+    pub value: String,
+}
+
+impl Override {
+    /// Parses `PATH=VALUE`. The file is chosen by the first segment of the path: `model.` or `scenario.`
+    /// explicitly, otherwise the file that has that top-level field.
+    pub fn parse(raw: &str) -> Result<Override, InputError> {
+        let err = |message: String| InputError::Override { set: raw.to_string(), message };
+        let (path, value) = raw
+            .split_once('=')
+            .ok_or_else(|| err("expected PATH=VALUE, e.g. services[api].instances=6".into()))?;
+        let mut path: RonPath = path.trim().parse().map_err(|e: ron_path::PathError| err(e.to_string()))?;
+        let first = match path.segments.first() {
+            Some(Segment::Field(f)) => f.clone(),
+            _ => return Err(err("a path starts with a field name".into())),
+        };
+        let target = match first.as_str() {
+            "model" | "scenario" => {
+                path.segments.remove(0);
+                if path.segments.is_empty() {
+                    return Err(err(format!("name a field after '{first}.'")));
+                }
+                if first == "model" { Target::Model } else { Target::Scenario }
+            }
+            f if MODEL_FIELDS.contains(&f) && SCENARIO_FIELDS.contains(&f) => {
+                return Err(err(format!("both files have a field '{f}': write model.{f} or scenario.{f}")));
+            }
+            f if MODEL_FIELDS.contains(&f) => Target::Model,
+            f if SCENARIO_FIELDS.contains(&f) => Target::Scenario,
+            f => {
+                return Err(err(format!(
+                    "no top-level field '{f}'; model fields: {}; scenario fields: {}",
+                    MODEL_FIELDS.join(", "),
+                    SCENARIO_FIELDS.join(", ")
+                )));
+            }
+        };
+        Ok(Override { raw: raw.to_string(), target, path, value: value.trim().to_string() })
+    }
+}
+
+/// What the command line changes on top of the files.
+#[derive(Debug, Clone, Default)]
+pub struct Adjustments {
+    pub overrides: Vec<Override>,
+    pub replications: Option<u32>,
+    pub seed: Option<u64>,
+}
+
+/// A model and a scenario, as written (after overrides) and resolved.
+#[derive(Debug, Clone)]
+pub struct Study {
+    pub model_file: PathBuf,
+    pub scenario_file: PathBuf,
+    pub model_spec: ModelSpec,
+    pub scenario_spec: ScenarioSpec,
+    pub model: Model,
+    pub scenario: Scenario,
+}
+
+/// A model file read, parsed and resolved on its own.
+#[derive(Debug, Clone)]
+pub struct LoadedModel {
+    pub spec: ModelSpec,
+    pub model: Model,
+}
+
+/// Loads and checks a model file alone (`validate MODEL`).
+pub fn load_model(file: &Path, adjust: &Adjustments) -> Result<LoadedModel, InputErrors> {
+    let mut errors = Vec::new();
+    let parsed = parse_file::<ModelSpec>(file, Target::Model, &adjust.overrides, &mut errors);
+    let Some((spec, text)) = parsed else { return Err(InputErrors(errors)) };
+    let mut issues = Issues::default();
+    match Model::resolve(&spec, &mut issues) {
+        Some(model) if errors.is_empty() => Ok(LoadedModel { spec, model }),
+        _ => {
+            errors.extend(locate_issues(file, &text, &adjust.overrides, Target::Model, issues));
+            Err(InputErrors(errors))
+        }
+    }
+}
+
+/// Loads and checks a model and a scenario, reporting the problems of both.
+pub fn load_study(
+    model_file: &Path,
+    scenario_file: &Path,
+    adjust: &Adjustments,
+) -> Result<Study, InputErrors> {
+    let mut errors = Vec::new();
+    let model = parse_file::<ModelSpec>(model_file, Target::Model, &adjust.overrides, &mut errors);
+    let scenario =
+        parse_file::<ScenarioSpec>(scenario_file, Target::Scenario, &adjust.overrides, &mut errors);
+    let (Some((model_spec, model_text)), Some((mut scenario_spec, scenario_text))) = (model, scenario) else {
+        return Err(InputErrors(errors));
+    };
+    if let Some(n) = adjust.replications {
+        scenario_spec.replications = n;
+    }
+    if let Some(seed) = adjust.seed {
+        scenario_spec.seed = seed;
+    }
+    let mut model_issues = Issues::default();
+    let model = Model::resolve(&model_spec, &mut model_issues);
+    errors.extend(locate_issues(model_file, &model_text, &adjust.overrides, Target::Model, model_issues));
+    let Some(model) = model else { return Err(InputErrors(errors)) };
+    let mut scenario_issues = Issues::default();
+    let scenario = Scenario::resolve(&scenario_spec, &model, &mut scenario_issues);
+    errors.extend(locate_issues(
+        scenario_file,
+        &scenario_text,
+        &adjust.overrides,
+        Target::Scenario,
+        scenario_issues,
+    ));
+    match scenario {
+        Some(scenario) if errors.is_empty() => Ok(Study {
+            model_file: model_file.to_path_buf(),
+            scenario_file: scenario_file.to_path_buf(),
+            model_spec,
+            scenario_spec,
+            model,
+            scenario,
+        }),
+        _ => Err(InputErrors(errors)),
+    }
+}
+
+/// Reads a file into a string with a one-line error for every way that can fail.
+pub fn read_file(file: &Path) -> Result<String, InputError> {
+    let name = file.display().to_string();
+    let err = |message: String| InputError::File { file: name.clone(), message };
+    let meta = std::fs::metadata(file).map_err(|e| err(describe_io(&e)))?;
+    if meta.is_dir() {
+        return Err(err("is a directory; expected a RON file".into()));
+    }
+    let bytes = std::fs::read(file).map_err(|e| err(describe_io(&e)))?;
+    let text = String::from_utf8(bytes).map_err(|e| err(format!("is not UTF-8 text ({e})")))?;
+    if text.trim().is_empty() {
+        return Err(err("is empty; expected a RON file".into()));
+    }
+    Ok(text)
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => format!("cannot be read: {e}"),
+    }
+}
+
+/// Reads, splices and parses one file; problems go to `errors`. Returns the spec and the spliced text.
+fn parse_file<T: DeserializeOwned>(
+    file: &Path,
+    target: Target,
+    overrides: &[Override],
+    errors: &mut Vec<InputError>,
+) -> Option<(T, Spliced)> {
+    let text = match read_file(file) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.push(e);
+            return None;
+        }
+    };
+    let mine: Vec<&Override> = overrides.iter().filter(|o| o.target == target).collect();
+    let edits: Vec<(RonPath, String)> = mine.iter().map(|o| (o.path.clone(), o.value.clone())).collect();
+    let spliced = match ron_path::splice(&text, &edits) {
+        Ok(s) => s,
+        Err(e) => {
+            // Name the failing override when the message lets us; otherwise all of this file's.
+            let set = mine.iter().map(|o| o.raw.as_str()).collect::<Vec<_>>().join(" ");
+            errors.push(InputError::Override { set, message: e.to_string() });
+            return None;
+        }
+    };
+    match deserialize::<T>(&spliced.text) {
+        Ok(spec) => Some((spec, spliced)),
+        Err(e) => {
+            // RON may start a span at the blank before a token: an error whose span touches a spliced
+            // value is that override's.
+            let from_override =
+                [e.start, e.end].into_iter().find_map(|(line, col)| match spliced.origin(line, col) {
+                    Origin::Override(i) => Some(i),
+                    Origin::Source { .. } => None,
+                });
+            errors.push(match (from_override, spliced.origin(e.start.0, e.start.1)) {
+                (Some(i), _) | (None, Origin::Override(i)) => {
+                    InputError::Override { set: mine[i].raw.clone(), message: e.message }
+                }
+                (None, Origin::Source { line, col }) => InputError::At {
+                    file: file.display().to_string(),
+                    line,
+                    col,
+                    field: e.field,
+                    message: e.message,
+                },
+            });
+            None
+        }
+    }
+}
+
+/// Where and why RON text failed to parse.
+struct ParseFailure {
+    /// 1-based (line, column) where the offending span starts and ends.
+    start: (usize, usize),
+    end: (usize, usize),
+    /// The field path, when inside one (`services[0].concurrency`).
+    field: Option<String>,
+    message: String,
+}
+
+impl ParseFailure {
+    fn new(e: &ron::error::SpannedError, field: Option<String>) -> ParseFailure {
+        ParseFailure {
+            start: (e.span.start.line, e.span.start.col),
+            end: (e.span.end.line, e.span.end.col),
+            field,
+            message: describe_ron(&e.code),
+        }
+    }
+}
+
+/// Parses RON text into `T` with the `implicit_some` extension.
+fn deserialize<T: DeserializeOwned>(text: &str) -> Result<T, ParseFailure> {
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let mut de =
+        ron::Deserializer::from_str_with_options(text, &options).map_err(|e| ParseFailure::new(&e, None))?;
+    let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = (path != "." && !path.is_empty()).then_some(path);
+        ParseFailure::new(&de.span_error(e.into_inner()), field)
+    })?;
+    de.end().map_err(|e| ParseFailure::new(&de.span_error(e), None))?;
+    Ok(value)
+}
+
+/// RON's message, reworded where ours can say more plainly what exists.
+fn describe_ron(e: &ron::Error) -> String {
+    match e {
+        ron::Error::NoSuchStructField { expected, found, .. } => {
+            format!("unknown field '{found}'; fields here: {}", expected.join(", "))
+        }
+        ron::Error::MissingStructField { field, .. } => format!("missing field '{field}'"),
+        ron::Error::NoSuchEnumVariant { expected, found, .. } => {
+            format!("unknown variant '{found}'; expected one of: {}", expected.join(", "))
+        }
+        ron::Error::DuplicateStructField { field, .. } => format!("field '{field}' is given twice"),
+        other => other.to_string(),
+    }
+}
+
+/// Turns path-located issues into errors with a line and column where the path can be found.
+fn locate_issues(
+    file: &Path,
+    spliced: &Spliced,
+    overrides: &[Override],
+    target: Target,
+    issues: Issues,
+) -> Vec<InputError> {
+    let mine: Vec<&Override> = overrides.iter().filter(|o| o.target == target).collect();
+    let file = file.display().to_string();
+    issues
+        .0
+        .into_iter()
+        .map(|issue| {
+            let at = issue.path.parse::<RonPath>().ok().and_then(|p| ron_path::locate(&spliced.text, &p));
+            match at.map(|(line, col)| spliced.origin(line, col)) {
+                Some(Origin::Source { line, col }) => InputError::At {
+                    file: file.clone(),
+                    line,
+                    col,
+                    field: Some(issue.path),
+                    message: issue.message,
+                },
+                Some(Origin::Override(i)) => InputError::Override {
+                    set: mine[i].raw.clone(),
+                    message: format!("{}: {}", issue.path, issue.message),
+                },
+                None => InputError::Field { file: file.clone(), field: issue.path, message: issue.message },
+            }
+        })
+        .collect()
+}

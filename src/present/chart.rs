@@ -1,0 +1,369 @@
+//! Charts of a [`Report`], drawn with plotters into SVG and PNG with an embedded font (DejaVu Sans), so a
+//! fresh machine needs nothing beyond `cargo` (DESIGN.md decision 12). One file per chart kind in
+//! `chart/`; this file holds what they share: the palette, the sizes, the font and the two renderers.
+//!
+//! Each chart kind is a small data struct built from a `Report` (`from_report` returns `None` when there is
+//! nothing to draw, and the chart is skipped) that implements [`Plot`]; [`render`] draws it twice, once
+//! per backend, so the SVG and the PNG always show the same picture.
+
+mod across_runs;
+mod availability;
+mod cost;
+mod intervals;
+mod latency_cdf;
+mod load;
+mod markers;
+mod pareto;
+mod sweep_line;
+
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, RGBColor, register_font};
+use thiserror::Error;
+
+use crate::analysis::report::Report;
+
+pub use across_runs::Distribution;
+pub use availability::AvailabilityOverTime;
+pub use cost::{CostBreakdown, CostChart};
+pub use intervals::{IntervalRow, Intervals};
+pub use latency_cdf::LatencyCdf;
+pub use load::LoadOverTime;
+pub use markers::{Marker, MarkerKind};
+pub use pareto::Pareto;
+pub use sweep_line::{SweepLine, SweepSeries};
+
+/// Pixel size of every chart: 16:9, sharp on a projector.
+pub const SIZE: (u32, u32) = (1280, 720);
+
+/// The font family every chart uses; registered from the `dejavu` crate before the first drawing.
+pub(crate) const FONT: &str = "sans-serif";
+
+/// Font sizes [px]: large enough to read from the back of a room.
+pub(crate) const TITLE_PX: u32 = 40;
+pub(crate) const AXIS_DESC_PX: u32 = 30;
+pub(crate) const TICK_PX: u32 = 24;
+pub(crate) const LEGEND_PX: u32 = 24;
+/// Stroke width of data lines [px].
+pub(crate) const LINE_PX: u32 = 4;
+
+/// The Okabe-Ito palette, safe for the common forms of colour blindness, in the order series use it.
+pub mod palette {
+    use plotters::style::RGBColor;
+
+    pub const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+    pub const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+    pub const BLUISH_GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+    pub const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
+    pub const REDDISH_PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
+    pub const SKY_BLUE: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
+    pub const YELLOW: RGBColor = RGBColor(0xF0, 0xE4, 0x42);
+    pub const BLACK: RGBColor = RGBColor(0x00, 0x00, 0x00);
+
+    /// Series colours, in order; series beyond the eighth reuse them. The first four differ from the
+    /// marker colours of timelines (vermillion, orange, bluish green: see `chart/markers.rs`).
+    pub const SERIES: [RGBColor; 8] =
+        [BLUE, REDDISH_PURPLE, SKY_BLUE, BLACK, VERMILLION, BLUISH_GREEN, ORANGE, YELLOW];
+
+    /// The colour of series `i`.
+    pub fn series(i: usize) -> RGBColor {
+        SERIES[i % SERIES.len()]
+    }
+}
+
+/// Why a chart could not be drawn.
+#[derive(Debug, Error)]
+pub enum ChartError {
+    #[error("the embedded chart font could not be loaded")]
+    Font,
+    /// A chart struct built by hand with nothing to draw (`from_report` returns `None` instead).
+    #[error("nothing to draw in {0}")]
+    NoData(&'static str),
+    #[error("drawing failed: {0}")]
+    Draw(String),
+    #[error("PNG encoding failed: {0}")]
+    Png(#[from] png::EncodingError),
+}
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for ChartError {
+    fn from(e: DrawingAreaErrorKind<E>) -> ChartError {
+        ChartError::Draw(e.to_string())
+    }
+}
+
+/// A chart kind: its file name, its title, and how to draw it on any plotters backend.
+pub trait Plot {
+    /// File name without extension, e.g. `latency_cdf`.
+    fn stem(&self) -> &'static str;
+    fn title(&self) -> String;
+    /// Pixel size; most charts use [`SIZE`].
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>;
+}
+
+/// One chart, drawn in both formats.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub stem: &'static str,
+    pub title: String,
+    /// A standalone `<svg>` element (no XML prolog), also fit to inline in HTML.
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+/// Registers the embedded font once per process; plotters looks fonts up by family and style.
+fn fonts() -> Result<(), ChartError> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok()
+            && register_font(FONT, FontStyle::Bold, dejavu::sans::bold()).is_ok()
+    });
+    if ok { Ok(()) } else { Err(ChartError::Font) }
+}
+
+/// Draws `plot` as SVG and as PNG.
+pub fn render<P: Plot>(plot: &P) -> Result<Rendered, ChartError> {
+    fonts()?;
+    let (w, h) = plot.size();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        root.fill(&WHITE)?;
+        plot.draw(&root)?;
+        root.present()?;
+    }
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        root.fill(&WHITE)?;
+        plot.draw(&root)?;
+        root.present()?;
+    }
+    Ok(Rendered { stem: plot.stem(), title: plot.title(), svg, png: encode_png(&rgb, w, h)? })
+}
+
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    // fdeflate's PNG-tuned fast mode: charts are flat colour, so it compresses them well at a fraction of
+    // the default's time (encoding dominated the cost of writing a run's outputs).
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+/// The file names (without extension) of every chart [`render_all`] can draw; an output folder's charts
+/// not drawn this time (no data) are removed, so a folder never shows a chart from an earlier run.
+pub const STEMS: &[&str] = &[
+    "latency_cdf",
+    "availability_over_time",
+    "load_per_region",
+    "availability_across_runs",
+    "latency_p99_across_runs",
+    "cost_per_month",
+];
+
+/// Every chart the report has data for, in the order the HTML report shows them. Charts without data are
+/// left out, not errors.
+pub fn render_all(report: &Report) -> Result<Vec<Rendered>, ChartError> {
+    let mut out = Vec::new();
+    if let Some(p) = LatencyCdf::from_report(report) {
+        out.push(render(&p)?);
+    }
+    if let Some(p) = AvailabilityOverTime::from_report(report) {
+        out.push(render(&p)?);
+    }
+    if let Some(p) = LoadOverTime::from_report(report) {
+        out.push(render(&p)?);
+    }
+    for p in Distribution::from_report(report) {
+        out.push(render(&p)?);
+    }
+    let bill = report.cost_usd_per_month.breakdown;
+    if let Some(p) = CostChart::new(vec![(report.inputs.model.name.clone(), bill)]) {
+        out.push(render(&p)?);
+    }
+    Ok(out)
+}
+
+// ----- helpers shared by the chart kinds -----
+
+/// `(lo, hi)` padded so a flat series or a single value still gets a visible range.
+pub(crate) fn padded(lo: f64, hi: f64, fraction: f64) -> (f64, f64) {
+    let span = hi - lo;
+    if span > 0.0 {
+        (lo - span * fraction, hi + span * fraction)
+    } else {
+        let pad = (lo.abs() * 0.01).max(1e-6);
+        (lo - pad, hi + pad)
+    }
+}
+
+/// The unit a time axis reads best in for a horizon of `horizon_s`: its name and its length [s].
+pub(crate) fn time_unit(horizon_s: f64) -> (&'static str, f64) {
+    match horizon_s {
+        h if h <= 1_200.0 => ("s", 1.0),
+        h if h <= 4.0 * 3_600.0 => ("min", 60.0),
+        h if h <= 4.0 * 86_400.0 => ("h", 3_600.0),
+        _ => ("d", 86_400.0),
+    }
+}
+
+/// `v` pulled into `[lo, hi]` (NaN to `lo`). Data far outside an axis would overflow plotters' pixel
+/// arithmetic, and a hand-edited results file can hold anything.
+pub(crate) fn within(v: f64, (lo, hi): (f64, f64)) -> f64 {
+    if v.is_nan() { lo } else { v.clamp(lo.min(hi), hi.max(lo)) }
+}
+
+/// A caption style for chart titles.
+pub(crate) fn title_style() -> TextStyle<'static> {
+    (FONT, TITLE_PX).into_font().style(FontStyle::Bold).into()
+}
+
+pub(crate) fn text(px: u32) -> TextStyle<'static> {
+    (FONT, px).into_font().into()
+}
+
+/// A solid stroke of `width` px.
+pub(crate) fn stroke(color: RGBColor, width: u32) -> ShapeStyle {
+    color.stroke_width(width)
+}
+
+/// Draws the legend of `chart` with the shared style.
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), ChartError> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.stroke_width(1))
+        .label_font(text(LEGEND_PX))
+        .legend_area_size(40)
+        .margin(16)
+        .draw()?;
+    Ok(())
+}
+
+/// The title, then a row of legend entries (wrapping), above the body; returns the body. Timelines use
+/// it so the legend never hides data.
+pub(crate) fn titled_with_key<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    entries: &[(String, ShapeStyle)],
+) -> Result<DrawingArea<DB, Shift>, ChartError> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let body = root.margin(12, 0, 0, 0).titled(title, title_style())?;
+    let style = text(LEGEND_PX).pos(Pos::new(HPos::Left, VPos::Center));
+    let width = body.dim_in_pixel().0 as i32;
+    let (left, row_px) = (130, 36);
+    // Lay out first, to know how many rows to reserve.
+    let mut placed = Vec::new();
+    let (mut x, mut row) = (left, 0);
+    for (label, line) in entries {
+        let (w, _) = body.estimate_text_size(label, &style)?;
+        let needed = 46 + w as i32 + 30;
+        if x + needed > width && x > left {
+            (x, row) = (left, row + 1);
+        }
+        placed.push((x, row, label, line));
+        x += needed;
+    }
+    let rows = if entries.is_empty() { 0 } else { row + 1 };
+    let (key, body) = body.split_vertically(rows as u32 * row_px as u32 + 8);
+    for (x, row, label, line) in placed {
+        let y = row * row_px + row_px / 2;
+        key.draw(&PathElement::new(vec![(x, y), (x + 36, y)], *line))?;
+        key.draw(&Text::new(label.clone(), (x + 46, y), style.clone()))?;
+    }
+    Ok(body)
+}
+
+/// A short line in the legend, in the series' style.
+pub(crate) fn legend_line(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 32, y)], style)
+}
+
+/// Ticks like `0.5`, `12`, `1.2k`: short, without trailing zeros.
+pub(crate) fn short_number(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{}M", trim(v / 1e6, 1))
+    } else if a >= 1e4 {
+        format!("{}k", trim(v / 1e3, 1))
+    } else if a >= 100.0 || a == 0.0 {
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        trim(v, 1)
+    } else if a >= 0.01 {
+        trim(v, 3)
+    } else {
+        format!("{v:.1e}")
+    }
+}
+
+/// Decimals that tell apart the ticks of an axis from `lo` to `hi` (about ten ticks).
+pub(crate) fn decimals_for(lo: f64, hi: f64) -> usize {
+    let step = (hi - lo).abs() / 10.0;
+    if step > 0.0 && step.is_finite() { (-step.log10()).ceil().clamp(0.0, 9.0) as usize } else { 2 }
+}
+
+/// `v` with `decimals` decimals; with none, the short form (`12.5k`).
+pub(crate) fn with_decimals(v: f64, decimals: usize) -> String {
+    if decimals == 0 { short_number(v) } else { format!("{v:.decimals$}") }
+}
+
+fn trim(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_numbers_are_short() {
+        assert_eq!(short_number(0.0), "0");
+        assert_eq!(short_number(0.5), "0.5");
+        assert_eq!(short_number(12.0), "12");
+        assert_eq!(short_number(12.25), "12.2");
+        assert_eq!(short_number(250.0), "250");
+        assert_eq!(short_number(12_500.0), "12.5k");
+        assert_eq!(short_number(0.001), "1.0e-3");
+    }
+
+    #[test]
+    fn tick_labels_keep_enough_decimals_to_differ() {
+        // Availability between 99.99% and 100%: steps of 0.001, three decimals.
+        assert_eq!(decimals_for(99.99, 100.0), 3);
+        assert_eq!(with_decimals(99.9951, 3), "99.995");
+        assert_eq!(decimals_for(0.0, 300.0), 0);
+        assert_eq!(with_decimals(12_500.0, 0), "12.5k");
+        assert_eq!(decimals_for(1.0, 1.0), 2);
+    }
+
+    #[test]
+    fn time_axes_use_a_unit_that_fits_the_horizon() {
+        assert_eq!(time_unit(300.0), ("s", 1.0));
+        assert_eq!(time_unit(3_600.0), ("min", 60.0));
+        assert_eq!(time_unit(86_400.0), ("h", 3_600.0));
+        assert_eq!(time_unit(365.0 * 86_400.0), ("d", 86_400.0));
+    }
+
+    #[test]
+    fn padding_gives_a_flat_series_a_range() {
+        let (lo, hi) = padded(100.0, 100.0, 0.05);
+        assert!(lo < 100.0 && hi > 100.0);
+        assert_eq!(padded(0.0, 10.0, 0.1), (-1.0, 11.0));
+    }
+}

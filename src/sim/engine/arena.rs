@@ -1,0 +1,81 @@
+//! Requests in flight, in a `Vec` with a free list: no allocation per request once warm.
+
+use crate::model::time::SimTime;
+
+/// Index of a request slot.
+pub type ReqId = u32;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    pub population: u32,
+    /// The region the client sent it to.
+    pub entry_region: u32,
+    /// The region serving its current step.
+    pub region: u32,
+    /// Index into the request path.
+    pub step: u8,
+    /// Writes (rather than reads) at the store at the end of the path.
+    pub write: bool,
+    /// Crossed between regions on its way.
+    pub crossed: bool,
+    /// The store key it reads or writes.
+    pub key: u32,
+    /// When the client sent it.
+    pub start: SimTime,
+    /// One-way network time of the way back to the client, accumulated over the hops taken.
+    pub back: SimTime,
+    /// Arrived after the warm-up: counted in the statistics.
+    pub counted: bool,
+    /// The number of the answer version its client used (see `steering`).
+    pub version: u32,
+}
+
+#[derive(Default)]
+pub struct Arena {
+    slots: Vec<Request>,
+    /// Whether each slot holds a request in flight (the end of a run gives those left an outcome).
+    live: Vec<bool>,
+    free: Vec<ReqId>,
+}
+
+impl Arena {
+    pub fn insert(&mut self, r: Request) -> ReqId {
+        match self.free.pop() {
+            Some(id) => {
+                self.slots[id as usize] = r;
+                self.live[id as usize] = true;
+                id
+            }
+            None => {
+                self.slots.push(r);
+                self.live.push(true);
+                (self.slots.len() - 1) as ReqId
+            }
+        }
+    }
+
+    pub fn get(&self, id: ReqId) -> &Request {
+        &self.slots[id as usize]
+    }
+
+    pub fn get_mut(&mut self, id: ReqId) -> &mut Request {
+        &mut self.slots[id as usize]
+    }
+
+    /// Frees a slot and returns its request.
+    pub fn remove(&mut self, id: ReqId) -> Request {
+        self.free.push(id);
+        self.live[id as usize] = false;
+        self.slots[id as usize]
+    }
+
+    /// The requests still in flight, in slot order.
+    pub fn live_ids(&self) -> Vec<ReqId> {
+        (0..self.slots.len() as ReqId).filter(|&id| self.live[id as usize]).collect()
+    }
+
+    /// Requests in flight.
+    pub fn live(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+}

@@ -1,0 +1,552 @@
+//! Fast-forward of steady states (`fidelity: Sampled(...)` in a scenario; docs/architecture.md,
+//! "fidelity").
+//!
+//! Infrastructure is always simulated over the whole horizon. Requests are simulated at full fidelity
+//! after every infrastructure change until the system settles, then for a sampled window; if the
+//! window was steady (the requests in the system did not grow or shrink), arrivals stop until a lead
+//! before the next known change (or the horizon), and the skipped stretch is accounted for with the
+//! window's statistics:
+//!
+//! - each (population, entry region) cell gets the requests it would have received, in closed form:
+//!   the population's rate times the stretch, split over its answer versions by the share of clients
+//!   whose caches hold each ([`crate::model::routing::Steering::version_integrals`]), then by each answer's
+//!   weights;
+//! - each cell's outcomes (successes, failures by cause) and latency distribution are the window's
+//!   for that cell, scaled to those requests; a cell the window did not see borrows its region's
+//!   (or, for a region whose entry point is down, fails like a connect timeout);
+//! - so are its per-request tallies (time in system, reads, writes, stale reads, lost updates,
+//!   cross-region requests, transfer, egress and store-write dollars);
+//! - the timeline's buckets and the open incidents' recovery bins get the skipped requests too, and
+//!   writes a backup would still hold at the end of the stretch are put in flight, so a failure after
+//!   it loses them.
+//!
+//! The window's statistics are recorded beside the run's, never instead of them: every outcome goes to
+//! the run's cells, and also to the window's while one is open, so a horizon (or a change) inside a
+//! window loses nothing. A skip is accrued when it ends, over the stretch it actually covered, and at
+//! every timeline bucket it spans, so a skip cut short by an unforeseen change counts only what it
+//! stood for. Weighting by requests keeps the estimate unbiased when the routing mix drifts (stale DNS
+//! clients leave slowly). Expected counts are kept as fractions and rounded once, at the end of the run.
+
+use rand_distr::Distribution as _;
+
+use super::incident::Flows;
+use super::{Engine, Event};
+use crate::model::architecture::Model;
+use crate::model::fidelity::{Fidelity, Sampling};
+use crate::model::routing::Follow;
+use crate::model::scenario::Scenario;
+use crate::model::store::Replication;
+use crate::model::time::SimTime;
+use crate::sim::observation::{Bucket, FailureCause, Slice, Tally};
+
+/// How many requests the system may gain or lose over a window and still count as steady: this many,
+/// or 1% of the window's arrivals, whichever is larger (a stable queue wanders by about its square
+/// root; an overloaded one grows by (λ − capacity) × window).
+const STEADY_DRIFT_REQUESTS: f64 = 20.0;
+const STEADY_DRIFT_SHARE: f64 = 0.01;
+
+/// What the engine looked like when a window opened.
+struct WindowStart {
+    at: SimTime,
+    in_system: usize,
+    /// Writes accepted so far per store and copy.
+    accepted: Vec<Vec<u64>>,
+}
+
+/// Where a cell's skipped requests take their statistics from.
+#[derive(Clone)]
+enum Source {
+    /// A window slice: the cell's own, its region's, or the whole window's.
+    Slice(Box<Slice>),
+    /// No entry point up in the region: requests time out connecting.
+    Unreachable,
+}
+
+impl Source {
+    /// The share of this source's requests that succeed.
+    fn success_share(&self) -> f64 {
+        match self {
+            Source::Slice(w) => {
+                let finished = w.counts.attempted();
+                if finished == 0 { 1.0 } else { w.counts.succeeded as f64 / finished as f64 }
+            }
+            Source::Unreachable => 0.0,
+        }
+    }
+}
+
+/// A stretch being skipped: where its requests take their statistics from, and how far it has been
+/// accounted.
+struct Skip {
+    from: SimTime,
+    accrued_to: SimTime,
+    sources: Vec<Source>,
+    /// Per cell: the expected successes accrued so far, whose latencies join the cell's histogram
+    /// when the skip ends (one scaled copy of the window's histogram per skip).
+    successes: Vec<f64>,
+    /// Per region at the window's end: requests at its instances, and queued only (the timeline's
+    /// occupancy during the skip).
+    in_region: Vec<u32>,
+    queued_in_region: Vec<u32>,
+}
+
+enum Phase {
+    /// Full fidelity; the window opens at `due` (never, until the next change, after a refused skip).
+    Settling,
+    Window(Box<WindowStart>),
+    /// No arrivals until `due`.
+    Skipping(Box<Skip>),
+}
+
+pub(super) struct FastForward {
+    sampling: Option<Sampling>,
+    /// How long clients take to follow a DNS change (the TTL, or anycast's shift) [time].
+    follow: SimTime,
+    /// Full fidelity before each known change: the scenario's lead, at least 20 mean replication lags.
+    lead: SimTime,
+    phase: Phase,
+    /// The open window's own cells (while `phase` is a window).
+    window: Option<Vec<Slice>>,
+    /// When the current phase's next step is due.
+    pub due: SimTime,
+    /// Per cell: expected successes and failures by cause added by skips, rounded at the end.
+    outcomes: Vec<[f64; 1 + FailureCause::ALL.len()]>,
+    /// Per cell: the skipped requests' tallies.
+    tallies: Vec<Tally>,
+    /// Writes a backup store would hold at the end of a skip: per store and copy, writes per second.
+    write_rate: Vec<Vec<f64>>,
+    skipped: SimTime,
+    /// Fractional timeline flows of the current bucket not yet rounded into it (carried across buckets).
+    carry: [f64; 3],
+    /// Per population: draws of skipped requests' outcomes for recovery windows.
+    noise_rng: Vec<rand::rngs::Xoshiro256PlusPlus>,
+}
+
+impl FastForward {
+    pub fn new(model: &Model, scenario: &Scenario, seed: u64, replication: u32) -> FastForward {
+        let sampling = match scenario.fidelity {
+            Fidelity::Full => None,
+            Fidelity::Sampled(s) => Some(s),
+        };
+        let follow_s = match &model.steering.follow {
+            Follow::Dns { ttl_s, propagation_s, .. } => ttl_s + propagation_s,
+            Follow::Anycast { shift_s } => *shift_s,
+        };
+        let longest_lag_s = model
+            .stores
+            .iter()
+            .filter_map(|s| match &s.replication {
+                Replication::Async { lag } | Replication::Sync { degrade_lag: Some(lag) } => {
+                    Some(lag.mean_s())
+                }
+                _ => None,
+            })
+            .fold(0.0, f64::max);
+        let lead =
+            sampling.map_or(SimTime::ZERO, |s| s.lead.max(SimTime::from_secs_f64(20.0 * longest_lag_s)));
+        let cells = model.populations.len() * model.regions.len();
+        FastForward {
+            sampling,
+            follow: SimTime::from_secs_f64(follow_s),
+            lead,
+            phase: Phase::Settling,
+            window: None,
+            due: sampling.map_or(SimTime::NEVER, |s| scenario.warmup.max(s.settle)),
+            outcomes: vec![[0.0; 1 + FailureCause::ALL.len()]; cells],
+            tallies: vec![Tally::default(); cells],
+            write_rate: model.stores.iter().map(|s| vec![0.0; s.copies.len()]).collect(),
+            skipped: SimTime::ZERO,
+            carry: [0.0; 3],
+            noise_rng: model
+                .populations
+                .iter()
+                .map(|p| {
+                    crate::sim::streams::stream(
+                        seed,
+                        replication,
+                        crate::sim::streams::Purpose::FastForward,
+                        &p.name,
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    pub fn is_sampled(&self) -> bool {
+        self.sampling.is_some()
+    }
+
+    /// The open window's cells, which every outcome recorded while it is open also goes to.
+    #[inline]
+    pub fn window_cells(&mut self) -> Option<&mut Vec<Slice>> {
+        self.window.as_mut()
+    }
+}
+
+impl Engine<'_> {
+    /// Something in the infrastructure changed (or the traffic's hourly rate did): back to full
+    /// fidelity, and a window once things have settled.
+    pub(super) fn note_change(&mut self) {
+        let Some(sampling) = self.ff.sampling else { return };
+        match std::mem::replace(&mut self.ff.phase, Phase::Settling) {
+            // The window saw a change: its requests count as they are (they are in the run's cells
+            // already), and it opens again later.
+            Phase::Window(_) => self.ff.window = None,
+            Phase::Skipping(skip) => self.end_skip(*skip),
+            Phase::Settling => {}
+        }
+        let dns_changed = self.steer.answers.iter().filter(|a| a.changed()).map(|a| a.current().since).max();
+        let settle = sampling.settle.max(SimTime::from_secs_f64(2.0 * self.model.network.connect_timeout_s));
+        let mut due = self.now.plus(settle);
+        if let Some(at) = dns_changed {
+            // Queues follow their load within a fraction of a second: once the clients that follow
+            // the change have moved, only the stragglers' slow drift is left, which the windows'
+            // per-cell weights take in closed form.
+            due = due.max(at.plus(self.ff.follow));
+        }
+        self.ff.due = due.max(self.scenario.warmup);
+    }
+
+    /// The fast-forward's next step is due now.
+    pub(super) fn on_fast_forward(&mut self) {
+        self.ff.due = SimTime::NEVER;
+        match std::mem::replace(&mut self.ff.phase, Phase::Settling) {
+            Phase::Settling => self.open_window(),
+            Phase::Window(start) => self.close_window(*start),
+            Phase::Skipping(skip) => self.end_skip(*skip),
+        }
+    }
+
+    fn open_window(&mut self) {
+        let Some(sampling) = self.ff.sampling else { return };
+        if self.now >= self.scenario.horizon {
+            return;
+        }
+        let start = WindowStart {
+            at: self.now,
+            in_system: self.requests.live(),
+            accepted: self.data.accepted_writes(),
+        };
+        self.ff.window = Some(vec![Slice::default(); self.obs.per_cell.len()]);
+        self.ff.phase = Phase::Window(Box::new(start));
+        self.ff.due = self.now.plus(sampling.window);
+    }
+
+    fn close_window(&mut self, start: WindowStart) {
+        let window = self.ff.window.take().unwrap_or_default();
+        let Some(sampling) = self.ff.sampling else { return };
+        let length = self.now.since(start.at).as_secs_f64();
+        let finished: u64 = window.iter().map(|w| w.counts.attempted()).sum();
+        let drift = (self.requests.live() as f64 - start.in_system as f64).abs();
+        // A promotion under way is steady too (writes fail until it completes); its completion is a
+        // known change with a lead.
+        let steady = drift <= STEADY_DRIFT_REQUESTS.max(STEADY_DRIFT_SHARE * finished as f64)
+            && !self.link_down.iter().any(|&d| d > 0);
+        if finished == 0 {
+            // Nothing to learn from (next to no traffic): full fidelity, which is then cheap.
+            return;
+        }
+        if !steady {
+            // Still moving: sample another window straight away.
+            self.open_window();
+            return;
+        }
+        let (next_change, lead) = self.next_change();
+        let resume = if next_change >= self.scenario.horizon {
+            self.scenario.horizon
+        } else {
+            SimTime(next_change.0.saturating_sub(lead.0))
+        };
+        if resume <= self.now.plus(sampling.window) {
+            return; // too short to be worth it: full fidelity until the change
+        }
+        let per_s = 1.0 / length;
+        let accepted = self.data.accepted_writes();
+        for (s, copies) in accepted.iter().enumerate() {
+            for (c, &n) in copies.iter().enumerate() {
+                self.ff.write_rate[s][c] = (n - start.accepted[s][c]) as f64 * per_s;
+            }
+        }
+        let (in_region, queued_in_region) = self.occupancy();
+        let sources = self.sources(&window);
+        let cells = sources.len();
+        let skip = Skip {
+            from: self.now,
+            accrued_to: self.now,
+            sources,
+            successes: vec![0.0; cells],
+            in_region,
+            queued_in_region,
+        };
+        self.next_arrival.fill(SimTime::NEVER);
+        self.ff.phase = Phase::Skipping(Box::new(skip));
+        self.ff.due = resume;
+    }
+
+    /// The next known change (the earliest infrastructure event: the list holds only those), and the
+    /// lead it needs. Only a change that takes something away (a failure, a scale-in, a promotion)
+    /// depends on what is in flight when it strikes: requests it fails, writes it loses. A repair, a
+    /// health-check flip, a DNS switch, a scale-up or a new hour only steers or adds capacity, and
+    /// new arrivals fill the queues within milliseconds of it.
+    fn next_change(&self) -> (SimTime, SimTime) {
+        match self.infra.peek() {
+            Some((t, Event::Down { .. } | Event::ScaleIn { .. } | Event::Promote { .. })) => {
+                (t, self.ff.lead)
+            }
+            Some((t, _)) => (t, SimTime::ZERO),
+            None => (SimTime::NEVER, SimTime::ZERO),
+        }
+    }
+
+    /// A skip ends now (at its planned end, or cut short by a change): its stretch is accounted up to
+    /// now, and arrivals resume.
+    fn end_skip(&mut self, mut skip: Skip) {
+        let until = self.now.min(self.scenario.horizon);
+        self.accrue_skip(&mut skip, until);
+        for (i, source) in skip.sources.iter().enumerate() {
+            if let Source::Slice(w) = source
+                && skip.successes[i] > 0.0
+            {
+                self.obs.per_cell[i].latency.add_scaled(&w.latency, skip.successes[i]);
+            }
+        }
+        self.ff.skipped = self.ff.skipped.plus(until.since(skip.from));
+        self.put_backups_in_flight(skip.from, until);
+        if self.now < self.scenario.horizon {
+            for p in 0..self.model.populations.len() {
+                self.schedule_arrival(p);
+            }
+        }
+    }
+
+    /// Accounts the skipped stretch `[skip.accrued_to, until)`: each cell's expected outcomes and
+    /// tallies, the current timeline bucket's flows, the open incidents' recovery bins.
+    fn accrue_skip(&mut self, skip: &mut Skip, until: SimTime) {
+        let from = skip.accrued_to;
+        if until <= from {
+            return;
+        }
+        skip.accrued_to = until;
+        let expected = self.expected_arrivals(from, until);
+        let connect_timeout_s = self.model.network.connect_timeout_s;
+        let mut flow = [0.0; 3]; // arrived, succeeded, latency sum [s]
+        for (i, (source, &n)) in skip.sources.iter().zip(&expected).enumerate() {
+            if n <= 0.0 {
+                continue;
+            }
+            let (slot, tally) = (&mut self.ff.outcomes[i], &mut self.ff.tallies[i]);
+            flow[0] += n;
+            match source {
+                Source::Slice(w) => {
+                    let k = n / w.counts.attempted() as f64;
+                    slot[0] += w.counts.succeeded as f64 * k;
+                    for (j, &f) in w.counts.failed.iter().enumerate() {
+                        slot[1 + j] += f as f64 * k;
+                    }
+                    tally.add_scaled(&w.tally, k);
+                    let ok = w.counts.succeeded as f64 * k;
+                    skip.successes[i] += ok;
+                    flow[1] += ok;
+                    if w.latency.count() > 0 {
+                        flow[2] += ok * w.latency.mean_ms() / 1e3;
+                    }
+                }
+                Source::Unreachable => {
+                    slot[1 + FailureCause::NoHealthyInstance as usize] += n;
+                    // Time in system and whole sojourn: each waits out the connect timeout.
+                    tally.in_system_s += n * connect_timeout_s;
+                    tally.sojourn_s += n * connect_timeout_s;
+                }
+            }
+        }
+        for (c, f) in self.ff.carry.iter_mut().zip(flow) {
+            *c += f;
+        }
+        self.fill_skip_incidents(skip, from, until);
+    }
+
+    /// The recovery bins of open incidents get the skipped requests of their populations, bin by bin
+    /// (the routing mix drifts within a stretch, so each bin gets its own expected counts). The counts
+    /// are drawn, not expected: a Poisson number of requests per bin and a binomial number of
+    /// successes among them, as simulating them one by one would give, since whether a sliding window
+    /// reaches the recovery level depends on that noise, not only on the mean.
+    fn fill_skip_incidents(&mut self, skip: &Skip, from: SimTime, until: SimTime) {
+        let tracks = self.incidents.open_request_tracks();
+        if tracks.is_empty() {
+            return;
+        }
+        let bin = self.scenario.recovery.bin;
+        let regions = self.model.regions.len();
+        let mut t = from;
+        while t < until {
+            let next = SimTime((t.0 / bin.0 + 1) * bin.0).min(until);
+            let expected = self.expected_arrivals(t, next);
+            for &(r, p) in &tracks {
+                let (mut attempts, mut successes) = (0.0, 0.0);
+                for region in 0..regions {
+                    let i = p * regions + region;
+                    attempts += expected[i];
+                    successes += expected[i] * skip.sources[i].success_share();
+                }
+                if attempts <= 0.0 {
+                    continue;
+                }
+                let rng = &mut self.ff.noise_rng[p];
+                let n = rand_distr::Poisson::new(attempts).map_or(attempts, |d| d.sample(rng)).round();
+                let share = (successes / attempts).clamp(0.0, 1.0);
+                let ok =
+                    rand_distr::Binomial::new(n as u64, share).map_or(n * share, |d| d.sample(rng) as f64);
+                let flow = Flows { attempts: n, successes: ok };
+                self.incidents.add_expected(r, p, t, next, bin, flow);
+            }
+            t = next;
+        }
+    }
+
+    /// Writes a backup store accepted during the stretch and has not yet copied at its end are in
+    /// flight, as if they had been simulated one by one (one run from the later of the stretch's start
+    /// and the last backup).
+    fn put_backups_in_flight(&mut self, from: SimTime, to: SimTime) {
+        for (s, store) in self.model.stores.iter().enumerate() {
+            let Replication::Backup { interval_s } = store.replication else { continue };
+            let last_backup = (to.as_secs_f64() / interval_s).floor() * interval_s;
+            let start = from.max(SimTime::from_secs_f64(last_backup));
+            let apply = SimTime::from_secs_f64(last_backup + interval_s);
+            if start >= to || store.copies.len() < 2 {
+                continue;
+            }
+            for c in 0..store.copies.len() {
+                let count = (self.ff.write_rate[s][c] * to.since(start).as_secs_f64()).round() as u64;
+                if count > 0 {
+                    self.push_inflight_run(s, c, start, apply, count);
+                }
+            }
+        }
+    }
+
+    /// Expected arrivals in `[from, to)` per cell (`p * regions + r`): each population's rate, split over
+    /// its answer versions by the share of clients on each, then by each answer's weights.
+    fn expected_arrivals(&self, from: SimTime, to: SimTime) -> Vec<f64> {
+        let regions = self.model.regions.len();
+        let mut expected = vec![0.0; self.model.populations.len() * regions];
+        let (a, b) = (from.as_secs_f64(), to.as_secs_f64());
+        let multiplier = self.scenario.rate_multiplier(from);
+        for (p, answers) in self.steer.answers.iter().enumerate() {
+            let rate = self.scenario.rates_per_s[p] * multiplier;
+            if rate <= 0.0 || b <= a {
+                continue;
+            }
+            let integrals = if answers.changed() {
+                self.model.steering.version_integrals(&answers.since_s(), a, b)
+            } else {
+                vec![b - a]
+            };
+            for (v, seconds) in answers.versions.iter().zip(integrals) {
+                for (r, share) in v.answer.shares() {
+                    expected[p * regions + r] += rate * seconds * share;
+                }
+            }
+        }
+        expected
+    }
+
+    /// Where each cell's skipped requests take their statistics from: its own window slice, its
+    /// region's (all populations) when the window saw none of the cell, the whole window's when the
+    /// region serves but saw no request, or a connect timeout when it does not serve.
+    fn sources(&self, window: &[Slice]) -> Vec<Source> {
+        let regions = self.model.regions.len();
+        let mut pools = vec![Slice::default(); regions];
+        let mut all = Slice::default();
+        for (i, w) in window.iter().enumerate() {
+            pools[i % regions].add(w);
+            all.add(w);
+        }
+        (0..window.len())
+            .map(|i| {
+                let r = i % regions;
+                if window[i].counts.attempted() > 0 {
+                    Source::Slice(Box::new(window[i].clone()))
+                } else if pools[r].counts.attempted() > 0 {
+                    Source::Slice(Box::new(pools[r].clone()))
+                } else if self.endpoint_serves(r) {
+                    // It serves, but nobody reached it in the window (a standby few clients still
+                    // reach): the window's requests as a whole stand in.
+                    Source::Slice(Box::new(all.clone()))
+                } else {
+                    // No entry point up: requests time out connecting.
+                    Source::Unreachable
+                }
+            })
+            .collect()
+    }
+
+    /// Requests at each region's instances, and queued only.
+    fn occupancy(&self) -> (Vec<u32>, Vec<u32>) {
+        let regions = self.model.regions.len();
+        let (mut in_region, mut queued) = (vec![0; regions], vec![0; regions]);
+        for (i, inst) in self.instances.iter().enumerate() {
+            let r = self.model.instances[i].region;
+            in_region[r] += (inst.in_service.len() + inst.queue.len()) as u32;
+            queued[r] += inst.queue.len() as u32;
+        }
+        (in_region, queued)
+    }
+
+    /// The skipped part of the bucket ending now: a skip under way is accrued up to now, and the flows
+    /// the skips stood for in this bucket join it (rounded, the remainder carried to the next bucket).
+    pub(super) fn fill_bucket(&mut self, bucket: &mut Bucket) {
+        match std::mem::replace(&mut self.ff.phase, Phase::Settling) {
+            Phase::Skipping(mut skip) => {
+                let until = self.now.min(self.scenario.horizon);
+                self.accrue_skip(&mut skip, until);
+                bucket.in_region.clone_from(&skip.in_region);
+                bucket.queued_in_region.clone_from(&skip.queued_in_region);
+                self.ff.phase = Phase::Skipping(skip);
+            }
+            other => self.ff.phase = other,
+        }
+        let [arrived, succeeded, latency_s] = self.ff.carry;
+        let (a, s) = (arrived.round().max(0.0), succeeded.round().max(0.0));
+        bucket.arrived += a as u64;
+        bucket.finished += a as u64;
+        bucket.succeeded += s as u64;
+        bucket.latency_sum_s += latency_s;
+        self.ff.carry = [arrived - a, succeeded - s, 0.0];
+    }
+
+    /// End of the run: a skip under way is accrued to the horizon, and the skips' expected counts,
+    /// rounded, join the observations.
+    pub(super) fn finish_fast_forward(&mut self) {
+        if !self.ff.is_sampled() {
+            return;
+        }
+        self.ff.window = None;
+        if let Phase::Skipping(skip) = std::mem::replace(&mut self.ff.phase, Phase::Settling) {
+            let now = self.now;
+            self.now = now.max(self.scenario.horizon);
+            self.end_skip(*skip);
+            self.now = now;
+        }
+        let mut added = 0;
+        let cells = self.obs.per_cell.iter_mut().zip(&self.ff.outcomes).zip(&self.ff.tallies);
+        for ((cell, slot), tally) in cells {
+            let n = |x: f64| x.round().max(0.0) as u64;
+            // The skipped successes are the latencies the skips added to the cell's histogram (each
+            // skip's scaled copy rounds its total to within one); failures are rounded once here.
+            let succeeded = cell.latency.count() - cell.counts.succeeded;
+            let failed: Vec<u64> = slot[1..].iter().map(|&x| n(x)).collect();
+            let attempted = succeeded + failed.iter().sum::<u64>();
+            cell.counts.succeeded += succeeded;
+            for (c, f) in cell.counts.failed.iter_mut().zip(failed) {
+                *c += f;
+            }
+            cell.tally.add(tally);
+            cell.tally.round_counts();
+            added += attempted;
+        }
+        self.obs.arrivals_in_window += added;
+        self.obs.fast_forwarded = added;
+        let observed = self.scenario.horizon.since(self.scenario.warmup);
+        self.obs.request_level_s = observed.since(self.ff.skipped.min(observed)).as_secs_f64();
+    }
+}

@@ -1,0 +1,62 @@
+//! The Monte Carlo: replications in parallel on a rayon pool, collected in index order, so the result
+//! is the same for any thread count (DESIGN.md decision 5).
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::model::architecture::Model;
+use crate::model::scenario::Scenario;
+use crate::sim::engine::{self, SimError};
+use crate::sim::observation::Observations;
+
+/// How to run, not what: nothing here changes a result.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Worker threads; `None` uses every core.
+    pub threads: Option<usize>,
+    /// Show a progress bar on stderr (only drawn when stderr is a terminal and `NO_COLOR` is unset).
+    pub progress: bool,
+}
+
+/// Runs every replication of the scenario on the model. On a budget error, reports the one of the lowest
+/// replication index, so the message too is independent of scheduling.
+pub fn run(model: &Model, scenario: &Scenario, options: &RunOptions) -> Result<Vec<Observations>, SimError> {
+    let n = scenario.replications;
+    let bar = progress_bar(n as u64, options.progress);
+    let work = || {
+        (0..n)
+            .into_par_iter()
+            .map(|r| {
+                let result = engine::run(model, scenario, scenario.seed, r);
+                bar.inc(1);
+                result
+            })
+            .collect::<Vec<_>>()
+    };
+    let results = match options.threads {
+        Some(t) => match rayon::ThreadPoolBuilder::new().num_threads(t.max(1)).build() {
+            Ok(pool) => pool.install(work),
+            // Building a pool only fails when the OS refuses threads; run on the global pool then.
+            Err(_) => work(),
+        },
+        None => work(),
+    };
+    bar.finish_and_clear();
+    results.into_iter().collect()
+}
+
+fn progress_bar(len: u64, wanted: bool) -> ProgressBar {
+    let visible = wanted && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} replications {pos}/{len} [{wide_bar}] {elapsed_precise} (eta {eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}

@@ -1,0 +1,466 @@
+//! What one replication observed: counters, latency histograms and a coarse timeline. Nothing is stored
+//! per request (DESIGN.md decision 6).
+
+use serde::{Deserialize, Serialize};
+
+use crate::sim::histogram::LatencyHistogram;
+
+/// Why a request failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureCause {
+    /// No healthy instance could take it: the client gave up after its connect timeout.
+    NoHealthyInstance = 0,
+    /// Its instance failed while it was queued or in service.
+    InstanceFailed = 1,
+    /// The instance's queue was full (`max_queue`): shed at once.
+    QueueFull = 2,
+    /// The store copy it needed was down or being promoted (or a synchronous replica was unreachable).
+    StoreUnavailable = 3,
+    /// It had to cross between two regions that were partitioned.
+    Partition = 4,
+    /// Its client gave up waiting (`network.request_timeout_ms`); a queue that reaches it afterwards
+    /// drops it unserved.
+    Timeout = 5,
+    /// Still in flight when the simulation ended, its client's deadline not yet passed: the honest
+    /// outcome of a request whose service outlasts the clock (only with a request timeout longer than
+    /// anything the clock can reach).
+    Unfinished = 6,
+}
+
+impl FailureCause {
+    pub const ALL: [FailureCause; 7] = [
+        FailureCause::NoHealthyInstance,
+        FailureCause::InstanceFailed,
+        FailureCause::QueueFull,
+        FailureCause::StoreUnavailable,
+        FailureCause::Partition,
+        FailureCause::Timeout,
+        FailureCause::Unfinished,
+    ];
+
+    /// The name used in reports and `results.json`.
+    pub fn key(self) -> &'static str {
+        match self {
+            FailureCause::NoHealthyInstance => "no_healthy_instance",
+            FailureCause::InstanceFailed => "instance_failed",
+            FailureCause::QueueFull => "queue_full",
+            FailureCause::StoreUnavailable => "store_unavailable",
+            FailureCause::Partition => "partition",
+            FailureCause::Timeout => "timeout",
+            FailureCause::Unfinished => "unfinished",
+        }
+    }
+}
+
+/// Request outcomes, counted for requests that arrived after the warm-up. Only outcomes are counted:
+/// a request is attempted once it has one, so `attempted = succeeded + failed` holds by construction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub succeeded: u64,
+    pub failed: [u64; FailureCause::ALL.len()],
+}
+
+impl Counts {
+    pub fn failed_total(&self) -> u64 {
+        self.failed.iter().sum()
+    }
+
+    /// Requests with an outcome: succeeded or failed.
+    pub fn attempted(&self) -> u64 {
+        self.succeeded + self.failed_total()
+    }
+
+    /// Successful / attempted; 1 when nothing was attempted (a period with no requests counts as
+    /// available, as in the Well-Architected definition).
+    pub fn availability(&self) -> f64 {
+        let attempted = self.attempted();
+        if attempted == 0 { 1.0 } else { self.succeeded as f64 / attempted as f64 }
+    }
+
+    pub fn add(&mut self, other: &Counts) {
+        self.succeeded += other.succeeded;
+        for (a, b) in self.failed.iter_mut().zip(other.failed) {
+            *a += b;
+        }
+    }
+}
+
+/// Per-request quantities summed over the requests of one slice of the traffic. Counts are kept as
+/// `f64` so that the fast-forward can add expected (fractional) amounts; every field is summed, none
+/// means anything by its position.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// Time the requests spent in the system inside the observation window [request·s].
+    pub in_system_s: f64,
+    /// Time from arrival to outcome, whole, of every request with an outcome [request·s]: Little's W.
+    pub sojourn_s: f64,
+    pub reads: f64,
+    pub writes: f64,
+    /// Writes applied at replicas (each write once per replica it reaches).
+    pub replicated_writes: f64,
+    /// Reads that missed a write accepted elsewhere and not yet applied.
+    pub stale_reads: f64,
+    /// Multi-writer writes dropped by last-writer-wins.
+    pub lost_updates: f64,
+    /// Successful requests that crossed between regions (a call or a store access in another region).
+    pub cross_region: f64,
+    /// Bytes of responses sent to clients over the internet (from the slice's entry region).
+    pub egress_bytes: f64,
+    /// Bytes sent between regions, row-major by (from, to) over the model's regions; empty until the
+    /// first crossing.
+    pub transfer_bytes: Vec<f64>,
+}
+
+impl Tally {
+    /// Adds `bytes` sent from region `a` to region `b` of `regions`.
+    pub fn add_transfer(&mut self, regions: usize, a: usize, b: usize, bytes: f64) {
+        if self.transfer_bytes.is_empty() {
+            self.transfer_bytes = vec![0.0; regions * regions];
+        }
+        self.transfer_bytes[a * regions + b] += bytes;
+    }
+
+    /// Adds `k` times `o`.
+    pub fn add_scaled(&mut self, o: &Tally, k: f64) {
+        self.in_system_s += o.in_system_s * k;
+        self.sojourn_s += o.sojourn_s * k;
+        self.reads += o.reads * k;
+        self.writes += o.writes * k;
+        self.replicated_writes += o.replicated_writes * k;
+        self.stale_reads += o.stale_reads * k;
+        self.lost_updates += o.lost_updates * k;
+        self.cross_region += o.cross_region * k;
+        self.egress_bytes += o.egress_bytes * k;
+        if !o.transfer_bytes.is_empty() {
+            if self.transfer_bytes.is_empty() {
+                self.transfer_bytes = vec![0.0; o.transfer_bytes.len()];
+            }
+            for (a, b) in self.transfer_bytes.iter_mut().zip(&o.transfer_bytes) {
+                *a += b * k;
+            }
+        }
+    }
+
+    pub fn add(&mut self, o: &Tally) {
+        self.add_scaled(o, 1.0);
+    }
+
+    /// The counts rounded to whole requests (after the fast-forward added expected amounts).
+    pub fn round_counts(&mut self) {
+        for v in [
+            &mut self.reads,
+            &mut self.writes,
+            &mut self.replicated_writes,
+            &mut self.stale_reads,
+            &mut self.lost_updates,
+            &mut self.cross_region,
+        ] {
+            *v = v.round().max(0.0);
+        }
+    }
+}
+
+/// What one replication used over its observation window, in physical units. Prices are applied
+/// afterwards (`analysis::cost`), so a change of price needs no new simulation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// The observation window [s].
+    pub observed_s: f64,
+    /// Per deployment (model order): instance-seconds provisioned, standby postures and scale-ups
+    /// included.
+    pub instance_s: Vec<f64>,
+    /// Bytes sent between regions (calls, their responses, replication), row-major by (from, to).
+    pub transfer_bytes: Vec<f64>,
+    /// Per region: bytes of responses sent to clients over the internet.
+    pub egress_bytes: Vec<f64>,
+    /// Per store: writes accepted, and writes applied at replicas.
+    pub writes: Vec<f64>,
+    pub replicated_writes: Vec<f64>,
+    /// Per population: DNS queries of its resolvers (resolvers / TTL per second).
+    pub dns_queries: Vec<f64>,
+    /// Health checks running: one per region running the entry service (billed per month).
+    pub health_checks: f64,
+    /// Time unavailable as users see it, traffic-weighted [s].
+    pub unavailable_s: f64,
+}
+
+/// Counts, latencies and per-request tallies of one slice of the traffic (all, a population, a region).
+#[derive(Debug, Clone, Default)]
+pub struct Slice {
+    pub counts: Counts,
+    pub latency: LatencyHistogram,
+    pub tally: Tally,
+}
+
+impl Slice {
+    pub fn add(&mut self, o: &Slice) {
+        self.counts.add(&o.counts);
+        self.latency.merge(&o.latency);
+        self.tally.add(&o.tally);
+    }
+}
+
+/// A component going down or coming back, for timelines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InfraEvent {
+    pub t_s: f64,
+    /// `zone:use1-az1`, `instance:api@us-east-1#0`, `region:us-east-1`.
+    pub component: String,
+    pub up: bool,
+    /// An injected outage rather than a random failure.
+    pub injected: bool,
+}
+
+/// What the routing and recovery machinery did, for timelines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SteeringKind {
+    /// Health checks declared a region's endpoint unhealthy.
+    Detection,
+    /// Health checks declared it healthy again.
+    Recovered,
+    /// DNS answers (or anycast routes) changed for at least one population.
+    DnsSwitch,
+    /// A store replica became the primary.
+    Promotion,
+    /// A standby deployment reached its full fleet.
+    ScaleUp,
+    /// It went back to its standby posture.
+    ScaleIn,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SteeringEvent {
+    pub t_s: f64,
+    pub kind: SteeringKind,
+    /// `region:us-east-1`, `store:orders`, `api@us-west-2`.
+    pub subject: String,
+}
+
+/// One failover (or attempted one): a region's entry point stopped serving populations routed to it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Failover {
+    pub region: String,
+    /// When the region stopped serving [s].
+    pub start_s: f64,
+    /// Failure → health checks declare it unhealthy [s]; `None` if it recovered first.
+    pub detection_s: Option<f64>,
+    /// Failure → DNS answers change [s].
+    pub dns_switch_s: Option<f64>,
+    /// Failure → the first successful request of every affected population, sent after the failure by a
+    /// client whose answer is not older than the failure [s] (the last population's).
+    #[serde(default)]
+    pub first_response_s: Option<f64>,
+    /// Failure → every affected population has recovered as users see it (its success ratio over a
+    /// sliding window back at the scenario's `recovery` level, and held) [s]; `None` if not by the end.
+    pub rto_s: Option<f64>,
+    /// Age of the oldest write lost at the failure instant [s]; `None` when nothing was lost.
+    pub rpo_s: Option<f64>,
+    pub writes_lost: u64,
+}
+
+/// One time bucket of a replication's timeline.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    /// Requests that arrived in this bucket (the offered load).
+    pub arrived: u64,
+    /// Requests that finished in this bucket, and how many of them succeeded.
+    pub finished: u64,
+    pub succeeded: u64,
+    /// Sum of the latencies of the successful requests that finished in this bucket [s].
+    pub latency_sum_s: f64,
+    /// At the end of the bucket, per region: requests at its instances (queued or in service) and
+    /// queued only.
+    pub in_region: Vec<u32>,
+    pub queued_in_region: Vec<u32>,
+}
+
+/// A coarse timeline of one replication: enough to chart an outage, small enough to keep for each.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub bucket_s: f64,
+    pub buckets: Vec<Bucket>,
+    pub infra: Vec<InfraEvent>,
+    /// Detections, DNS switches, promotions, scale-ups.
+    #[serde(default)]
+    pub steering: Vec<SteeringEvent>,
+    /// Infrastructure events beyond [`Timeline::MAX_INFRA_EVENTS`] were not kept.
+    pub infra_truncated: bool,
+}
+
+impl Timeline {
+    pub const BUCKETS: usize = 240;
+    pub const MAX_INFRA_EVENTS: usize = 2_000;
+}
+
+/// Everything one replication reports.
+#[derive(Debug, Clone, Default)]
+pub struct Observations {
+    pub replication: u32,
+    pub total: Slice,
+    pub per_population: Vec<Slice>,
+    /// By the region a request entered.
+    pub per_region: Vec<Slice>,
+    /// While running: by (population, entry region), `p * regions + r`, so each request is recorded once.
+    /// Merged into the slices above, and emptied, at the end of the replication.
+    pub per_cell: Vec<Slice>,
+    /// Time availability as users see it [s]: over the observation window, the traffic-weighted share of
+    /// each population's clients whose cached answer sends them to a region whose whole path serves.
+    pub time_available_s: f64,
+    /// The same with every client on the authoritative (current) answer: the infrastructure's view [s].
+    pub time_available_infra_s: f64,
+    /// The time observed [s] (the horizon after warm-up).
+    pub observed_s: f64,
+    /// ∫ N(t) dt over the observation window, N = requests between arrival and final outcome [request·s]
+    /// (the sum of the slices' `in_system_s`, like the data and transfer figures below).
+    pub in_system_area_s: f64,
+    /// Requests that arrived inside the observation window.
+    pub arrivals_in_window: u64,
+    /// Outcomes of counted requests simulated one by one (each must match one counted arrival).
+    pub outcomes_simulated: u64,
+    pub events: u64,
+    /// Time of the observation window simulated request by request [s] (all of it at full fidelity).
+    pub request_level_s: f64,
+    /// Requests accounted for from sampled windows rather than simulated (sampled fidelity).
+    pub fast_forwarded: u64,
+    pub timeline: Timeline,
+    pub failovers: Vec<Failover>,
+    /// Multi-writer writes dropped by last-writer-wins.
+    pub lost_updates: u64,
+    /// Reads that missed a write accepted elsewhere and not yet applied.
+    pub stale_reads: u64,
+    pub reads: u64,
+    pub writes: u64,
+    /// Counted requests that crossed between regions (a call or a store access in another region).
+    pub cross_region: u64,
+    /// Physical usage, for the bill.
+    pub usage: Usage,
+}
+
+impl Observations {
+    /// The invariants every replication's observations satisfy, checked cheaply at its end (see
+    /// `engine::run`): every counted arrival has exactly one outcome, the slices add up, each success
+    /// has one latency, availabilities lie in [0, 1], tallies are finite and non-negative. `Err` says
+    /// which failed; it is a bug in regionsim, never a property of the model.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let simulated_arrivals =
+            self.arrivals_in_window.checked_sub(self.fast_forwarded).ok_or_else(|| {
+                format!(
+                    "{} requests fast-forwarded but only {} arrived",
+                    self.fast_forwarded, self.arrivals_in_window
+                )
+            })?;
+        if self.outcomes_simulated != simulated_arrivals {
+            return Err(format!(
+                "{simulated_arrivals} counted arrivals were simulated but {} outcomes recorded",
+                self.outcomes_simulated
+            ));
+        }
+        let attempted = self.total.counts.attempted();
+        if attempted != self.arrivals_in_window {
+            return Err(format!(
+                "{} requests arrived in the window but {attempted} have an outcome",
+                self.arrivals_in_window
+            ));
+        }
+        let per_population: u64 = self.per_population.iter().map(|s| s.counts.attempted()).sum();
+        let per_region: u64 = self.per_region.iter().map(|s| s.counts.attempted()).sum();
+        if per_population != attempted || per_region != attempted {
+            return Err(format!(
+                "outcomes per population ({per_population}) and per region ({per_region}) do not add up to \
+                 {attempted}"
+            ));
+        }
+        for s in std::iter::once(&self.total).chain(&self.per_population).chain(&self.per_region) {
+            if s.latency.count() != s.counts.succeeded {
+                return Err(format!(
+                    "{} latencies recorded for {} successes",
+                    s.latency.count(),
+                    s.counts.succeeded
+                ));
+            }
+        }
+        let observed = self.observed_s.max(f64::MIN_POSITIVE);
+        for (what, v) in [
+            ("request availability", self.total.counts.availability()),
+            ("time availability", self.time_available_s / observed),
+            ("infrastructure time availability", self.time_available_infra_s / observed),
+        ] {
+            if !(-1e-9..=1.0 + 1e-9).contains(&v) {
+                return Err(format!("{what} {v} is outside [0, 1]"));
+            }
+        }
+        let t = &self.total.tally;
+        if [t.in_system_s, t.sojourn_s, t.egress_bytes, t.reads, t.writes]
+            .iter()
+            .chain(&t.transfer_bytes)
+            .any(|v| !(v.is_finite() && *v >= -1e-9))
+        {
+            return Err(format!("a negative or non-finite tally: {t:?}"));
+        }
+        Ok(())
+    }
+
+    /// Time availability as users see it, in [0, 1].
+    pub fn time_availability(&self) -> f64 {
+        if self.observed_s > 0.0 { (self.time_available_s / self.observed_s).clamp(0.0, 1.0) } else { 1.0 }
+    }
+
+    /// Time availability as the infrastructure sees it (authoritative answers), in [0, 1].
+    pub fn time_availability_infra(&self) -> f64 {
+        if self.observed_s > 0.0 {
+            (self.time_available_infra_s / self.observed_s).clamp(0.0, 1.0)
+        } else {
+            1.0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Observations of 10 arrivals, 9 successes and a timeout, consistent in every slice.
+    fn consistent() -> Observations {
+        let mut slice = Slice::default();
+        slice.counts.succeeded = 9;
+        slice.counts.failed[FailureCause::Timeout as usize] = 1;
+        for _ in 0..9 {
+            slice.latency.record_s(0.01);
+        }
+        Observations {
+            total: slice.clone(),
+            per_population: vec![slice.clone()],
+            per_region: vec![slice],
+            arrivals_in_window: 10,
+            outcomes_simulated: 10,
+            observed_s: 100.0,
+            time_available_s: 99.0,
+            time_available_infra_s: 100.0,
+            ..Observations::default()
+        }
+    }
+
+    #[test]
+    fn consistent_observations_pass_and_each_broken_invariant_is_named() {
+        assert_eq!(consistent().check_invariants(), Ok(()));
+        type Corruption = (&'static str, fn(&mut Observations));
+        let broken: [Corruption; 6] = [
+            ("outcomes recorded", |o| o.outcomes_simulated = 11),
+            ("have an outcome", |o| {
+                o.arrivals_in_window = 12;
+                o.outcomes_simulated = 12;
+            }),
+            ("do not add up", |o| o.per_region[0].counts.succeeded = 8),
+            ("latencies recorded", |o| o.total.latency.record_s(1.0)),
+            ("outside [0, 1]", |o| o.time_available_s = 101.0),
+            ("non-finite tally", |o| o.total.tally.egress_bytes = f64::NAN),
+        ];
+        for (needle, corrupt) in broken {
+            let mut o = consistent();
+            corrupt(&mut o);
+            let e = o.check_invariants().expect_err(needle);
+            assert!(e.contains(needle), "{e}");
+        }
+    }
+}
