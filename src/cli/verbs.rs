@@ -9,10 +9,10 @@ use std::time::Instant;
 use crate::analysis::{compare, objective, report, sweep, verdict};
 use crate::cli::args::{CompareArgs, ReportArgs, RunArgs, SimArgs, SweepArgs, exit};
 use crate::model::study::{self, Adjustments, InputErrors, Override};
+use crate::present as present_stage;
 use crate::present::bundle::{self, Bundle};
 use crate::present::document::Renderer;
 use crate::present::render::text::Text;
-use crate::present as present_stage;
 use crate::sim::montecarlo;
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error worth more than stopping quietly.

@@ -5,6 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::input::issue::{Issues, known};
 use crate::input::spec::model::{LoadBalancing, ModelSpec, StandbySpec};
+
+/// How a load balancer picks among a deployment's serving instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Balancing {
+    RoundRobin,
+    /// Fewest requests at the instance (queued or in service), ties round-robin.
+    LeastOutstanding,
+}
 use crate::model::distribution::Distribution;
 use crate::model::network::Network;
 use crate::model::prices::Prices;
@@ -20,7 +28,7 @@ pub struct Service {
     pub service_time: Distribution,
     pub concurrency: u32,
     pub price_usd_per_hour: f64,
-    pub load_balancing: LoadBalancing,
+    pub balancing: Balancing,
     pub max_queue: Option<u32>,
     /// The deployment in each region, if any (indexed by [`RegionId`]).
     pub deployment_in: Vec<Option<DeploymentId>>,
@@ -269,7 +277,10 @@ impl Model {
                 service_time: service_time.unwrap_or(Distribution::fixed(0.0)),
                 concurrency: s.concurrency,
                 price_usd_per_hour: s.price_usd_per_hour,
-                load_balancing: s.load_balancing.unwrap_or(LoadBalancing::LeastOutstanding),
+                balancing: match s.load_balancing.unwrap_or(LoadBalancing::LeastOutstanding) {
+                    LoadBalancing::RoundRobin => Balancing::RoundRobin,
+                    LoadBalancing::LeastOutstanding => Balancing::LeastOutstanding,
+                },
                 max_queue: s.max_queue,
                 deployment_in,
             });

@@ -11,7 +11,7 @@ use crate::model::keyspace::{KeyTable, MAX_TABULATED_KEYS};
 use crate::model::objective::{self, Objective};
 use crate::model::time::SimTime;
 
-/// Default budgets (DESIGN.md decision 8). 2 G events is about a minute of one core; a million queued
+/// Default budgets (docs/architecture.md, "bounded resources"). 2 G events is about a minute of one core; a million queued
 /// requests at one instance means the model is overloaded, not busy.
 pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
 pub const DEFAULT_MAX_QUEUE: u32 = 1_000_000;
@@ -24,9 +24,28 @@ pub enum Component {
     Region(u32),
     /// A store's copy: an index into [`Model::store_copies`].
     Store(u32),
-    /// The network between regions `a < b`: index `a * regions + b`.
-    Link(u32),
+    /// The network between two regions.
+    Link(LinkId),
     ControlPlane(u32),
+}
+
+/// The network between two distinct regions, `a < b` (so each pair has one id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LinkId {
+    pub a: u32,
+    pub b: u32,
+}
+
+impl LinkId {
+    /// The link between regions `x` and `y`, in either order.
+    pub fn between(x: usize, y: usize) -> LinkId {
+        LinkId { a: x.min(y) as u32, b: x.max(y) as u32 }
+    }
+
+    /// Its index among the `regions × regions` pairs.
+    pub fn index(self, regions: usize) -> usize {
+        self.a as usize * regions + self.b as usize
+    }
 }
 
 impl Component {
@@ -41,21 +60,15 @@ impl Component {
                 format!("store:{}@{}", model.stores[store].name, model.regions[region].name)
             }
             Component::Link(l) => {
-                let n = model.regions.len() as u32;
-                format!(
-                    "link:{}/{}",
-                    model.regions[(l / n) as usize].name,
-                    model.regions[(l % n) as usize].name
-                )
+                format!("link:{}/{}", model.regions[l.a as usize].name, model.regions[l.b as usize].name)
             }
             Component::ControlPlane(r) => format!("control-plane:{}", model.regions[r as usize].name),
         }
     }
 
     /// The link between two distinct regions.
-    pub fn link(model: &Model, a: usize, b: usize) -> Component {
-        let (a, b) = (a.min(b), a.max(b));
-        Component::Link((a * model.regions.len() + b) as u32)
+    pub fn link(a: usize, b: usize) -> Component {
+        Component::Link(LinkId::between(a, b))
     }
 }
 
@@ -499,7 +512,7 @@ fn select(
                     let name = format!("{}/{}", model.regions[a].name, model.regions[b].name);
                     let reverse = format!("{}/{}", model.regions[b].name, model.regions[a].name);
                     if only.is_empty() || only.contains(&name) || only.contains(&reverse) {
-                        out.push(Component::link(model, a, b));
+                        out.push(Component::link(a, b));
                     }
                 }
             }
@@ -557,7 +570,7 @@ fn link(model: &Model, a: &str, b: &str) -> Result<Component, String> {
     if ra == rb {
         return Err(format!("a link joins two different regions (got '{a}' twice)"));
     }
-    Ok(Component::link(model, ra, rb))
+    Ok(Component::link(ra, rb))
 }
 
 fn store_copy(model: &Model, store: &str, region_name: &str) -> Result<Component, String> {

@@ -1,39 +1,62 @@
-//! The discrete-event loop of one replication: arrivals, DNS-routed region choice, network crossings,
-//! load balancing, FIFO queues in front of each instance's servers, the store at the end of the path,
-//! failures and repairs, health checks, failover, standby scale-up and promotion.
+//! The discrete-event engine of one replication: a small kernel (clock, event lists, transit lanes) and
+//! subsystems that own their state and their events, composed by [`Engine`]:
 //!
-//! The engine does no I/O and allocates nothing per event in steady state: events are a closed enum
-//! copied into the queue, requests live in an arena addressed by index. Concerns live in child modules
-//! that extend [`Engine`]: `service` (load balancers and instance queues), `infra` (failures and
-//! repairs), `steering` (health checks, DNS, standby), `data` (stores and replication), `incident`
-//! (failover metrics).
+//! - `traffic`: each population's arrivals (clocks, not events), network crossings, requests in flight;
+//! - `fleet`: instances, their queues and load balancers;
+//! - `faults`: the table of components and their causes of being down, failure and repair processes;
+//! - `steering`: health checks, DNS answers and how clients follow them;
+//! - `standby`: warm, pilot-light and backup postures and their activation;
+//! - `stores`: replication, promotion, lost writes;
+//! - `recorder`: the only writer of observations (outcomes, tallies, timeline, usage, incidents);
+//! - `fidelity`: sampled fidelity's fast-forward of steady stretches, which learns what changed from
+//!   the kernel's change declarations only;
+//! - `behaviour`: the extension points of request behaviour (admission, an attempt's outcome, service).
+//!
+//! The engine mediates: a subsystem never calls another; `journey` (a request's path through them) and
+//! `reactions` (what a change of one means for the others) are the only places that combine them. The
+//! engine does no I/O and allocates nothing per event in steady state: events are a closed enum copied
+//! into the lists, requests live in an arena addressed by index.
 
 mod arena;
-mod data;
-mod fast_forward;
+mod behaviour;
+mod event;
+mod faults;
+mod fidelity;
+mod fleet;
 mod incident;
-mod infra;
+mod journey;
+mod kernel;
 mod queue;
-mod request;
-mod service;
+mod reactions;
+mod recorder;
+mod standby;
 mod steering;
+mod stores;
+mod traffic;
 mod transit;
 
-use std::collections::VecDeque;
-
-use rand::rngs::Xoshiro256PlusPlus;
 use thiserror::Error;
 
 use crate::model::architecture::Model;
-use crate::model::scenario::{Component, Scenario};
+use crate::model::scenario::Scenario;
 use crate::model::time::SimTime;
-use crate::sim::observation::{Bucket, FailureCause, Observations, Slice, Timeline};
-use crate::sim::streams::{Purpose, stream};
+use crate::sim::observation::{FailureCause, Observations};
 
-use arena::{Arena, ReqId};
+use behaviour::Behaviours;
+use event::{ClockEvent, Event, FaultEvent, RequestEvent, StandbyEvent, SteeringEvent, StoreEvent};
+use faults::Faults;
+use fidelity::FastForward;
+use fleet::Fleet;
+use kernel::{Change, Kernel};
 pub use queue::EventQueue;
+use recorder::Recorder;
+use standby::Standby;
+use steering::Steering;
+use stores::Stores;
+use traffic::Traffic;
 
-/// A replication stopped by a budget: the model grew without limit.
+/// A replication stopped: a budget was reached (the model grew without limit), or an internal
+/// invariant failed.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum SimError {
     #[error(
@@ -55,58 +78,6 @@ pub enum SimError {
     Invariant { replication: u32, seed: u64, what: String },
 }
 
-/// What the event lists hold. Arrivals and timeline samples are not events: each population's next
-/// arrival and the next sample are clocks the loop compares with the lists' heads, which saves a heap
-/// push and pop per request and keeps the infrastructure list free of traffic (see [`Engine::run`]).
-#[derive(Debug, Clone, Copy)]
-enum Event {
-    /// A request reaches the load balancer of its current step's service.
-    Reach {
-        req: ReqId,
-    },
-    /// A server of `instance` finishes `req`; stale if the instance failed since (`epoch` moved on).
-    Depart {
-        instance: u32,
-        req: ReqId,
-        epoch: u32,
-    },
-    /// A component goes down or comes back.
-    Down {
-        component: Component,
-        injected: bool,
-    },
-    Up {
-        component: Component,
-        injected: bool,
-    },
-    /// Health checks of a region's entry point flip; stale unless `epoch` is the region's current one.
-    HealthFlip {
-        region: u32,
-        healthy: bool,
-        epoch: u32,
-    },
-    /// DNS answers (or anycast routes) are recomputed from the health checks' view.
-    Resteer,
-    /// A standby deployment's full fleet is up; stale unless `epoch` matches.
-    Activate {
-        deployment: u32,
-        epoch: u32,
-    },
-    /// A standby deployment returns to its posture; stale unless `epoch` matches.
-    ScaleIn {
-        deployment: u32,
-        epoch: u32,
-    },
-    /// A store replica becomes the primary; stale unless `epoch` matches.
-    Promote {
-        store: u32,
-        epoch: u32,
-    },
-    /// The hour of a daily traffic profile turns (scheduled only for sampled fidelity, which treats it
-    /// as a change).
-    RateChange,
-}
-
 /// The source of the next thing to happen, and when.
 #[derive(Debug, Clone, Copy)]
 enum Next {
@@ -116,34 +87,6 @@ enum Next {
     Transit(SimTime),
     Traffic(SimTime),
     Arrival(SimTime, usize),
-}
-
-struct InstanceState {
-    /// How many causes hold it down (own failure, injected outage).
-    down: u16,
-    /// Part of the running fleet (standby postures run fewer).
-    provisioned: bool,
-    /// Provisioned and up, and its zone and region too.
-    serving: bool,
-    epoch: u32,
-    in_service: Vec<ReqId>,
-    /// Waiting requests and their clients' deadlines (kept here so the dequeue need not touch the
-    /// request).
-    queue: VecDeque<(ReqId, SimTime)>,
-}
-
-struct DeploymentState {
-    serving: u32,
-    cursor: usize,
-    /// Instances provisioned (the first `provisioned` of the deployment's fleet).
-    provisioned: u32,
-    /// A failover to this standby deployment has begun (scale-up pending or done).
-    activated: bool,
-    /// Waiting for the region's control plane to come back before scaling up.
-    awaiting_control_plane: bool,
-    epoch: u32,
-    /// Instance-hours bookkeeping: when `provisioned` last changed.
-    since: SimTime,
 }
 
 /// Runs replication `replication` of `scenario` on `model` and returns what it observed.
@@ -161,188 +104,58 @@ struct Engine<'w> {
     scenario: &'w Scenario,
     seed: u64,
     replication: u32,
-    now: SimTime,
-    /// Traffic events: requests reaching balancers (with jittered crossings), departures.
-    queue: EventQueue<Event>,
-    /// Infrastructure events: failures, repairs, health checks, DNS, standby, promotion.
-    infra: EventQueue<Event>,
-    /// Requests crossing the network when crossing times are fixed.
-    transit: transit::Transit,
-    /// When each population's next request leaves its client ([`SimTime::NEVER`]: none before the horizon).
-    next_arrival: Vec<SimTime>,
+    kernel: Kernel,
+    traffic: Traffic,
+    fleet: Fleet,
+    faults: Faults,
+    steering: Steering,
+    standby: Standby,
+    stores: Stores,
+    behaviours: Behaviours,
+    recorder: Recorder,
+    ff: FastForward,
     /// When the current timeline bucket closes.
     next_sample: SimTime,
-    requests: Arena,
-    instances: Vec<InstanceState>,
-    deployments: Vec<DeploymentState>,
-    zone_down: Vec<u16>,
-    region_down: Vec<u16>,
-    store_down: Vec<u16>,
-    link_down: Vec<u16>,
-    control_plane_down: Vec<u16>,
-    arrival_rng: Vec<Xoshiro256PlusPlus>,
-    /// Requests each population has sent: the index of per-request random numbers.
-    arrivals: Vec<u64>,
-    network_rng: Vec<Xoshiro256PlusPlus>,
-    service_rng: Vec<Xoshiro256PlusPlus>,
-    failure_rng: Vec<(Xoshiro256PlusPlus, Xoshiro256PlusPlus)>,
-    /// Index into `scenario.failures` for each component with a failure process.
-    failure_of: std::collections::BTreeMap<Component, usize>,
-    /// Peak arrival rate of each population [1/s] (the thinning envelope), and its multiplier.
-    peak_rate: Vec<f64>,
-    peak_multiplier: f64,
-    steer: steering::SteeringState,
-    data: data::DataState,
-    incidents: incident::Incidents,
-    ff: fast_forward::FastForward,
-    obs: Observations,
-    /// Time-availability bookkeeping: each population's share of traffic, and for each of its answer
-    /// versions the share of that answer that serves.
-    traffic_share: Vec<f64>,
-    population_served: Vec<Vec<f64>>,
-    last_change: SimTime,
-    /// Up to when the recovery of populations without traffic has been judged.
-    clients_judged: SimTime,
-    bucket: SimTime,
-    current_bucket: Bucket,
-    /// A client gives up on a request this long after sending it.
-    request_timeout: SimTime,
 }
 
 impl<'w> Engine<'w> {
     fn new(model: &'w Model, scenario: &'w Scenario, seed: u64, replication: u32) -> Self {
-        let named = |purpose, name: &str| stream(seed, replication, purpose, name);
-        let deployments: Vec<DeploymentState> = model
-            .deployments
-            .iter()
-            .map(|d| DeploymentState {
-                serving: 0,
-                cursor: 0,
-                provisioned: d.standby.initially_running(d.instances.len() as u32),
-                activated: false,
-                awaiting_control_plane: false,
-                epoch: 0,
-                since: scenario.warmup,
-            })
-            .collect();
-        let instances = model
-            .instances
-            .iter()
-            .map(|inst| {
-                let dep = &model.deployments[inst.deployment];
-                let k = dep.instances.iter().position(|&i| model.instances[i].name == inst.name).unwrap_or(0);
-                InstanceState {
-                    down: 0,
-                    provisioned: (k as u32) < deployments[inst.deployment].provisioned,
-                    serving: false,
-                    epoch: 0,
-                    in_service: Vec::new(),
-                    queue: VecDeque::new(),
-                }
-            })
-            .collect();
-        let total_rate: f64 = scenario.rates_per_s.iter().sum();
-        let bucket = SimTime((scenario.horizon.0 / Timeline::BUCKETS as u64).max(1));
-        let n_regions = model.regions.len();
+        let recorder = Recorder::new(model, scenario, replication);
+        let next_sample = recorder.bucket;
         let mut engine = Engine {
             model,
             scenario,
             seed,
             replication,
-            now: SimTime::ZERO,
-            queue: EventQueue::with_capacity(1024),
-            infra: EventQueue::with_capacity(64),
-            transit: transit::Transit::new(),
-            next_arrival: vec![SimTime::NEVER; model.populations.len()],
-            next_sample: bucket,
-            requests: Arena::default(),
-            instances,
-            deployments,
-            zone_down: vec![0; model.zones.len()],
-            region_down: vec![0; n_regions],
-            store_down: vec![0; model.store_copies.len()],
-            link_down: vec![0; n_regions * n_regions],
-            control_plane_down: vec![0; n_regions],
-            arrival_rng: model.populations.iter().map(|p| named(Purpose::Arrivals, &p.name)).collect(),
-            arrivals: vec![0; model.populations.len()],
-            network_rng: model.populations.iter().map(|p| named(Purpose::Network, &p.name)).collect(),
-            service_rng: model
-                .deployments
-                .iter()
-                .map(|d| {
-                    let name = format!("{}@{}", model.services[d.service].name, model.regions[d.region].name);
-                    named(Purpose::ServiceTime, &name)
-                })
-                .collect(),
-            failure_rng: scenario
-                .failures
-                .iter()
-                .map(|(c, _)| {
-                    let name = c.name(model);
-                    (named(Purpose::TimeToFailure, &name), named(Purpose::TimeToRepair, &name))
-                })
-                .collect(),
-            failure_of: scenario.failures.iter().enumerate().map(|(i, (c, _))| (*c, i)).collect(),
-            peak_rate: scenario.rates_per_s.iter().map(|r| r * scenario.peak_multiplier()).collect(),
-            peak_multiplier: scenario.peak_multiplier(),
-            steer: steering::SteeringState::new(model, seed, replication),
-            data: data::DataState::new(model, scenario, seed, replication),
-            incidents: incident::Incidents::new(model),
-            ff: fast_forward::FastForward::new(model, scenario, seed, replication),
-            request_timeout: SimTime::from_secs_f64(model.network.request_timeout_s),
-            obs: Observations {
-                replication,
-                per_population: vec![Slice::default(); model.populations.len()],
-                per_region: vec![Slice::default(); n_regions],
-                per_cell: vec![Slice::default(); model.populations.len() * n_regions],
-                observed_s: scenario.horizon.since(scenario.warmup).as_secs_f64(),
-                request_level_s: scenario.horizon.since(scenario.warmup).as_secs_f64(),
-                timeline: Timeline { bucket_s: bucket.as_secs_f64(), ..Timeline::default() },
-                usage: crate::sim::observation::Usage {
-                    instance_s: vec![0.0; model.deployments.len()],
-                    ..Default::default()
-                },
-                ..Observations::default()
-            },
-            traffic_share: scenario
-                .rates_per_s
-                .iter()
-                .map(|r| if total_rate > 0.0 { r / total_rate } else { 1.0 / model.populations.len() as f64 })
-                .collect(),
-            population_served: vec![Vec::new(); model.populations.len()],
-            last_change: scenario.warmup,
-            clients_judged: SimTime::ZERO,
-            bucket,
-            current_bucket: Bucket {
-                in_region: vec![0; n_regions],
-                queued_in_region: vec![0; n_regions],
-                ..Bucket::default()
-            },
+            kernel: Kernel::new(),
+            traffic: Traffic::new(model, scenario, seed, replication),
+            fleet: Fleet::new(model, scenario.warmup, seed, replication),
+            faults: Faults::new(model, scenario, seed, replication),
+            steering: Steering::new(model, seed, replication),
+            standby: Standby::new(model, seed, replication),
+            stores: Stores::new(model, scenario, seed, replication),
+            behaviours: Behaviours::default(),
+            recorder,
+            ff: FastForward::new(model, scenario, seed, replication),
+            next_sample,
         };
         for i in 0..model.instances.len() {
-            engine.refresh_instance(i);
+            // Nothing is in flight yet: no request can be lost.
+            let lost = engine.fleet.refresh(model, &engine.faults, i);
+            debug_assert!(lost.is_empty());
         }
-        engine.init_steering();
-        engine.refresh_population_availability();
+        let endpoints = engine.endpoints();
+        engine.steering.init(model, &endpoints);
+        let serves = engine.path_serves_all();
+        engine.recorder.refresh_served(&engine.steering, &serves);
         engine
     }
 
     fn run(mut self) -> Result<Observations, SimError> {
         for p in 0..self.model.populations.len() {
-            self.schedule_arrival(p);
+            self.traffic.schedule_arrival(self.scenario, p, self.kernel.now);
         }
-        for i in 0..self.scenario.failures.len() {
-            let (component, process) = &self.scenario.failures[i];
-            let ttf = process.time_to_failure.sample_s(&mut self.failure_rng[i].0);
-            self.infra.schedule(
-                SimTime::from_secs_f64(ttf),
-                Event::Down { component: *component, injected: false },
-            );
-        }
-        for o in &self.scenario.outages {
-            self.infra.schedule(o.start, Event::Down { component: o.component, injected: true });
-            self.infra.schedule(o.end, Event::Up { component: o.component, injected: true });
-        }
+        self.faults.schedule_initial(&mut self.kernel, self.scenario);
         self.schedule_rate_change();
 
         let horizon = self.scenario.horizon;
@@ -350,7 +163,7 @@ impl<'w> Engine<'w> {
         // Past the horizon no request arrives; the loop drains the requests still in flight so each one
         // counted has an outcome. Once the clock passes the horizon by a request timeout, every request
         // still in flight has passed its client's deadline: those are timeouts (see `finish_live`).
-        let drain_end = horizon.plus(self.request_timeout);
+        let drain_end = horizon.plus(self.traffic.request_timeout);
         while let Some(next) = self.next() {
             let time = match next {
                 Next::Infra(t)
@@ -360,12 +173,12 @@ impl<'w> Engine<'w> {
                 | Next::Traffic(t)
                 | Next::Arrival(t, _) => t,
             };
-            if time > horizon && (self.requests.live() == 0 || time > drain_end) {
+            if time > horizon && (self.traffic.requests.live() == 0 || time > drain_end) {
                 break;
             }
-            self.now = time;
-            self.obs.events += 1;
-            if self.obs.events > max_events {
+            self.kernel.now = time;
+            self.kernel.events += 1;
+            if self.kernel.events > max_events {
                 return Err(SimError::EventBudget {
                     replication: self.replication,
                     seed: self.seed,
@@ -379,58 +192,43 @@ impl<'w> Engine<'w> {
                 Next::Sample(_) => self.on_sample(),
                 Next::FastForward(_) => self.on_fast_forward(),
                 Next::Transit(_) => {
-                    let (_, req) = self.transit.receive().expect("a request in transit");
+                    let (_, req) = self.kernel.transit.receive().expect("a request in transit");
                     self.on_reach(req)?;
                 }
                 Next::Traffic(_) => {
-                    let (_, event) = self.queue.pop().expect("peeked");
+                    let event = self.kernel.pop_traffic().expect("peeked");
                     self.on_event(event)?;
                 }
                 Next::Infra(_) => {
-                    let (_, event) = self.infra.pop().expect("peeked");
+                    let event = self.kernel.pop_infra().expect("peeked");
                     self.before_change();
                     self.on_event(event)?;
-                    self.note_change();
                 }
+            }
+            // The change contract: whatever declared a change (an infrastructure event, or a behaviour
+            // on the traffic path) sends the fast-forward back to full fidelity.
+            if self.kernel.take_changed() {
+                self.note_change();
             }
         }
         self.finish_live();
         self.close(horizon);
-        self.check_invariants()?;
-        Ok(self.obs)
-    }
-
-    /// Requests still in flight when the loop ends get their outcome: a timeout when their client's
-    /// deadline has passed by the end of the drain (always, unless the request timeout is longer than
-    /// the clock can reach), else `unfinished`.
-    fn finish_live(&mut self) {
-        let end = self.scenario.horizon.plus(self.request_timeout).max(self.now);
-        for req in self.requests.live_ids() {
-            let r = self.requests.remove(req);
-            let deadline = r.start.plus(self.request_timeout);
-            if deadline <= end && deadline < SimTime::NEVER {
-                self.record_outcome(&r, deadline, Err(FailureCause::Timeout));
-            } else {
-                self.record_outcome(&r, end, Err(FailureCause::Unfinished));
-            }
-        }
-    }
-
-    /// Invariants that must hold at the end of every replication; a violation is a bug, reported with
-    /// the seed and replication that reproduce it instead of a silently wrong result.
-    fn check_invariants(&self) -> Result<(), SimError> {
-        self.obs.check_invariants().map_err(|what| SimError::Invariant {
+        let obs = self.recorder.finish(self.model);
+        obs.check_invariants().map_err(|what| SimError::Invariant {
             replication: self.replication,
             seed: self.seed,
             what,
-        })
+        })?;
+        let mut obs = obs;
+        obs.events = self.kernel.events;
+        Ok(obs)
     }
 
     /// The earliest thing to happen. At equal times infrastructure goes first (a request arriving at
     /// the instant its region fails finds it failed), then the fast-forward's step, the timeline
     /// sample, network arrivals, other traffic in flight, and new arrivals (lowest population first).
-    fn next(&mut self) -> Option<Next> {
-        let (mut best, mut best_t) = match self.infra.peek_time() {
+    fn next(&self) -> Option<Next> {
+        let (mut best, mut best_t) = match self.kernel.infra_time() {
             Some(t) => (Some(Next::Infra(t)), t),
             None => (None, SimTime::NEVER),
         };
@@ -442,39 +240,44 @@ impl<'w> Engine<'w> {
             best_t = self.next_sample;
             best = Some(Next::Sample(best_t));
         }
-        if self.transit.head < best_t {
-            best_t = self.transit.head;
+        if self.kernel.transit.head < best_t {
+            best_t = self.kernel.transit.head;
             best = Some(Next::Transit(best_t));
         }
-        if let Some(t) = self.queue.peek_time()
+        if let Some(t) = self.kernel.traffic_time()
             && t < best_t
         {
             best_t = t;
             best = Some(Next::Traffic(t));
         }
-        for (p, &t) in self.next_arrival.iter().enumerate() {
-            if t < best_t {
-                best_t = t;
-                best = Some(Next::Arrival(t, p));
-            }
+        if let Some((t, p)) = self.traffic.earliest_arrival()
+            && t < best_t
+        {
+            best = Some(Next::Arrival(t, p));
         }
         best
     }
 
     fn on_event(&mut self, event: Event) -> Result<(), SimError> {
         match event {
-            Event::Reach { req } => self.on_reach(req)?,
-            Event::Depart { instance, req, epoch } => self.on_depart(instance as usize, req, epoch)?,
-            Event::Down { component, injected } => self.on_down(component, injected),
-            Event::Up { component, injected } => self.on_up(component, injected),
-            Event::HealthFlip { region, healthy, epoch } => {
+            Event::Request(RequestEvent::Reach { req }) => self.on_reach(req)?,
+            Event::Request(RequestEvent::Depart { instance, req, epoch }) => {
+                self.on_depart(instance as usize, req, epoch)?
+            }
+            Event::Fault(FaultEvent::Down { component, injected }) => self.on_down(component, injected),
+            Event::Fault(FaultEvent::Up { component, injected }) => self.on_up(component, injected),
+            Event::Steering(SteeringEvent::HealthFlip { region, healthy, epoch }) => {
                 self.on_health_flip(region as usize, healthy, epoch)
             }
-            Event::Resteer => self.on_resteer(),
-            Event::Activate { deployment, epoch } => self.on_activate(deployment as usize, epoch),
-            Event::ScaleIn { deployment, epoch } => self.on_scale_in(deployment as usize, epoch),
-            Event::Promote { store, epoch } => self.on_promote(store as usize, epoch),
-            Event::RateChange => self.schedule_rate_change(),
+            Event::Steering(SteeringEvent::Resteer) => self.on_resteer(),
+            Event::Standby(StandbyEvent::Activate { deployment, epoch }) => {
+                self.on_activate(deployment as usize, epoch)
+            }
+            Event::Standby(StandbyEvent::ScaleIn { deployment, epoch }) => {
+                self.on_scale_in(deployment as usize, epoch)
+            }
+            Event::Store(StoreEvent::Promote { store, epoch }) => self.on_promote(store as usize, epoch),
+            Event::Clock(ClockEvent::RateChange) => self.schedule_rate_change(),
         }
         Ok(())
     }
@@ -483,77 +286,106 @@ impl<'w> Engine<'w> {
     fn schedule_rate_change(&mut self) {
         const HOUR: u64 = 3_600_000_000_000;
         if self.scenario.daily_profile.is_some() && self.ff.is_sampled() {
-            let next = SimTime((self.now.0 / HOUR + 1) * HOUR);
+            let next = SimTime((self.kernel.now.0 / HOUR + 1) * HOUR);
             if next < self.scenario.horizon {
-                self.infra.schedule(next, Event::RateChange);
+                self.kernel.schedule_change(next, Event::Clock(ClockEvent::RateChange), Change::Steers);
             }
         }
     }
 
-    /// End-of-run bookkeeping: time availability, instance-hours, open incidents, merged slices.
+    /// Requests still in flight when the loop ends get their outcome: a timeout when their client's
+    /// deadline has passed by the end of the drain (always, unless the request timeout is longer than
+    /// the clock can reach), else `unfinished`.
+    fn finish_live(&mut self) {
+        let timeout = self.traffic.request_timeout;
+        let end = self.scenario.horizon.plus(timeout).max(self.kernel.now);
+        for req in self.traffic.requests.live_ids() {
+            let r = self.traffic.requests.remove(req);
+            let deadline = r.start.plus(timeout);
+            let (at, cause) = if deadline <= end && deadline < SimTime::NEVER {
+                (deadline, FailureCause::Timeout)
+            } else {
+                (end, FailureCause::Unfinished)
+            };
+            self.recorder.outcome(self.model, self.scenario, &r, at, Err(cause));
+        }
+    }
+
+    /// End-of-run bookkeeping: the fast-forward's counts, time availability, instance-seconds, open
+    /// incidents.
     fn close(&mut self, horizon: SimTime) {
         self.finish_fast_forward();
-        self.now = self.now.max(horizon);
-        self.account_availability(horizon);
-        for d in 0..self.deployments.len() {
-            self.account_instance_hours(d, horizon);
+        self.kernel.now = self.kernel.now.max(horizon);
+        self.recorder.account_availability(self.model, self.scenario, &self.steering, horizon);
+        for d in 0..self.model.deployments.len() {
+            let s = self.fleet.account(d, horizon, self.scenario.warmup, horizon);
+            self.recorder.instance_seconds(d, s);
         }
-        self.close_incidents();
-        self.finish_usage();
-        // Each request was recorded once, in its (population, region) cell; the slices are merged here.
-        let regions = self.model.regions.len();
-        for (i, cell) in std::mem::take(&mut self.obs.per_cell).into_iter().enumerate() {
-            for slice in [
-                &mut self.obs.total,
-                &mut self.obs.per_population[i / regions],
-                &mut self.obs.per_region[i % regions],
-            ] {
-                slice.add(&cell);
-            }
-        }
-        let t = self.obs.total.tally.clone();
-        let count = |v: f64| v.round().max(0.0) as u64;
-        self.obs.in_system_area_s = t.in_system_s;
-        self.obs.reads = count(t.reads);
-        self.obs.writes = count(t.writes);
-        self.obs.stale_reads = count(t.stale_reads);
-        self.obs.lost_updates = count(t.lost_updates);
-        self.obs.cross_region = count(t.cross_region);
-        let (regions, stores) = (self.model.regions.len(), self.model.stores.len());
-        let u = &mut self.obs.usage;
-        u.transfer_bytes =
-            if t.transfer_bytes.is_empty() { vec![0.0; regions * regions] } else { t.transfer_bytes };
-        u.egress_bytes = self.obs.per_region.iter().map(|s| s.tally.egress_bytes).collect();
-        u.writes = vec![0.0; stores];
-        u.replicated_writes = vec![0.0; stores];
-        if let Some(s) = self.model.path_store {
-            u.writes[s] = t.writes;
-            u.replicated_writes[s] = t.replicated_writes;
-        }
+        let now = self.kernel.now;
+        let timeout = self.traffic.request_timeout;
+        self.recorder.judge_incidents(self.model, self.scenario, &self.steering, now, timeout, true);
     }
 
+    /// A timeline bucket closes: its flows, the occupancy now, the skipped stretches' flows; then the
+    /// open incidents are judged on what is complete.
     fn on_sample(&mut self) {
         self.next_sample = SimTime::NEVER;
-        if self.now > self.scenario.horizon {
+        let now = self.kernel.now;
+        if now > self.scenario.horizon {
             return;
         }
-        let regions = self.model.regions.len();
-        let mut bucket = std::mem::replace(
-            &mut self.current_bucket,
-            Bucket { in_region: vec![0; regions], queued_in_region: vec![0; regions], ..Bucket::default() },
-        );
-        for (i, inst) in self.instances.iter().enumerate() {
-            let r = self.model.instances[i].region;
-            bucket.in_region[r] += (inst.in_service.len() + inst.queue.len()) as u32;
-            bucket.queued_in_region[r] += inst.queue.len() as u32;
-        }
+        let (in_region, queued) = self.fleet.occupancy(self.model);
+        let mut bucket = self.recorder.take_bucket(in_region, queued);
         if self.ff.is_sampled() {
             self.fill_bucket(&mut bucket);
         }
-        self.obs.timeline.buckets.push(bucket);
-        if self.obs.timeline.buckets.len() < Timeline::BUCKETS {
-            self.next_sample = self.now.plus(self.bucket);
+        if self.recorder.push_bucket(bucket) {
+            self.next_sample = now.plus(self.recorder.bucket);
         }
-        self.judge_incidents(false);
+        let timeout = self.traffic.request_timeout;
+        self.recorder.judge_incidents(self.model, self.scenario, &self.steering, now, timeout, false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::study::{Adjustments, Override, load_study};
+
+    fn study(sets: &[&str]) -> crate::model::study::Study {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let overrides = sets.iter().map(|s| Override::parse(s).expect("a valid --set")).collect();
+        load_study(
+            &root.join("models/active-passive.ron"),
+            &root.join("scenarios/steady-state.ron"),
+            &Adjustments { overrides, replications: Some(1), seed: Some(5) },
+        )
+        .expect("valid study")
+    }
+
+    /// The change contract: the fast-forward learns of a change from its declaration alone. A toy
+    /// subsystem's timed state change (here an event that does nothing else, at t = 2,000 s of a steady
+    /// hour) declared as taking something away makes the requests of the lead before it, the settle
+    /// after it and a new window run one by one; declared as adding capacity, it needs no lead; not
+    /// scheduled at all, neither.
+    #[test]
+    fn the_fast_forward_sees_a_declared_change_and_only_from_its_declaration() {
+        let s = study(&["fidelity=Sampled(settle_s: 5.0, window_s: 10.0, lead_s: 30.0)", "failures=[]"]);
+        let run = |change: Option<Change>| {
+            let mut engine = Engine::new(&s.model, &s.scenario, s.scenario.seed, 0);
+            if let Some(change) = change {
+                let toy = Event::Clock(ClockEvent::RateChange);
+                engine.kernel.schedule_change(SimTime::from_secs_f64(2000.0), toy, change);
+            }
+            engine.run().expect("runs").request_level_s
+        };
+        let (none, adds, takes) = (run(None), run(Some(Change::Adds)), run(Some(Change::TakesAway)));
+        // A change costs at least its settle (5 s, at least two 3 s connect timeouts: 6 s) and a 10 s
+        // window at request level; one that takes away, also its 30 s lead.
+        assert!(adds >= none + 15.0, "a declared change was averaged over: {none} s vs {adds} s");
+        assert!(
+            takes >= adds + 29.0,
+            "the lead before a change that takes away is missing: {adds} s vs {takes} s"
+        );
     }
 }

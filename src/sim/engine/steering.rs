@@ -1,5 +1,5 @@
-//! Health checks, DNS answers and how clients follow them, and the standby deployments that a failover
-//! wakes up.
+//! Steering: health checks of each region's entry point, the DNS (or anycast) answers they lead to, and
+//! how clients follow those answers.
 //!
 //! Health checks are not simulated check by check: each checker has a random phase, so when a region's
 //! entry point goes down at t0 the time at which checker j has seen `threshold` consecutive failures is
@@ -17,18 +17,13 @@
 use std::collections::VecDeque;
 
 use rand::RngExt;
-use rand::rngs::Xoshiro256PlusPlus;
 
-use super::{Engine, Event};
+use super::event::{Event, SteeringEvent};
+use super::kernel::{Change, Kernel};
 use crate::model::architecture::Model;
 use crate::model::routing::{Answer, Follow};
 use crate::model::time::SimTime;
-use crate::sim::observation::{SteeringEvent, SteeringKind};
 use crate::sim::streams::{Purpose, event_key, event_rng, event_uniform, stream};
-
-/// How long an activated standby stays scaled up after traffic has left it [s]: a typical auto-scaling
-/// cool-down, so clients with stale DNS answers still find capacity (an assumption, not a sourced figure).
-pub const SCALE_IN_DELAY_S: f64 = 900.0;
 
 /// Answer versions a population keeps. Older ones are folded into the oldest kept: the clients whose
 /// caches are older than that use it (a few changes a day at most, so the fold almost never happens).
@@ -80,7 +75,7 @@ impl PopAnswers {
     }
 }
 
-pub(super) struct SteeringState {
+pub(super) struct Steering {
     pub answers: Vec<PopAnswers>,
     /// Whether each region's entry point serves (what health checks probe).
     endpoint_up: Vec<bool>,
@@ -92,12 +87,18 @@ pub(super) struct SteeringState {
     phases: Vec<Vec<f64>>,
     /// Per population: the key of its per-request routing numbers.
     route_key: Vec<u64>,
-    /// Per region: one recovery delay for all its standby deployments.
-    activation_rng: Vec<Xoshiro256PlusPlus>,
 }
 
-impl SteeringState {
-    pub fn new(model: &Model, seed: u64, replication: u32) -> SteeringState {
+/// What a health-check flip did.
+pub(super) enum Flip {
+    /// Superseded by a later change of the endpoint.
+    Stale,
+    /// The checks now say `healthy`; `serving_traffic`: some population's answer points at the region.
+    Flipped { healthy: bool, serving_traffic: bool },
+}
+
+impl Steering {
+    pub fn new(model: &Model, seed: u64, replication: u32) -> Steering {
         let named = |purpose, name: &str| stream(seed, replication, purpose, name);
         let interval = model.steering.health.interval_s;
         let phases = model
@@ -108,7 +109,7 @@ impl SteeringState {
                 (0..model.steering.health.checkers).map(|_| rng.random::<f64>() * interval).collect()
             })
             .collect();
-        SteeringState {
+        Steering {
             answers: Vec::new(),
             endpoint_up: vec![false; model.regions.len()],
             healthy: vec![false; model.regions.len()],
@@ -119,7 +120,6 @@ impl SteeringState {
                 .iter()
                 .map(|p| event_key(seed, replication, Purpose::Routing, &p.name))
                 .collect(),
-            activation_rng: model.regions.iter().map(|r| named(Purpose::Activation, &r.name)).collect(),
         }
     }
 }
@@ -142,46 +142,40 @@ fn cache_staleness(follow: &Follow, key: u64, index: u64) -> SimTime {
     SimTime::from_secs_f64(s)
 }
 
-impl Engine<'_> {
-    /// The state at t = 0: health checks agree with the endpoints (new checks start healthy only where
-    /// something answers), and every population has its answer.
-    pub(super) fn init_steering(&mut self) {
-        for r in 0..self.model.regions.len() {
-            let up = self.endpoint_serves(r);
-            self.steer.endpoint_up[r] = up;
-            self.steer.healthy[r] = up;
+impl Steering {
+    /// The state at t = 0, given which regions' entry points serve: health checks agree with them
+    /// (new checks start healthy only where something answers), and every population has its answer.
+    pub fn init(&mut self, model: &Model, endpoint_up: &[bool]) {
+        for (r, &up) in endpoint_up.iter().enumerate() {
+            self.endpoint_up[r] = up;
+            self.healthy[r] = up;
         }
-        self.steer.answers = (0..self.model.populations.len())
+        self.answers = (0..model.populations.len())
             .map(|p| PopAnswers {
                 versions: VecDeque::from([AnswerVersion {
                     since: SimTime::ZERO,
                     number: 0,
-                    answer: self.answer_for(p),
+                    answer: self.answer_for(model, p),
                 }]),
             })
             .collect();
     }
 
-    pub(super) fn endpoint_serves(&self, r: usize) -> bool {
-        let entry = self.model.request_path[0];
-        self.model.services[entry].deployment_in[r].is_some_and(|d| self.deployments[d].serving > 0)
-    }
-
-    fn answer_for(&self, p: usize) -> Answer {
-        let m = self.model;
+    fn answer_for(&self, m: &Model, p: usize) -> Answer {
         let pop = &m.populations[p];
-        pop.routing.answer(pop.location, &m.entry_regions, &self.steer.healthy, &m.regions, &m.network)
+        pop.routing.answer(pop.location, &m.entry_regions, &self.healthy, &m.regions, &m.network)
     }
 
     /// The region the `index`-th request of population `p` goes to, and the number of the answer
     /// version its client used: the version current when the client's cache was filled. Its random
-    /// numbers are stateless per request (see [`crate::sim::streams::event_uniform`]), so designs compared on
-    /// one scenario stay aligned, and a population whose one answer never changed draws nothing.
-    pub(super) fn choose_region(&mut self, p: usize, index: u64) -> (usize, u32) {
-        let a = &self.steer.answers[p];
-        let key = self.steer.route_key[p];
+    /// numbers are stateless per request (see [`crate::sim::streams::event_uniform`]), so designs
+    /// compared on one scenario stay aligned, and a population whose one answer never changed draws
+    /// nothing.
+    pub fn choose_region(&self, model: &Model, p: usize, index: u64, now: SimTime) -> (usize, u32) {
+        let a = &self.answers[p];
+        let key = self.route_key[p];
         let version = if a.changed() {
-            a.at(self.now, cache_staleness(&self.model.steering.follow, key, index))
+            a.at(now, cache_staleness(&model.steering.follow, key, index))
         } else {
             let v = a.current();
             if v.answer.choices.len() == 1 {
@@ -192,32 +186,51 @@ impl Engine<'_> {
         (version.answer.pick(event_uniform(key, index, 0)).unwrap_or(0), version.number)
     }
 
-    /// After any change that may start or stop a region's entry point: schedule health-check flips.
-    pub(super) fn refresh_endpoints(&mut self) {
-        for r in 0..self.model.regions.len() {
-            let up = self.endpoint_serves(r);
-            if up == self.steer.endpoint_up[r] {
-                continue;
-            }
-            self.steer.endpoint_up[r] = up;
-            self.steer.epoch[r] = self.steer.epoch[r].wrapping_add(1);
-            let epoch = self.steer.epoch[r];
-            if !up {
-                self.start_incident(r);
-            }
-            if up != self.steer.healthy[r] {
-                let at = self.flip_time(r, !up);
-                self.infra.schedule(at, Event::HealthFlip { region: r as u32, healthy: up, epoch });
-            }
-        }
+    /// Whether some population's current answer points at region `r`.
+    pub fn routed_to(&self, r: usize) -> bool {
+        self.answers.iter().any(|a| a.current().answer.contains(r))
     }
 
-    /// When region `r`'s health checks flip after its endpoint changed now: the needed number of checkers
-    /// must each see `threshold` consecutive results; failed checks take the per-check timeout.
-    fn flip_time(&self, r: usize, failing: bool) -> SimTime {
-        let h = &self.model.steering.health;
-        let t0 = self.now.as_secs_f64();
-        let mut flips: Vec<f64> = self.steer.phases[r]
+    /// Whether every region running the entry service passes its health checks.
+    pub fn all_healthy(&self, model: &Model) -> bool {
+        self.healthy.iter().zip(&model.entry_regions).all(|(h, e)| *h || !*e)
+    }
+
+    /// After any change that may start or stop a region's entry point (`endpoint_up[r]` now): schedules
+    /// health-check flips. Returns the regions whose entry point just stopped serving.
+    pub fn refresh_endpoints(
+        &mut self,
+        model: &Model,
+        kernel: &mut Kernel,
+        endpoint_up: &[bool],
+    ) -> Vec<usize> {
+        let mut stopped = Vec::new();
+        for (r, &up) in endpoint_up.iter().enumerate() {
+            if up == self.endpoint_up[r] {
+                continue;
+            }
+            self.endpoint_up[r] = up;
+            self.epoch[r] = self.epoch[r].wrapping_add(1);
+            let epoch = self.epoch[r];
+            if !up {
+                stopped.push(r);
+            }
+            if up != self.healthy[r] {
+                let at = self.flip_time(model, kernel.now, r, !up);
+                let flip =
+                    Event::Steering(SteeringEvent::HealthFlip { region: r as u32, healthy: up, epoch });
+                kernel.schedule_change(at, flip, Change::Steers);
+            }
+        }
+        stopped
+    }
+
+    /// When region `r`'s health checks flip after its endpoint changed at `now`: the needed number of
+    /// checkers must each see `threshold` consecutive results; failed checks take the per-check timeout.
+    fn flip_time(&self, model: &Model, now: SimTime, r: usize, failing: bool) -> SimTime {
+        let h = &model.steering.health;
+        let t0 = now.as_secs_f64();
+        let mut flips: Vec<f64> = self.phases[r]
             .iter()
             .map(|&phase| {
                 let first = phase + ((t0 - phase) / h.interval_s).ceil().max(0.0) * h.interval_s;
@@ -229,163 +242,56 @@ impl Engine<'_> {
         SimTime::from_secs_f64(flips[needed.clamp(1, flips.len()) - 1])
     }
 
-    pub(super) fn on_health_flip(&mut self, r: usize, healthy: bool, epoch: u32) {
-        if epoch != self.steer.epoch[r] {
-            return;
+    /// Region `r`'s health checks flip (unless superseded).
+    pub fn health_flip(&mut self, r: usize, healthy: bool, epoch: u32) -> Flip {
+        if epoch != self.epoch[r] {
+            return Flip::Stale;
         }
-        self.steer.healthy[r] = healthy;
-        let kind = if healthy { SteeringKind::Recovered } else { SteeringKind::Detection };
-        self.record_steering(kind, format!("region:{}", self.model.regions[r].name));
-        if !healthy {
-            self.incident_detected(r);
-            if self.steer.answers.iter().any(|a| a.current().answer.contains(r)) {
-                self.begin_failover(r);
-            }
-        }
-        let delay = match &self.model.steering.follow {
+        self.healthy[r] = healthy;
+        Flip::Flipped { healthy, serving_traffic: self.routed_to(r) }
+    }
+
+    /// Schedules the answers' recomputation after a flip: DNS propagates; anycast follows at once.
+    pub fn schedule_resteer(&self, model: &Model, kernel: &mut Kernel) {
+        let delay = match &model.steering.follow {
             Follow::Dns { propagation_s, .. } => *propagation_s,
             Follow::Anycast { .. } => 0.0,
         };
-        self.infra.schedule(self.now.plus(SimTime::from_secs_f64(delay)), Event::Resteer);
+        let at = kernel.now.plus(SimTime::from_secs_f64(delay));
+        kernel.schedule_change(at, Event::Steering(SteeringEvent::Resteer), Change::Steers);
     }
 
-    /// Recomputes every population's answer from the health checks' view.
-    pub(super) fn on_resteer(&mut self) {
-        let new: Vec<Answer> = (0..self.model.populations.len()).map(|p| self.answer_for(p)).collect();
-        if new.iter().zip(&self.steer.answers).any(|(n, a)| *n != a.current().answer) {
-            // Time availability so far is integrated over the versions as they were.
-            self.account_availability(self.now);
-        }
-        let mut switched = false;
+    /// The answers the health checks' view gives now, per population, and whether any differs.
+    pub fn new_answers(&self, model: &Model) -> (Vec<Answer>, bool) {
+        let new: Vec<Answer> = (0..model.populations.len()).map(|p| self.answer_for(model, p)).collect();
+        let differ = new.iter().zip(&self.answers).any(|(n, a)| *n != a.current().answer);
+        (new, differ)
+    }
+
+    /// Adopts `new` answers at `now`: each population whose answer changed gains a version. Returns,
+    /// per region, how many populations' answers left it (in population order), for the incidents.
+    pub fn adopt(&mut self, new: Vec<Answer>, now: SimTime) -> Vec<usize> {
+        let mut left_regions = Vec::new();
         for (p, new) in new.into_iter().enumerate() {
-            let a = &mut self.steer.answers[p];
+            let a = &mut self.answers[p];
             if new == a.current().answer {
                 continue;
             }
             let left: Vec<usize> =
                 a.current().answer.choices.iter().map(|(r, _)| *r).filter(|&r| !new.contains(r)).collect();
             let number = a.current().number + 1;
-            a.versions.push_back(AnswerVersion { since: self.now, number, answer: new });
+            a.versions.push_back(AnswerVersion { since: now, number, answer: new });
             if a.versions.len() > MAX_ANSWER_VERSIONS {
                 a.versions.pop_front();
             }
-            switched = true;
-            for r in left {
-                self.incident_dns_switched(r);
-            }
+            left_regions.extend(left);
         }
-        if switched {
-            self.record_steering(SteeringKind::DnsSwitch, "dns".to_string());
-            self.refresh_population_availability();
-        }
-        // A woken standby that no answer uses any more goes back to its posture after a cool-down.
-        let all_healthy = self.steer.healthy.iter().zip(&self.model.entry_regions).all(|(h, e)| *h || !*e);
-        for d in 0..self.deployments.len() {
-            let region = self.model.deployments[d].region;
-            if self.deployments[d].activated
-                && all_healthy
-                && !self.steer.answers.iter().any(|a| a.current().answer.contains(region))
-            {
-                let epoch = self.deployments[d].epoch;
-                let at = self.now.plus(SimTime::from_secs_f64(SCALE_IN_DELAY_S));
-                self.infra.schedule(at, Event::ScaleIn { deployment: d as u32, epoch });
-            }
-        }
+        left_regions
     }
 
-    /// Health checks found region `failed` down while it served traffic: every standby deployment
-    /// elsewhere starts scaling up (or waits for its region's control plane).
-    fn begin_failover(&mut self, failed: usize) {
-        for r in 0..self.model.regions.len() {
-            if r == failed {
-                continue;
-            }
-            let mut woken = false;
-            for d in 0..self.deployments.len() {
-                let dep = &self.model.deployments[d];
-                if dep.region != r || dep.standby.activation().is_none() || self.deployments[d].activated {
-                    continue;
-                }
-                let state = &mut self.deployments[d];
-                state.activated = true;
-                state.epoch = state.epoch.wrapping_add(1);
-                state.awaiting_control_plane = self.control_plane_down[r] > 0;
-                woken = true;
-            }
-            if woken && self.control_plane_down[r] == 0 {
-                self.schedule_activation(r, false);
-            }
-        }
-    }
-
-    /// Starts the scale-up of every woken standby deployment of region `r` at once: a region recovers as
-    /// one runbook, so one delay is drawn (from the first such deployment's distribution) for all of
-    /// them, not one per tier (which would make recovery the latest of several draws).
-    fn schedule_activation(&mut self, r: usize, only_awaiting: bool) {
-        let waiting: Vec<usize> = (0..self.deployments.len())
-            .filter(|&d| self.model.deployments[d].region == r && self.deployments[d].activated)
-            .filter(|&d| !only_awaiting || self.deployments[d].awaiting_control_plane)
-            .filter(|&d| self.deployments[d].provisioned < self.model.deployments[d].instances.len() as u32)
-            .collect();
-        let Some(delay) = waiting.first().and_then(|&d| self.model.deployments[d].standby.activation())
-        else {
-            return;
-        };
-        let at = self.now.plus(SimTime::from_secs_f64(delay.sample_s(&mut self.steer.activation_rng[r])));
-        for d in waiting {
-            self.deployments[d].awaiting_control_plane = false;
-            let epoch = self.deployments[d].epoch;
-            self.infra.schedule(at, Event::Activate { deployment: d as u32, epoch });
-        }
-    }
-
-    /// A region's control plane is back: scale-ups that waited for it start now.
-    pub(super) fn control_plane_back(&mut self, r: usize) {
-        if (0..self.deployments.len())
-            .any(|d| self.model.deployments[d].region == r && self.deployments[d].awaiting_control_plane)
-        {
-            self.schedule_activation(r, true);
-        }
-    }
-
-    pub(super) fn on_activate(&mut self, d: usize, epoch: u32) {
-        if epoch != self.deployments[d].epoch || !self.deployments[d].activated {
-            return;
-        }
-        if self.control_plane_down[self.model.deployments[d].region] > 0 {
-            self.deployments[d].awaiting_control_plane = true;
-            return;
-        }
-        let fleet = self.model.deployments[d].instances.len() as u32;
-        self.set_provisioned(d, fleet);
-        let dep = &self.model.deployments[d];
-        let subject =
-            format!("{}@{}", self.model.services[dep.service].name, self.model.regions[dep.region].name);
-        self.record_steering(SteeringKind::ScaleUp, subject);
-    }
-
-    pub(super) fn on_scale_in(&mut self, d: usize, epoch: u32) {
-        let dep = &self.model.deployments[d];
-        if epoch != self.deployments[d].epoch
-            || !self.deployments[d].activated
-            || self.steer.answers.iter().any(|a| a.current().answer.contains(dep.region))
-        {
-            return;
-        }
-        let state = &mut self.deployments[d];
-        state.activated = false;
-        state.awaiting_control_plane = false;
-        state.epoch = state.epoch.wrapping_add(1);
-        self.set_provisioned(d, dep.standby.initially_running(dep.instances.len() as u32));
-        let subject =
-            format!("{}@{}", self.model.services[dep.service].name, self.model.regions[dep.region].name);
-        self.record_steering(SteeringKind::ScaleIn, subject);
-    }
-
-    pub(super) fn record_steering(&mut self, kind: SteeringKind, subject: String) {
-        if self.now <= self.scenario.horizon {
-            self.obs.timeline.steering.push(SteeringEvent { t_s: self.now.as_secs_f64(), kind, subject });
-        }
+    /// The latest answer change of any population, if any changed.
+    pub fn last_change(&self) -> Option<SimTime> {
+        self.answers.iter().filter(|a| a.changed()).map(|a| a.current().since).max()
     }
 }
 

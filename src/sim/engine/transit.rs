@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use super::ReqId;
+use super::arena::ReqId;
 use crate::model::time::SimTime;
 
 struct Lane {

@@ -29,8 +29,9 @@
 
 use rand_distr::Distribution as _;
 
+use super::Engine;
 use super::incident::Flows;
-use super::{Engine, Event};
+use super::kernel::Change;
 use crate::model::architecture::Model;
 use crate::model::fidelity::{Fidelity, Sampling};
 use crate::model::routing::Follow;
@@ -105,8 +106,6 @@ pub(super) struct FastForward {
     /// Full fidelity before each known change: the scenario's lead, at least 20 mean replication lags.
     lead: SimTime,
     phase: Phase,
-    /// The open window's own cells (while `phase` is a window).
-    window: Option<Vec<Slice>>,
     /// When the current phase's next step is due.
     pub due: SimTime,
     /// Per cell: expected successes and failures by cause added by skips, rounded at the end.
@@ -150,7 +149,6 @@ impl FastForward {
             follow: SimTime::from_secs_f64(follow_s),
             lead,
             phase: Phase::Settling,
-            window: None,
             due: sampling.map_or(SimTime::NEVER, |s| scenario.warmup.max(s.settle)),
             outcomes: vec![[0.0; 1 + FailureCause::ALL.len()]; cells],
             tallies: vec![Tally::default(); cells],
@@ -175,12 +173,6 @@ impl FastForward {
     pub fn is_sampled(&self) -> bool {
         self.sampling.is_some()
     }
-
-    /// The open window's cells, which every outcome recorded while it is open also goes to.
-    #[inline]
-    pub fn window_cells(&mut self) -> Option<&mut Vec<Slice>> {
-        self.window.as_mut()
-    }
 }
 
 impl Engine<'_> {
@@ -191,13 +183,15 @@ impl Engine<'_> {
         match std::mem::replace(&mut self.ff.phase, Phase::Settling) {
             // The window saw a change: its requests count as they are (they are in the run's cells
             // already), and it opens again later.
-            Phase::Window(_) => self.ff.window = None,
+            Phase::Window(_) => {
+                self.recorder.close_window();
+            }
             Phase::Skipping(skip) => self.end_skip(*skip),
             Phase::Settling => {}
         }
-        let dns_changed = self.steer.answers.iter().filter(|a| a.changed()).map(|a| a.current().since).max();
+        let dns_changed = self.steering.last_change();
         let settle = sampling.settle.max(SimTime::from_secs_f64(2.0 * self.model.network.connect_timeout_s));
-        let mut due = self.now.plus(settle);
+        let mut due = self.kernel.now.plus(settle);
         if let Some(at) = dns_changed {
             // Queues follow their load within a fraction of a second: once the clients that follow
             // the change have moved, only the stragglers' slow drift is left, which the windows'
@@ -219,29 +213,29 @@ impl Engine<'_> {
 
     fn open_window(&mut self) {
         let Some(sampling) = self.ff.sampling else { return };
-        if self.now >= self.scenario.horizon {
+        if self.kernel.now >= self.scenario.horizon {
             return;
         }
         let start = WindowStart {
-            at: self.now,
-            in_system: self.requests.live(),
-            accepted: self.data.accepted_writes(),
+            at: self.kernel.now,
+            in_system: self.traffic.requests.live(),
+            accepted: self.stores.accepted_writes(),
         };
-        self.ff.window = Some(vec![Slice::default(); self.obs.per_cell.len()]);
+        self.recorder.open_window();
         self.ff.phase = Phase::Window(Box::new(start));
-        self.ff.due = self.now.plus(sampling.window);
+        self.ff.due = self.kernel.now.plus(sampling.window);
     }
 
     fn close_window(&mut self, start: WindowStart) {
-        let window = self.ff.window.take().unwrap_or_default();
+        let window = self.recorder.close_window().unwrap_or_default();
         let Some(sampling) = self.ff.sampling else { return };
-        let length = self.now.since(start.at).as_secs_f64();
+        let length = self.kernel.now.since(start.at).as_secs_f64();
         let finished: u64 = window.iter().map(|w| w.counts.attempted()).sum();
-        let drift = (self.requests.live() as f64 - start.in_system as f64).abs();
+        let drift = (self.traffic.requests.live() as f64 - start.in_system as f64).abs();
         // A promotion under way is steady too (writes fail until it completes); its completion is a
         // known change with a lead.
         let steady = drift <= STEADY_DRIFT_REQUESTS.max(STEADY_DRIFT_SHARE * finished as f64)
-            && !self.link_down.iter().any(|&d| d > 0);
+            && !self.faults.any_link_down();
         if finished == 0 {
             // Nothing to learn from (next to no traffic): full fidelity, which is then cheap.
             return;
@@ -257,28 +251,28 @@ impl Engine<'_> {
         } else {
             SimTime(next_change.0.saturating_sub(lead.0))
         };
-        if resume <= self.now.plus(sampling.window) {
+        if resume <= self.kernel.now.plus(sampling.window) {
             return; // too short to be worth it: full fidelity until the change
         }
         let per_s = 1.0 / length;
-        let accepted = self.data.accepted_writes();
+        let accepted = self.stores.accepted_writes();
         for (s, copies) in accepted.iter().enumerate() {
             for (c, &n) in copies.iter().enumerate() {
                 self.ff.write_rate[s][c] = (n - start.accepted[s][c]) as f64 * per_s;
             }
         }
-        let (in_region, queued_in_region) = self.occupancy();
+        let (in_region, queued_in_region) = self.fleet.occupancy(self.model);
         let sources = self.sources(&window);
         let cells = sources.len();
         let skip = Skip {
-            from: self.now,
-            accrued_to: self.now,
+            from: self.kernel.now,
+            accrued_to: self.kernel.now,
             sources,
             successes: vec![0.0; cells],
             in_region,
             queued_in_region,
         };
-        self.next_arrival.fill(SimTime::NEVER);
+        self.traffic.stop_arrivals();
         self.ff.phase = Phase::Skipping(Box::new(skip));
         self.ff.due = resume;
     }
@@ -289,11 +283,9 @@ impl Engine<'_> {
     /// health-check flip, a DNS switch, a scale-up or a new hour only steers or adds capacity, and
     /// new arrivals fill the queues within milliseconds of it.
     fn next_change(&self) -> (SimTime, SimTime) {
-        match self.infra.peek() {
-            Some((t, Event::Down { .. } | Event::ScaleIn { .. } | Event::Promote { .. })) => {
-                (t, self.ff.lead)
-            }
-            Some((t, _)) => (t, SimTime::ZERO),
+        match self.kernel.next_change() {
+            Some((t, Change::TakesAway)) => (t, self.ff.lead),
+            Some((t, Change::Adds | Change::Steers)) => (t, SimTime::ZERO),
             None => (SimTime::NEVER, SimTime::ZERO),
         }
     }
@@ -301,20 +293,20 @@ impl Engine<'_> {
     /// A skip ends now (at its planned end, or cut short by a change): its stretch is accounted up to
     /// now, and arrivals resume.
     fn end_skip(&mut self, mut skip: Skip) {
-        let until = self.now.min(self.scenario.horizon);
+        let until = self.kernel.now.min(self.scenario.horizon);
         self.accrue_skip(&mut skip, until);
         for (i, source) in skip.sources.iter().enumerate() {
             if let Source::Slice(w) = source
                 && skip.successes[i] > 0.0
             {
-                self.obs.per_cell[i].latency.add_scaled(&w.latency, skip.successes[i]);
+                self.recorder.add_skipped_latencies(i, &w.latency, skip.successes[i]);
             }
         }
         self.ff.skipped = self.ff.skipped.plus(until.since(skip.from));
         self.put_backups_in_flight(skip.from, until);
-        if self.now < self.scenario.horizon {
+        if self.kernel.now < self.scenario.horizon {
             for p in 0..self.model.populations.len() {
-                self.schedule_arrival(p);
+                self.traffic.schedule_arrival(self.scenario, p, self.kernel.now);
             }
         }
     }
@@ -371,7 +363,7 @@ impl Engine<'_> {
     /// successes among them, as simulating them one by one would give, since whether a sliding window
     /// reaches the recovery level depends on that noise, not only on the mean.
     fn fill_skip_incidents(&mut self, skip: &Skip, from: SimTime, until: SimTime) {
-        let tracks = self.incidents.open_request_tracks();
+        let tracks = self.recorder.incidents.open_request_tracks();
         if tracks.is_empty() {
             return;
         }
@@ -397,7 +389,7 @@ impl Engine<'_> {
                 let ok =
                     rand_distr::Binomial::new(n as u64, share).map_or(n * share, |d| d.sample(rng) as f64);
                 let flow = Flows { attempts: n, successes: ok };
-                self.incidents.add_expected(r, p, t, next, bin, flow);
+                self.recorder.incident_flows(r, p, t, next, bin, flow);
             }
             t = next;
         }
@@ -418,7 +410,8 @@ impl Engine<'_> {
             for c in 0..store.copies.len() {
                 let count = (self.ff.write_rate[s][c] * to.since(start).as_secs_f64()).round() as u64;
                 if count > 0 {
-                    self.push_inflight_run(s, c, start, apply, count);
+                    let now = self.kernel.now;
+                    self.stores.push_inflight_run(self.model, &self.faults, now, s, c, start, apply, count);
                 }
             }
         }
@@ -431,7 +424,7 @@ impl Engine<'_> {
         let mut expected = vec![0.0; self.model.populations.len() * regions];
         let (a, b) = (from.as_secs_f64(), to.as_secs_f64());
         let multiplier = self.scenario.rate_multiplier(from);
-        for (p, answers) in self.steer.answers.iter().enumerate() {
+        for (p, answers) in self.steering.answers.iter().enumerate() {
             let rate = self.scenario.rates_per_s[p] * multiplier;
             if rate <= 0.0 || b <= a {
                 continue;
@@ -480,24 +473,12 @@ impl Engine<'_> {
             .collect()
     }
 
-    /// Requests at each region's instances, and queued only.
-    fn occupancy(&self) -> (Vec<u32>, Vec<u32>) {
-        let regions = self.model.regions.len();
-        let (mut in_region, mut queued) = (vec![0; regions], vec![0; regions]);
-        for (i, inst) in self.instances.iter().enumerate() {
-            let r = self.model.instances[i].region;
-            in_region[r] += (inst.in_service.len() + inst.queue.len()) as u32;
-            queued[r] += inst.queue.len() as u32;
-        }
-        (in_region, queued)
-    }
-
     /// The skipped part of the bucket ending now: a skip under way is accrued up to now, and the flows
     /// the skips stood for in this bucket join it (rounded, the remainder carried to the next bucket).
     pub(super) fn fill_bucket(&mut self, bucket: &mut Bucket) {
         match std::mem::replace(&mut self.ff.phase, Phase::Settling) {
             Phase::Skipping(mut skip) => {
-                let until = self.now.min(self.scenario.horizon);
+                let until = self.kernel.now.min(self.scenario.horizon);
                 self.accrue_skip(&mut skip, until);
                 bucket.in_region.clone_from(&skip.in_region);
                 bucket.queued_in_region.clone_from(&skip.queued_in_region);
@@ -520,33 +501,15 @@ impl Engine<'_> {
         if !self.ff.is_sampled() {
             return;
         }
-        self.ff.window = None;
+        self.recorder.close_window();
         if let Phase::Skipping(skip) = std::mem::replace(&mut self.ff.phase, Phase::Settling) {
-            let now = self.now;
-            self.now = now.max(self.scenario.horizon);
+            let now = self.kernel.now;
+            self.kernel.now = now.max(self.scenario.horizon);
             self.end_skip(*skip);
-            self.now = now;
+            self.kernel.now = now;
         }
-        let mut added = 0;
-        let cells = self.obs.per_cell.iter_mut().zip(&self.ff.outcomes).zip(&self.ff.tallies);
-        for ((cell, slot), tally) in cells {
-            let n = |x: f64| x.round().max(0.0) as u64;
-            // The skipped successes are the latencies the skips added to the cell's histogram (each
-            // skip's scaled copy rounds its total to within one); failures are rounded once here.
-            let succeeded = cell.latency.count() - cell.counts.succeeded;
-            let failed: Vec<u64> = slot[1..].iter().map(|&x| n(x)).collect();
-            let attempted = succeeded + failed.iter().sum::<u64>();
-            cell.counts.succeeded += succeeded;
-            for (c, f) in cell.counts.failed.iter_mut().zip(failed) {
-                *c += f;
-            }
-            cell.tally.add(tally);
-            cell.tally.round_counts();
-            added += attempted;
-        }
-        self.obs.arrivals_in_window += added;
-        self.obs.fast_forwarded = added;
+        self.recorder.merge_fast_forward(&self.ff.outcomes, &self.ff.tallies);
         let observed = self.scenario.horizon.since(self.scenario.warmup);
-        self.obs.request_level_s = observed.since(self.ff.skipped.min(observed)).as_secs_f64();
+        self.recorder.obs.request_level_s = observed.since(self.ff.skipped.min(observed)).as_secs_f64();
     }
 }

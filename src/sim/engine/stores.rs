@@ -1,4 +1,4 @@
-//! Stores at the end of the request path: reads from the nearest live copy, writes at the primary (or
+//! Stores: the data store at the end of the request path: reads from the nearest live copy, writes at the primary (or
 //! locally, for multi-writer stores), replication in flight, promotion on failover with the writes it
 //! loses, and the conflicts and stale reads of multi-writer stores.
 //!
@@ -13,13 +13,16 @@ use std::collections::VecDeque;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand_distr::{Distribution as _, Zipf};
 
-use super::{Engine, Event, ReqId};
+use super::arena::Request;
+use super::event::{Event, StoreEvent};
+use super::faults::Faults;
+use super::kernel::{Change, Kernel};
 use crate::model::architecture::Model;
 use crate::model::keyspace::KeyTable;
-use crate::model::scenario::Scenario;
+use crate::model::scenario::{LinkId, Scenario};
 use crate::model::store::Replication;
 use crate::model::time::SimTime;
-use crate::sim::observation::{FailureCause, SteeringKind};
+use crate::sim::observation::FailureCause;
 use crate::sim::streams::{Purpose, event_bits, event_key, event_rng, event_uniform, stream};
 
 #[derive(Debug, Clone, Copy)]
@@ -61,7 +64,7 @@ struct StoreState {
     promotion_rng: Xoshiro256PlusPlus,
 }
 
-pub(super) struct DataState {
+pub(super) struct Stores {
     stores: Vec<StoreState>,
     /// Store operation times, per population.
     op_rng: Vec<Xoshiro256PlusPlus>,
@@ -74,24 +77,25 @@ pub(super) struct DataState {
     keyed_store: Option<usize>,
     keys: u64,
     write_fraction: f64,
-    /// Per link (`a * regions + b`, a < b): down intervals, the last open-ended while down.
+    /// Per link (by [`LinkId::index`], a < b): down intervals, the last open-ended while down.
     link_history: Vec<Vec<(SimTime, SimTime)>>,
+    regions: usize,
     /// `by_distance[store][region]`: the store's copies nearest that region first (its own, then by
     /// round trip, then region name), computed once: the nearest live copy is the first available one.
     by_distance: Vec<Vec<Box<[usize]>>>,
 }
 
-impl DataState {
+impl Stores {
     /// Writes accepted so far, per store and copy (the fast-forward measures write rates with it).
     pub fn accepted_writes(&self) -> Vec<Vec<u64>> {
         self.stores.iter().map(|s| s.accepted.clone()).collect()
     }
 
-    pub fn new(model: &Model, scenario: &Scenario, seed: u64, replication: u32) -> DataState {
+    pub fn new(model: &Model, scenario: &Scenario, seed: u64, replication: u32) -> Stores {
         let named = |purpose, name: &str| stream(seed, replication, purpose, name);
         let data = &scenario.data;
         let tracked_keys = if model.path_store.is_some() { data.keys.min(50_000_000) as usize } else { 0 };
-        DataState {
+        Stores {
             stores: model
                 .stores
                 .iter()
@@ -122,6 +126,7 @@ impl DataState {
             keyed_store: model.path_store.filter(|&s| model.stores[s].copies.len() > 1),
             write_fraction: data.write_fraction,
             link_history: vec![Vec::new(); model.regions.len() * model.regions.len()],
+            regions: model.regions.len(),
             by_distance: model
                 .stores
                 .iter()
@@ -191,19 +196,32 @@ fn prefetch(ptr: *const u8) {
     let _ = ptr;
 }
 
-impl Engine<'_> {
-    fn copy_available(&self, store: usize, copy: usize) -> bool {
-        let st = &self.model.stores[store];
-        self.region_down[st.copies[copy]] == 0 && self.store_down[st.first_copy + copy] == 0
-    }
+/// What a successful store operation did, for the request's tallies.
+pub(super) struct Operation {
+    /// Time it adds to the request.
+    pub extra: SimTime,
+    /// It reached a copy in another region: `(from, to)`.
+    pub crossed: Option<(usize, usize)>,
+    /// A read, and whether it missed a write accepted elsewhere and not yet applied.
+    pub read: bool,
+    pub stale: bool,
+    /// A write, whether it lost an update to last-writer-wins, and the regions it replicates to.
+    pub write: bool,
+    pub lost_update: bool,
+    pub replicated_to: Vec<usize>,
+    /// The region of the copy that accepted it.
+    pub at_region: usize,
+}
 
-    fn link_index(&self, a: usize, b: usize) -> usize {
-        a.min(b) * self.model.regions.len() + a.max(b)
+impl Stores {
+    fn copy_available(&self, model: &Model, faults: &Faults, store: usize, copy: usize) -> bool {
+        let st = &model.stores[store];
+        !faults.region_down(st.copies[copy]) && !faults.store_copy_down(st.first_copy + copy)
     }
 
     /// The live copy nearest region `from` (its own first).
-    fn nearest_copy(&self, store: usize, from: usize) -> Option<usize> {
-        self.data.by_distance[store][from].iter().copied().find(|&c| self.copy_available(store, c))
+    fn nearest_copy(&self, model: &Model, faults: &Faults, store: usize, from: usize) -> Option<usize> {
+        self.by_distance[store][from].iter().copied().find(|&c| self.copy_available(model, faults, store, c))
     }
 
     /// When a write accepted at `accept`, due at `apply`, reaches the other side of link (a, b) given the
@@ -213,7 +231,7 @@ impl Engine<'_> {
             return apply;
         }
         let mut apply = apply;
-        for &(down, up) in &self.data.link_history[self.link_index(a, b)] {
+        for &(down, up) in &self.link_history[LinkId::between(a, b).index(self.regions)] {
             if down <= apply && up > accept {
                 apply = apply.max(up);
             }
@@ -221,136 +239,135 @@ impl Engine<'_> {
         apply
     }
 
-    /// Reads or writes at the store for a request served in `region`; on success, the time it adds.
-    pub(super) fn store_operation(
+    /// Reads or writes at the store for request `r` served in `region` at `now`.
+    pub fn operation(
         &mut self,
-        req: ReqId,
+        model: &Model,
+        faults: &Faults,
+        now: SimTime,
+        r: &Request,
         store: usize,
         region: usize,
-    ) -> Result<SimTime, FailureCause> {
-        let model = self.model;
+    ) -> Result<Operation, FailureCause> {
         let st = &model.stores[store];
-        let r = *self.requests.get(req);
         let p = r.population as usize;
-        let mut extra = st.op_time.sample_s(&mut self.data.op_rng[p]);
+        let mut extra = st.op_time.sample_s(&mut self.op_rng[p]);
         let target = if r.write && !st.multi_writer {
-            let primary = self.data.stores[store].primary;
-            if self.data.stores[store].promoting || !self.copy_available(store, primary) {
+            let primary = self.stores[store].primary;
+            if self.stores[store].promoting || !self.copy_available(model, faults, store, primary) {
                 return Err(FailureCause::StoreUnavailable);
             }
             primary
         } else {
-            self.nearest_copy(store, region).ok_or(FailureCause::StoreUnavailable)?
+            self.nearest_copy(model, faults, store, region).ok_or(FailureCause::StoreUnavailable)?
         };
         let target_region = st.copies[target];
+        let mut op = Operation {
+            extra: SimTime::ZERO,
+            crossed: None,
+            read: false,
+            stale: false,
+            write: false,
+            lost_update: false,
+            replicated_to: Vec::new(),
+            at_region: target_region,
+        };
         if target_region != region {
-            if self.link_is_down(region, target_region) {
+            if faults.link_down(region, target_region) {
                 return Err(FailureCause::Partition);
             }
-            self.charge_crossing(req, region, target_region);
+            op.crossed = Some((region, target_region));
             extra +=
                 model.network.rtt_s(model.regions[region].location, model.regions[target_region].location);
         }
         let key = r.key as usize;
         if !r.write {
             if r.counted {
-                self.add_tally(&r, |t| t.reads += 1.0);
-                if let Some(Some(w)) = self.data.stores[store].keys.get(key).copied()
-                    && w.copy as usize != target
-                    && self.now
-                        < self.effective_apply(st.copies[w.copy as usize], target_region, w.accept, w.apply)
-                {
-                    self.add_tally(&r, |t| t.stale_reads += 1.0);
-                }
+                op.read = true;
+                op.stale = matches!(self.stores[store].keys.get(key).copied(), Some(Some(w))
+                    if w.copy as usize != target
+                        && now < self.effective_apply(st.copies[w.copy as usize], target_region, w.accept, w.apply));
             }
-            return Ok(SimTime::from_secs_f64(extra));
+            op.extra = SimTime::from_secs_f64(extra);
+            return Ok(op);
         }
 
         // A write: replicate, then check for a conflict with the key's last write.
         let replicas = || (0..st.copies.len()).filter(move |&c| c != target);
         let n_replicas = st.copies.len() - 1;
         let apply = match &st.replication {
-            Replication::None => self.now,
+            Replication::None => now,
             Replication::Backup { interval_s } => {
-                let t = self.now.as_secs_f64();
+                let t = now.as_secs_f64();
                 SimTime::from_secs_f64(((t / interval_s).floor() + 1.0) * interval_s)
             }
             Replication::Async { lag } => {
-                self.now.plus(SimTime::from_secs_f64(lag.sample_s(&mut self.data.stores[store].lag_rng)))
+                now.plus(SimTime::from_secs_f64(lag.sample_s(&mut self.stores[store].lag_rng)))
             }
             Replication::Sync { degrade_lag } => {
                 let reachable = replicas().all(|c| {
-                    self.copy_available(store, c) && !self.link_is_down(target_region, st.copies[c])
+                    self.copy_available(model, faults, store, c)
+                        && !faults.link_down(target_region, st.copies[c])
                 });
                 if reachable {
                     let loc = model.regions[target_region].location;
                     extra += replicas()
                         .map(|c| model.network.rtt_s(loc, model.regions[st.copies[c]].location))
                         .fold(0.0, f64::max);
-                    self.now
+                    now
                 } else if let Some(lag) = degrade_lag {
-                    self.now.plus(SimTime::from_secs_f64(lag.sample_s(&mut self.data.stores[store].lag_rng)))
+                    now.plus(SimTime::from_secs_f64(lag.sample_s(&mut self.stores[store].lag_rng)))
                 } else {
                     return Err(FailureCause::StoreUnavailable);
                 }
             }
         };
-        if apply > self.now && n_replicas > 0 {
-            self.push_inflight(store, target, apply);
+        if apply > now && n_replicas > 0 {
+            self.push_inflight_run(model, faults, now, store, target, now, apply, 1);
         }
-        if let Some(slot) = self.data.stores[store].keys.get(key).copied() {
+        if let Some(slot) = self.stores[store].keys.get(key).copied() {
             if r.counted
                 && let Some(w) = slot
                 && w.copy as usize != target
-                && self.now
-                    < self.effective_apply(st.copies[w.copy as usize], target_region, w.accept, w.apply)
+                && now < self.effective_apply(st.copies[w.copy as usize], target_region, w.accept, w.apply)
             {
                 // Two writes to one key, each accepted before the other reached its copy: last writer
                 // wins, the other update is lost.
-                self.add_tally(&r, |t| t.lost_updates += 1.0);
+                op.lost_update = true;
             }
-            self.data.stores[store].keys[key] =
-                Some(KeyWrite { copy: target as u8, accept: self.now, apply });
+            self.stores[store].keys[key] = Some(KeyWrite { copy: target as u8, accept: now, apply });
         }
         if r.counted {
-            let replicated = !matches!(st.replication, Replication::None);
-            let regions = model.regions.len();
-            let bytes = st.write_bytes as f64;
-            let targets: Vec<usize> =
-                if replicated { replicas().map(|c| st.copies[c]).collect() } else { Vec::new() };
-            self.add_tally(&r, |u| {
-                u.writes += 1.0;
-                u.replicated_writes += targets.len() as f64;
-                for &to in &targets {
-                    u.add_transfer(regions, target_region, to, bytes);
-                }
-            });
+            op.write = true;
+            if !matches!(st.replication, Replication::None) {
+                op.replicated_to = replicas().map(|c| st.copies[c]).collect();
+            }
         }
-        Ok(SimTime::from_secs_f64(extra))
+        op.extra = SimTime::from_secs_f64(extra);
+        Ok(op)
     }
 
     /// Whether any link between a copy of `store` and another copy is down (replication stalls).
-    fn store_partitioned(&self, store: usize) -> bool {
-        let copies = &self.model.stores[store].copies;
-        copies.iter().any(|&a| copies.iter().any(|&b| self.link_is_down(a, b)))
-    }
-
-    fn push_inflight(&mut self, store: usize, copy: usize, apply: SimTime) {
-        self.push_inflight_run(store, copy, self.now, apply, 1);
+    fn store_partitioned(&self, model: &Model, faults: &Faults, store: usize) -> bool {
+        let copies = &model.stores[store].copies;
+        copies.iter().any(|&a| copies.iter().any(|&b| faults.link_down(a, b)))
     }
 
     /// `count` writes accepted by `copy` from `accept` on, all due at the replicas at `apply`.
-    pub(super) fn push_inflight_run(
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_inflight_run(
         &mut self,
+        model: &Model,
+        faults: &Faults,
+        now: SimTime,
         store: usize,
         copy: usize,
         accept: SimTime,
         apply: SimTime,
         count: u64,
     ) {
-        let partitioned = self.store_partitioned(store);
-        let now = self.now;
-        let state = &mut self.data.stores[store];
+        let partitioned = self.store_partitioned(model, faults, store);
+        let state = &mut self.stores[store];
         state.accepted[copy] += count;
         let q = &mut state.inflight[copy];
         while !partitioned && q.front().is_some_and(|run| run.apply <= now) {
@@ -364,22 +381,24 @@ impl Engine<'_> {
 
     /// Writes accepted by `copy` that no replica has yet: those due after now, or stalled by a partition
     /// that is still on.
-    fn unreplicated(&self, store: usize, copy: usize) -> Option<Loss> {
+    fn unreplicated(&self, model: &Model, now: SimTime, store: usize, copy: usize) -> Option<Loss> {
         let stalled_since = {
-            let st = &self.model.stores[store];
+            let st = &model.stores[store];
             let from = st.copies[copy];
             st.copies
                 .iter()
-                .filter_map(|&to| self.data.link_history[self.link_index(from, to)].last().copied())
+                .filter_map(|&to| {
+                    self.link_history[LinkId::between(from, to).index(self.regions)].last().copied()
+                })
                 .filter(|&(_, up)| up == SimTime::NEVER)
                 .map(|(down, _)| down)
                 .min()
         };
-        let cutoff = stalled_since.map_or(self.now, |s| s.min(self.now));
+        let cutoff = stalled_since.map_or(now, |s| s.min(now));
         let mut loss: Option<Loss> = None;
-        for run in &self.data.stores[store].inflight[copy] {
+        for run in &self.stores[store].inflight[copy] {
             if run.apply > cutoff {
-                let l = loss.get_or_insert(Loss { count: 0, oldest: run.accept, failed_at: self.now });
+                let l = loss.get_or_insert(Loss { count: 0, oldest: run.accept, failed_at: now });
                 l.count += run.count;
                 l.oldest = l.oldest.min(run.accept);
             }
@@ -387,88 +406,88 @@ impl Engine<'_> {
         loss
     }
 
-    /// After an infrastructure change: start or cancel promotions, and count the writes a failed
-    /// multi-writer copy strands.
-    pub(super) fn refresh_stores(&mut self) {
-        for s in 0..self.model.stores.len() {
-            let st = &self.model.stores[s];
+    /// After an infrastructure change: start or cancel promotions. Returns the writes failed
+    /// multi-writer copies strand, with their copies' regions.
+    pub fn refresh(&mut self, model: &Model, faults: &Faults, kernel: &mut Kernel) -> Vec<(usize, Loss)> {
+        let now = kernel.now;
+        let mut losses = Vec::new();
+        for s in 0..model.stores.len() {
+            let st = &model.stores[s];
             let live = !matches!(st.replication, Replication::None) && st.copies.len() > 1;
             for c in 0..st.copies.len() {
-                let up = self.copy_available(s, c);
-                let was = std::mem::replace(&mut self.data.stores[s].copy_up[c], up);
+                let up = self.copy_available(model, faults, s, c);
+                let was = std::mem::replace(&mut self.stores[s].copy_up[c], up);
                 if was && !up && st.multi_writer {
-                    if let Some(loss) = self.unreplicated(s, c) {
-                        self.record_loss(st.copies[c], loss);
+                    if let Some(loss) = self.unreplicated(model, now, s, c) {
+                        losses.push((st.copies[c], loss));
                     }
-                    self.data.stores[s].inflight[c].clear();
+                    self.stores[s].inflight[c].clear();
                 }
             }
             if st.multi_writer || !live {
                 continue;
             }
-            let primary = self.data.stores[s].primary;
-            let primary_up = self.copy_available(s, primary);
-            let state = &self.data.stores[s];
-            if !primary_up && !state.promoting {
-                let loss = self.unreplicated(s, primary);
-                let delay = st.promotion.sample_s(&mut self.data.stores[s].promotion_rng);
-                let state = &mut self.data.stores[s];
+            let primary = self.stores[s].primary;
+            let primary_up = self.copy_available(model, faults, s, primary);
+            let promoting = self.stores[s].promoting;
+            if !primary_up && !promoting {
+                let loss = self.unreplicated(model, now, s, primary);
+                let delay = st.promotion.sample_s(&mut self.stores[s].promotion_rng);
+                let state = &mut self.stores[s];
                 state.promoting = true;
                 state.epoch = state.epoch.wrapping_add(1);
                 state.pending_loss = loss;
-                let epoch = state.epoch;
-                self.infra.schedule(
-                    self.now.plus(SimTime::from_secs_f64(delay)),
-                    Event::Promote { store: s as u32, epoch },
-                );
-            } else if primary_up && state.promoting {
-                let state = &mut self.data.stores[s];
+                let event = Event::Store(StoreEvent::Promote { store: s as u32, epoch: state.epoch });
+                kernel.schedule_change(now.plus(SimTime::from_secs_f64(delay)), event, Change::TakesAway);
+            } else if primary_up && promoting {
+                let state = &mut self.stores[s];
                 state.promoting = false;
                 state.pending_loss = None;
                 state.epoch = state.epoch.wrapping_add(1);
             }
         }
+        losses
     }
 
-    pub(super) fn on_promote(&mut self, s: usize, epoch: u32) {
-        let state = &self.data.stores[s];
+    /// A promotion is due: the replica nearest the old primary becomes the primary. Returns the region
+    /// of the old primary's copy with the writes the promotion makes lost, and the new primary's region;
+    /// `None` when superseded, or when no replica is up (it is tried again at the next change).
+    pub fn promote(
+        &mut self,
+        model: &Model,
+        faults: &Faults,
+        s: usize,
+        epoch: u32,
+    ) -> Option<(usize, Option<Loss>, usize)> {
+        let state = &self.stores[s];
         if epoch != state.epoch || !state.promoting {
-            return;
+            return None;
         }
-        let st = &self.model.stores[s];
+        let st = &model.stores[s];
         let old = state.primary;
-        let Some(target) = self.nearest_copy(s, st.copies[old]) else {
-            // No replica is up either: try again at the next change.
-            let state = &mut self.data.stores[s];
-            state.promoting = false;
-            return;
+        let Some(target) = self.nearest_copy(model, faults, s, st.copies[old]) else {
+            self.stores[s].promoting = false;
+            return None;
         };
-        let state = &mut self.data.stores[s];
+        let state = &mut self.stores[s];
         state.primary = target;
         state.promoting = false;
         state.inflight[old].clear();
-        if let Some(loss) = state.pending_loss.take() {
-            self.record_loss(st.copies[old], loss);
-        }
-        self.record_steering(
-            SteeringKind::Promotion,
-            format!("store:{}@{}", st.name, self.model.regions[st.copies[target]].name),
-        );
+        Some((st.copies[old], state.pending_loss.take(), st.copies[target]))
     }
 
-    /// A link between regions `a` and `b` went down or came back.
-    pub(super) fn link_changed(&mut self, a: usize, b: usize, up: bool) {
-        let l = self.link_index(a, b);
+    /// A link between regions `a` and `b` went down or came back at `now`.
+    pub fn link_changed(&mut self, a: usize, b: usize, up: bool, now: SimTime) {
+        let l = LinkId::between(a, b).index(self.regions);
         if !up {
-            self.data.link_history[l].push((self.now, SimTime::NEVER));
+            self.link_history[l].push((now, SimTime::NEVER));
             return;
         }
-        let now = self.now;
-        let Some(last) = self.data.link_history[l].last_mut() else { return };
+        let Some(last) = self.link_history[l].last_mut() else { return };
         let down_at = last.0;
         last.1 = now;
         // Replication resumes: runs due during the partition are applied from now on.
-        for state in &mut self.data.stores {
+        for state in &mut self.stores {
             for q in &mut state.inflight {
                 for run in q.iter_mut().filter(|r| r.apply > down_at) {
                     run.apply = run.apply.max(now);

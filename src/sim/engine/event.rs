@@ -1,0 +1,60 @@
+//! The events of a replication: a closed enum, one variant per subsystem, each holding that
+//! subsystem's own closed enum, copied by value into the event lists (no allocation, static dispatch).
+
+use super::arena::ReqId;
+use crate::model::scenario::Component;
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Event {
+    Request(RequestEvent),
+    Fault(FaultEvent),
+    Steering(SteeringEvent),
+    Standby(StandbyEvent),
+    Store(StoreEvent),
+    Clock(ClockEvent),
+}
+
+/// What a request does (the traffic list).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum RequestEvent {
+    /// It reaches the load balancer of its current step's service.
+    Reach { req: ReqId },
+    /// A server of `instance` finishes it; stale if the instance failed since (`epoch` moved on).
+    Depart { instance: u32, req: ReqId, epoch: u32 },
+}
+
+/// A component goes down or comes back.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum FaultEvent {
+    Down { component: Component, injected: bool },
+    Up { component: Component, injected: bool },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum SteeringEvent {
+    /// Health checks of a region's entry point flip; stale unless `epoch` is the region's current one.
+    HealthFlip { region: u32, healthy: bool, epoch: u32 },
+    /// DNS answers (or anycast routes) are recomputed from the health checks' view.
+    Resteer,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum StandbyEvent {
+    /// A standby deployment's full fleet is up; stale unless `epoch` matches.
+    Activate { deployment: u32, epoch: u32 },
+    /// A standby deployment returns to its posture; stale unless `epoch` matches.
+    ScaleIn { deployment: u32, epoch: u32 },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum StoreEvent {
+    /// A store replica becomes the primary; stale unless `epoch` matches.
+    Promote { store: u32, epoch: u32 },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ClockEvent {
+    /// The hour of a daily traffic profile turns (scheduled only for sampled fidelity, which treats it
+    /// as a change).
+    RateChange,
+}

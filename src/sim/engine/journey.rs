@@ -1,0 +1,231 @@
+//! The journey of a request through the subsystems: it leaves its client (`traffic`), is routed to a
+//! region (`steering`), crosses the network, passes each service of the path (`fleet`), reaches the
+//! store (`stores`), and its outcome is recorded (`recorder`). The extension points of request
+//! behaviour (`behaviour`) are called where a request is admitted and where an attempt ends.
+
+use super::arena::{ReqId, Request};
+use super::behaviour::{Admission, AttemptOutcome};
+use super::event::{Event, RequestEvent};
+use super::fleet::Enqueued;
+use super::{Engine, SimError};
+use crate::model::time::SimTime;
+use crate::sim::observation::FailureCause;
+
+impl Engine<'_> {
+    /// Population `p`'s next request leaves its client now.
+    pub(super) fn on_arrival(&mut self, p: usize) -> Result<(), SimError> {
+        let now = self.kernel.now;
+        self.traffic.schedule_arrival(self.scenario, p, now);
+        let model = self.model;
+        let index = self.traffic.sent[p];
+        self.traffic.sent[p] += 1;
+        let (region, version) = self.steering.choose_region(model, p, index, now);
+        let (write, key) =
+            if model.path_store.is_some() { self.stores.draw_operation(p, index) } else { (false, 0) };
+        let counted = now >= self.scenario.warmup;
+        self.recorder.arrival(counted);
+        let one_way =
+            self.traffic.crossing_s(model, p, model.populations[p].location, model.regions[region].location);
+        let req = self.traffic.requests.insert(Request {
+            population: p as u32,
+            entry_region: region as u32,
+            region: region as u32,
+            step: 0,
+            write,
+            crossed: false,
+            key,
+            start: now,
+            back: SimTime::from_secs_f64(one_way),
+            counted,
+            version,
+        });
+        match self.behaviours.admit() {
+            Admission::Admit => self.reach_after(SimTime::from_secs_f64(one_way), req),
+        }
+    }
+
+    /// Delivers `req` to its current step's load balancer after `delay`: at once when the delay is zero
+    /// (co-located clients and services), saving an event per crossing on the hot path.
+    fn reach_after(&mut self, delay: SimTime, req: ReqId) -> Result<(), SimError> {
+        if delay == SimTime::ZERO {
+            self.on_reach(req)
+        } else if self.model.network.jitter.is_none() {
+            // Fixed crossing times: a first-in first-out lane per delay (see `transit`).
+            let now = self.kernel.now;
+            self.kernel.transit.send(now, delay, req);
+            Ok(())
+        } else {
+            let at = self.kernel.now.plus(delay);
+            self.kernel.schedule(at, Event::Request(RequestEvent::Reach { req }));
+            Ok(())
+        }
+    }
+
+    /// `req` reaches the load balancer of its current step's service.
+    pub(super) fn on_reach(&mut self, req: ReqId) -> Result<(), SimError> {
+        let r = *self.traffic.requests.get(req);
+        let now = self.kernel.now;
+        let timeout = self.traffic.request_timeout;
+        if now.since(r.start) > timeout {
+            // The caller has given up (deadlines propagate along the path): not served.
+            self.finish(req, Err(FailureCause::Timeout));
+            return Ok(());
+        }
+        let service = self.model.request_path[r.step as usize];
+        let Some(d) = self.model.services[service].deployment_in[r.region as usize] else {
+            // Validation guarantees a deployment for every step's region.
+            self.finish(req, Err(FailureCause::NoHealthyInstance));
+            return Ok(());
+        };
+        match self.fleet.pick(self.model, d) {
+            None => {
+                // Nothing answers: the client gives up after its connect timeout, whatever happens
+                // meanwhile, so the outcome is known now and needs no event.
+                let wait = SimTime::from_secs_f64(self.model.network.connect_timeout_s);
+                self.finish_at(req, now.plus(wait), Err(FailureCause::NoHealthyInstance));
+                Ok(())
+            }
+            Some(i) => {
+                let deadline = r.start.plus(timeout);
+                let budget = self.scenario.max_queue;
+                match self.fleet.enqueue(
+                    self.model,
+                    &mut self.behaviours,
+                    &mut self.kernel,
+                    budget,
+                    i,
+                    req,
+                    deadline,
+                ) {
+                    Enqueued::Accepted => Ok(()),
+                    Enqueued::Shed => {
+                        self.finish(req, Err(FailureCause::QueueFull));
+                        Ok(())
+                    }
+                    Enqueued::OverBudget => Err(SimError::QueueBudget {
+                        replication: self.replication,
+                        seed: self.seed,
+                        instance: self.model.instances[i].name.clone(),
+                        limit: budget,
+                        t_s: now.as_secs_f64(),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// A server of instance `i` finished `req`: the next waiting request starts (those whose clients
+    /// gave up time out), and `req` moves on.
+    pub(super) fn on_depart(&mut self, i: usize, req: ReqId, epoch: u32) -> Result<(), SimError> {
+        let Some(gone) = self.fleet.depart(self.model, &mut self.behaviours, &mut self.kernel, i, req, epoch)
+        else {
+            return Ok(()); // the instance failed while serving: the request was already failed
+        };
+        // Dropped unserved: their outcome is a timeout, recorded at their deadline by `finish_at`.
+        for next in gone {
+            self.finish(next, Err(FailureCause::Timeout));
+        }
+        self.advance(req)
+    }
+
+    /// Moves a request to the next service of its path, to the store, or completes it.
+    fn advance(&mut self, req: ReqId) -> Result<(), SimError> {
+        let model = self.model;
+        let r = *self.traffic.requests.get(req);
+        let next = r.step as usize + 1;
+        let from = r.region as usize;
+        if next == model.request_path.len() {
+            let outcome = match model.path_store {
+                None => Ok(SimTime::ZERO),
+                Some(store) => self.store_operation(req, store, from),
+            };
+            match outcome {
+                Ok(extra) => {
+                    let r = *self.traffic.requests.get(req);
+                    let done = self.kernel.now.plus(extra).plus(r.back);
+                    self.finish_at(req, done, Ok(()));
+                }
+                Err(cause) => self.finish(req, Err(cause)),
+            }
+            return Ok(());
+        }
+        let Some(to) = model.step_region[from][next] else {
+            self.finish(req, Err(FailureCause::NoHealthyInstance));
+            return Ok(());
+        };
+        let one_way = if to == from {
+            model.network.hop_rtt_s / 2.0
+        } else {
+            if self.faults.link_down(from, to) {
+                self.finish(req, Err(FailureCause::Partition));
+                return Ok(());
+            }
+            self.cross(req, from, to);
+            self.traffic.crossing_s(
+                model,
+                r.population as usize,
+                model.regions[from].location,
+                model.regions[to].location,
+            )
+        };
+        let delay = SimTime::from_secs_f64(one_way);
+        let slot = self.traffic.requests.get_mut(req);
+        slot.step = next as u8;
+        slot.region = to as u32;
+        slot.back = slot.back.plus(delay);
+        self.reach_after(delay, req)
+    }
+
+    /// The store operation of `req` in `region`, its effects recorded; on success, the time it adds.
+    fn store_operation(&mut self, req: ReqId, store: usize, region: usize) -> Result<SimTime, FailureCause> {
+        let r = *self.traffic.requests.get(req);
+        let op = self.stores.operation(self.model, &self.faults, self.kernel.now, &r, store, region)?;
+        if let Some((a, b)) = op.crossed {
+            self.cross(req, a, b);
+        }
+        let r = *self.traffic.requests.get(req);
+        let regions = self.model.regions.len();
+        let bytes = self.model.stores[store].write_bytes as f64;
+        self.recorder.tally(&r, |t| {
+            t.reads += f64::from(u8::from(op.read));
+            t.stale_reads += f64::from(u8::from(op.stale));
+            t.lost_updates += f64::from(u8::from(op.lost_update));
+            if op.write {
+                t.writes += 1.0;
+                t.replicated_writes += op.replicated_to.len() as f64;
+                for &to in &op.replicated_to {
+                    t.add_transfer(regions, op.at_region, to, bytes);
+                }
+            }
+        });
+        Ok(op.extra)
+    }
+
+    /// A request's call from region `a` to region `b`: it crossed regions, and a counted one's bytes
+    /// each way are tallied.
+    fn cross(&mut self, req: ReqId, a: usize, b: usize) {
+        let r = self.traffic.requests.get_mut(req);
+        r.crossed = true;
+        if r.counted {
+            let r = *r;
+            self.recorder.crossing(self.model, &r, a, b);
+        }
+    }
+
+    pub(super) fn finish(&mut self, req: ReqId, outcome: Result<(), FailureCause>) {
+        self.finish_at(req, self.kernel.now, outcome);
+    }
+
+    /// A request's attempt ends at `at` with `outcome` as its client sees it; an outcome later than
+    /// the client's request timeout is a timeout, seen at the deadline. The request is freed and its
+    /// outcome recorded.
+    fn finish_at(&mut self, req: ReqId, at: SimTime, outcome: Result<(), FailureCause>) {
+        let r = self.traffic.requests.remove(req);
+        let deadline = r.start.plus(self.traffic.request_timeout);
+        let (at, outcome) =
+            if at > deadline { (deadline, Err(FailureCause::Timeout)) } else { (at, outcome) };
+        match self.behaviours.attempt_outcome(outcome.is_ok()) {
+            AttemptOutcome::Final => self.recorder.outcome(self.model, self.scenario, &r, at, outcome),
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! What a change in one subsystem means for the others: a fault takes instances (or a zone, a region)
+//! out of the fleet, fails the requests they held, starts promotions, stops entry points (health checks
+//! then flip, DNS answers change, standbys wake), and changes what serves (time availability). Each
+//! reaction is written once here, in the order the subsystems must see it.
+
+use super::Engine;
+use super::arena::ReqId;
+use super::steering::Flip;
+use crate::model::scenario::Component;
+use crate::sim::observation::{FailureCause, SteeringKind};
+
+impl Engine<'_> {
+    /// Whether region `r`'s entry point (the first service's deployment) serves.
+    pub(super) fn endpoint_serves(&self, r: usize) -> bool {
+        let entry = self.model.request_path[0];
+        self.model.services[entry].deployment_in[r].is_some_and(|d| self.fleet.serves(d))
+    }
+
+    /// Every region's entry point: whether it serves.
+    pub(super) fn endpoints(&self) -> Vec<bool> {
+        (0..self.model.regions.len()).map(|r| self.endpoint_serves(r)).collect()
+    }
+
+    /// Whether the services of a request entering at `entry` can all be served now (each step's
+    /// deployment has a serving instance).
+    fn path_serves(&self, entry: usize) -> bool {
+        let model = self.model;
+        model.request_path.iter().enumerate().all(|(k, &s)| {
+            model.step_region[entry][k]
+                .and_then(|r| model.services[s].deployment_in[r])
+                .is_some_and(|d| self.fleet.serves(d))
+        })
+    }
+
+    pub(super) fn path_serves_all(&self) -> Vec<bool> {
+        (0..self.model.regions.len()).map(|r| self.path_serves(r)).collect()
+    }
+
+    /// Before any infrastructure event changes the state: the time since the last change is accounted
+    /// with the state as it was.
+    pub(super) fn before_change(&mut self) {
+        let now = self.kernel.now;
+        self.recorder.account_availability(self.model, self.scenario, &self.steering, now);
+        let until = now.min(self.scenario.horizon);
+        self.recorder.judge_clients(self.model, self.scenario, &self.steering, until, false);
+    }
+
+    pub(super) fn on_down(&mut self, c: Component, injected: bool) {
+        let now = self.kernel.now;
+        self.recorder.infra_event(self.model, self.scenario, now, c, false, injected);
+        if self.faults.down(&mut self.kernel, self.scenario, c, injected) {
+            self.component_changed(c, false);
+        }
+    }
+
+    pub(super) fn on_up(&mut self, c: Component, injected: bool) {
+        let now = self.kernel.now;
+        self.recorder.infra_event(self.model, self.scenario, now, c, true, injected);
+        if self.faults.up(&mut self.kernel, self.scenario, c, injected) {
+            self.component_changed(c, true);
+        }
+    }
+
+    /// Fails requests an instance held when it stopped serving.
+    fn fail_all(&mut self, lost: Vec<ReqId>) {
+        for req in lost {
+            self.finish(req, Err(FailureCause::InstanceFailed));
+        }
+    }
+
+    fn refresh_instance(&mut self, i: usize) {
+        let lost = self.fleet.refresh(self.model, &self.faults, i);
+        self.fail_all(lost);
+    }
+
+    /// A component went down (`up == false`) or came back: update what depends on it.
+    fn component_changed(&mut self, c: Component, up: bool) {
+        let model = self.model;
+        match c {
+            Component::Instance(i) => self.refresh_instance(i as usize),
+            Component::Zone(z) => {
+                model.zones[z as usize].instances.iter().for_each(|&i| self.refresh_instance(i))
+            }
+            Component::Region(r) => {
+                for &z in &model.regions[r as usize].zones {
+                    model.zones[z].instances.iter().for_each(|&i| self.refresh_instance(i));
+                }
+            }
+            Component::Link(l) => self.stores.link_changed(l.a as usize, l.b as usize, up, self.kernel.now),
+            Component::ControlPlane(r) if up => {
+                self.standby.control_plane_back(model, &mut self.kernel, &self.fleet, r as usize)
+            }
+            Component::Store(_) | Component::ControlPlane(_) => {}
+        }
+        self.refresh_stores();
+        self.refresh_endpoints();
+        self.refresh_served();
+    }
+
+    fn refresh_stores(&mut self) {
+        let losses = self.stores.refresh(self.model, &self.faults, &mut self.kernel);
+        for (region, loss) in losses {
+            self.recorder.loss(self.model, region, loss);
+        }
+    }
+
+    /// Entry points that started or stopped: health checks will flip; one that stopped while traffic
+    /// goes to it opens an incident.
+    fn refresh_endpoints(&mut self) {
+        let endpoints = self.endpoints();
+        let stopped = self.steering.refresh_endpoints(self.model, &mut self.kernel, &endpoints);
+        let now = self.kernel.now;
+        for r in stopped {
+            self.recorder.start_incident(self.model, self.scenario, &self.steering, r, now);
+        }
+    }
+
+    /// What each population's answers serve, after a change of what serves or of the answers.
+    fn refresh_served(&mut self) {
+        let serves = self.path_serves_all();
+        self.recorder.refresh_served(&self.steering, &serves);
+    }
+
+    /// Sets how many of deployment `d`'s instances run, failing the requests of those that stop.
+    fn set_provisioned(&mut self, d: usize, count: u32) {
+        let now = self.kernel.now;
+        let seconds = self.fleet.account(d, now, self.scenario.warmup, self.scenario.horizon);
+        self.recorder.instance_seconds(d, seconds);
+        self.fleet.set_provisioned(self.model, d, count);
+        for &i in &self.model.deployments[d].instances {
+            self.refresh_instance(i);
+        }
+        self.refresh_endpoints();
+        self.refresh_served();
+    }
+
+    pub(super) fn on_health_flip(&mut self, r: usize, healthy: bool, epoch: u32) {
+        let Flip::Flipped { healthy, serving_traffic } = self.steering.health_flip(r, healthy, epoch) else {
+            return;
+        };
+        let now = self.kernel.now;
+        let kind = if healthy { SteeringKind::Recovered } else { SteeringKind::Detection };
+        let subject = format!("region:{}", self.model.regions[r].name);
+        self.recorder.steering_event(self.scenario, now, kind, subject);
+        if !healthy {
+            self.recorder.incident_detected(r, now);
+            if serving_traffic {
+                self.standby.begin_failover(self.model, &mut self.kernel, &self.faults, &self.fleet, r);
+            }
+        }
+        self.steering.schedule_resteer(self.model, &mut self.kernel);
+    }
+
+    /// Recomputes every population's answer from the health checks' view.
+    pub(super) fn on_resteer(&mut self) {
+        let now = self.kernel.now;
+        let (new, differ) = self.steering.new_answers(self.model);
+        if differ {
+            // Time availability so far is integrated over the versions as they were.
+            self.recorder.account_availability(self.model, self.scenario, &self.steering, now);
+        }
+        let left = self.steering.adopt(new, now);
+        for r in left {
+            self.recorder.incident_dns_switched(r, now);
+        }
+        if differ {
+            self.recorder.steering_event(self.scenario, now, SteeringKind::DnsSwitch, "dns".to_string());
+            self.refresh_served();
+        }
+        // A woken standby that no answer uses any more goes back to its posture after a cool-down.
+        let all_healthy = self.steering.all_healthy(self.model);
+        let steering = &self.steering;
+        self.standby.schedule_scale_ins(self.model, &mut self.kernel, all_healthy, |r| steering.routed_to(r));
+    }
+
+    fn deployment_subject(&self, d: usize) -> String {
+        let dep = &self.model.deployments[d];
+        format!("{}@{}", self.model.services[dep.service].name, self.model.regions[dep.region].name)
+    }
+
+    pub(super) fn on_activate(&mut self, d: usize, epoch: u32) {
+        let Some(fleet) = self.standby.activate(self.model, &self.faults, d, epoch) else { return };
+        self.set_provisioned(d, fleet);
+        let subject = self.deployment_subject(d);
+        self.recorder.steering_event(self.scenario, self.kernel.now, SteeringKind::ScaleUp, subject);
+    }
+
+    pub(super) fn on_scale_in(&mut self, d: usize, epoch: u32) {
+        let routed = self.steering.routed_to(self.model.deployments[d].region);
+        let Some(count) = self.standby.scale_in(self.model, d, epoch, routed) else { return };
+        self.set_provisioned(d, count);
+        let subject = self.deployment_subject(d);
+        self.recorder.steering_event(self.scenario, self.kernel.now, SteeringKind::ScaleIn, subject);
+    }
+
+    pub(super) fn on_promote(&mut self, s: usize, epoch: u32) {
+        let Some((old_region, loss, new_region)) = self.stores.promote(self.model, &self.faults, s, epoch)
+        else {
+            return;
+        };
+        if let Some(loss) = loss {
+            self.recorder.loss(self.model, old_region, loss);
+        }
+        let subject = format!("store:{}@{}", self.model.stores[s].name, self.model.regions[new_region].name);
+        self.recorder.steering_event(self.scenario, self.kernel.now, SteeringKind::Promotion, subject);
+    }
+}

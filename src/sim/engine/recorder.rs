@@ -1,0 +1,613 @@
+//! The recorder: the only writer of a replication's observations. Outcomes of requests (into their
+//! (population, entry region) cell, and into the open sampled window's copy), per-request tallies, the
+//! timeline, infrastructure and steering events, physical usage, time availability as users and as the
+//! infrastructure see it, and the incidents with their recovery (see `incident`).
+
+use super::arena::Request;
+use super::incident::{CLIENT_GRID, Evidence, Flows, Incident, Incidents, RequestBins, Rule, Track};
+use super::steering::Steering;
+use super::stores::Loss;
+use crate::model::architecture::Model;
+use crate::model::routing::Follow;
+use crate::model::scenario::{Component, Scenario};
+use crate::model::time::SimTime;
+use crate::sim::histogram::LatencyHistogram;
+use crate::sim::observation::{
+    Bucket, Failover, FailureCause, InfraEvent, Observations, Slice, SteeringEvent, SteeringKind, Tally,
+    Timeline, Usage,
+};
+
+pub(super) struct Recorder {
+    pub obs: Observations,
+    /// The sampled window's own cells while one is open (see `fidelity`).
+    window: Option<Vec<Slice>>,
+    pub incidents: Incidents,
+    /// The timeline bucket being filled, and the buckets' width.
+    current: Bucket,
+    pub bucket: SimTime,
+    regions: usize,
+    /// Time availability: each population's share of traffic, and for each of its answer versions the
+    /// share of that answer that serves.
+    traffic_share: Vec<f64>,
+    served: Vec<Vec<f64>>,
+    last_change: SimTime,
+    /// Up to when the recovery of populations without traffic has been judged.
+    clients_judged: SimTime,
+}
+
+impl Recorder {
+    pub fn new(model: &Model, scenario: &Scenario, replication: u32) -> Recorder {
+        let n_regions = model.regions.len();
+        let bucket = SimTime((scenario.horizon.0 / Timeline::BUCKETS as u64).max(1));
+        let total_rate: f64 = scenario.rates_per_s.iter().sum();
+        let observed_s = scenario.horizon.since(scenario.warmup).as_secs_f64();
+        Recorder {
+            obs: Observations {
+                replication,
+                per_population: vec![Slice::default(); model.populations.len()],
+                per_region: vec![Slice::default(); n_regions],
+                per_cell: vec![Slice::default(); model.populations.len() * n_regions],
+                observed_s,
+                request_level_s: observed_s,
+                timeline: Timeline { bucket_s: bucket.as_secs_f64(), ..Timeline::default() },
+                usage: Usage { instance_s: vec![0.0; model.deployments.len()], ..Default::default() },
+                ..Observations::default()
+            },
+            window: None,
+            incidents: Incidents::new(model),
+            current: Bucket {
+                in_region: vec![0; n_regions],
+                queued_in_region: vec![0; n_regions],
+                ..Bucket::default()
+            },
+            bucket,
+            regions: n_regions,
+            traffic_share: scenario
+                .rates_per_s
+                .iter()
+                .map(|r| if total_rate > 0.0 { r / total_rate } else { 1.0 / model.populations.len() as f64 })
+                .collect(),
+            served: vec![Vec::new(); model.populations.len()],
+            last_change: scenario.warmup,
+            clients_judged: SimTime::ZERO,
+        }
+    }
+
+    fn cell(&self, r: &Request) -> usize {
+        r.population as usize * self.regions + r.entry_region as usize
+    }
+
+    // ----- requests
+
+    /// A request arrived (`counted`: after the warm-up).
+    #[inline]
+    pub fn arrival(&mut self, counted: bool) {
+        self.current.arrived += 1;
+        if counted {
+            self.obs.arrivals_in_window += 1;
+        }
+    }
+
+    /// Adds to the tallies of request `r`'s cell, and to the open window's copy of that cell.
+    pub fn tally(&mut self, r: &Request, mut f: impl FnMut(&mut Tally)) {
+        let cell = self.cell(r);
+        f(&mut self.obs.per_cell[cell].tally);
+        if let Some(window) = &mut self.window {
+            f(&mut window[cell].tally);
+        }
+    }
+
+    /// The bytes of request `r`'s call from region `a` to `b` and its response (a counted request's).
+    pub fn crossing(&mut self, model: &Model, r: &Request, a: usize, b: usize) {
+        let (up, down) = (model.request_bytes as f64, model.response_bytes as f64);
+        let regions = self.regions;
+        self.tally(r, |t| {
+            t.add_transfer(regions, a, b, up);
+            t.add_transfer(regions, b, a, down);
+        });
+    }
+
+    /// The one place a request's outcome is counted: its cell (and the open window's), the timeline,
+    /// the incidents it belongs to, Little's law's tallies.
+    pub fn outcome(
+        &mut self,
+        model: &Model,
+        scenario: &Scenario,
+        r: &Request,
+        at: SimTime,
+        outcome: Result<(), FailureCause>,
+    ) {
+        let (warmup, horizon) = (scenario.warmup, scenario.horizon);
+        // ∫N(t)dt over the window: each request adds the part of its stay inside the window.
+        let (a, b) = (r.start.max(warmup), at.min(horizon));
+        if b > a {
+            let inside = b.since(a).as_secs_f64();
+            self.tally(r, |t| t.in_system_s += inside);
+        }
+        if at <= horizon {
+            self.current.finished += 1;
+            if outcome.is_ok() {
+                self.current.succeeded += 1;
+                self.current.latency_sum_s += at.since(r.start).as_secs_f64();
+            }
+        }
+        if self.incidents.open > 0 {
+            let bin = scenario.recovery.bin;
+            self.incidents.note_outcome(r.population as usize, r.start, r.version, outcome.is_ok(), at, bin);
+        }
+        if !r.counted {
+            return;
+        }
+        self.obs.outcomes_simulated += 1;
+        let cell = self.cell(r);
+        let latency_s = at.since(r.start).as_secs_f64();
+        let egress = model.response_bytes as f64;
+        let record = |slice: &mut Slice| {
+            slice.tally.sojourn_s += latency_s;
+            match outcome {
+                Ok(()) => {
+                    slice.counts.succeeded += 1;
+                    slice.latency.record_s(latency_s);
+                    slice.tally.cross_region += f64::from(u8::from(r.crossed));
+                    slice.tally.egress_bytes += egress;
+                }
+                Err(cause) => slice.counts.failed[cause as usize] += 1,
+            }
+        };
+        record(&mut self.obs.per_cell[cell]);
+        if let Some(window) = &mut self.window {
+            record(&mut window[cell]);
+        }
+    }
+
+    // ----- sampled windows
+
+    /// Opens a sampled window: outcomes are recorded into its cells too until it closes.
+    pub fn open_window(&mut self) {
+        self.window = Some(vec![Slice::default(); self.obs.per_cell.len()]);
+    }
+
+    /// Closes the window (if one is open) and returns its cells.
+    pub fn close_window(&mut self) -> Option<Vec<Slice>> {
+        self.window.take()
+    }
+
+    /// The fast-forward's skipped successes of cell `i`: `n` latencies drawn from `from`'s shape.
+    pub fn add_skipped_latencies(&mut self, i: usize, from: &LatencyHistogram, n: f64) {
+        self.obs.per_cell[i].latency.add_scaled(from, n);
+    }
+
+    /// The fast-forward's expected outcomes and tallies of every cell, rounded once here: the skipped
+    /// successes are the latencies the skips already added to each cell's histogram.
+    pub fn merge_fast_forward(
+        &mut self,
+        outcomes: &[[f64; 1 + FailureCause::ALL.len()]],
+        tallies: &[Tally],
+    ) -> u64 {
+        let mut added = 0;
+        for ((cell, slot), tally) in self.obs.per_cell.iter_mut().zip(outcomes).zip(tallies) {
+            let n = |x: f64| x.round().max(0.0) as u64;
+            let succeeded = cell.latency.count() - cell.counts.succeeded;
+            let failed: Vec<u64> = slot[1..].iter().map(|&x| n(x)).collect();
+            let attempted = succeeded + failed.iter().sum::<u64>();
+            cell.counts.succeeded += succeeded;
+            for (c, f) in cell.counts.failed.iter_mut().zip(failed) {
+                *c += f;
+            }
+            cell.tally.add(tally);
+            cell.tally.round_counts();
+            added += attempted;
+        }
+        self.obs.arrivals_in_window += added;
+        self.obs.fast_forwarded = added;
+        added
+    }
+
+    // ----- timeline
+
+    /// Closes the timeline bucket ending now with the occupancy given; returns it for the fast-forward
+    /// to add its skipped flows to, then [`Recorder::push_bucket`].
+    pub fn take_bucket(&mut self, in_region: Vec<u32>, queued: Vec<u32>) -> Bucket {
+        let regions = self.regions;
+        let mut b = std::mem::replace(
+            &mut self.current,
+            Bucket { in_region: vec![0; regions], queued_in_region: vec![0; regions], ..Bucket::default() },
+        );
+        for (a, x) in b.in_region.iter_mut().zip(in_region) {
+            *a += x;
+        }
+        for (a, x) in b.queued_in_region.iter_mut().zip(queued) {
+            *a += x;
+        }
+        b
+    }
+
+    /// Adds a closed bucket to the timeline; whether another follows.
+    pub fn push_bucket(&mut self, b: Bucket) -> bool {
+        self.obs.timeline.buckets.push(b);
+        self.obs.timeline.buckets.len() < Timeline::BUCKETS
+    }
+
+    pub fn infra_event(
+        &mut self,
+        model: &Model,
+        scenario: &Scenario,
+        now: SimTime,
+        c: Component,
+        up: bool,
+        injected: bool,
+    ) {
+        if now > scenario.horizon {
+            return;
+        }
+        let infra = &mut self.obs.timeline.infra;
+        if infra.len() >= Timeline::MAX_INFRA_EVENTS {
+            self.obs.timeline.infra_truncated = true;
+            return;
+        }
+        infra.push(InfraEvent { t_s: now.as_secs_f64(), component: c.name(model), up, injected });
+    }
+
+    pub fn steering_event(&mut self, scenario: &Scenario, now: SimTime, kind: SteeringKind, subject: String) {
+        if now <= scenario.horizon {
+            self.obs.timeline.steering.push(SteeringEvent { t_s: now.as_secs_f64(), kind, subject });
+        }
+    }
+
+    // ----- usage and availability
+
+    pub fn instance_seconds(&mut self, d: usize, seconds: f64) {
+        self.obs.usage.instance_s[d] += seconds;
+    }
+
+    /// Sets what each population's answer versions serve, after a change of what serves (`serves[r]`:
+    /// region r's whole path serves) or of the answers. Account the time before the change first.
+    pub fn refresh_served(&mut self, steering: &Steering, serves: &[bool]) {
+        self.served = steering
+            .answers
+            .iter()
+            .map(|a| {
+                a.versions
+                    .iter()
+                    .map(|v| v.answer.shares().filter(|&(r, _)| serves[r]).map(|(_, s)| s).sum())
+                    .collect()
+            })
+            .collect();
+    }
+
+    /// ∫ over `[a, b)` of the share of population `p`'s clients whose cached answer can serve them
+    /// [s], with what serves as it is now.
+    pub fn served_share_integral(
+        &self,
+        model: &Model,
+        steering: &Steering,
+        p: usize,
+        a: SimTime,
+        b: SimTime,
+    ) -> f64 {
+        if b <= a {
+            return 0.0;
+        }
+        let answers = &steering.answers[p];
+        let integrals =
+            model.steering.version_integrals(&answers.since_s(), a.as_secs_f64(), b.as_secs_f64());
+        integrals.iter().zip(&self.served[p]).map(|(i, s)| i * s).sum()
+    }
+
+    /// Adds the time since the last change to the available time, as users see it (each population's
+    /// clients on the answer their caches hold, weighted by traffic share) and as the infrastructure
+    /// sees it (the authoritative answers only). Called before every change of what serves or of the
+    /// answers, so what serves is constant over the interval.
+    pub fn account_availability(
+        &mut self,
+        model: &Model,
+        scenario: &Scenario,
+        steering: &Steering,
+        until: SimTime,
+    ) {
+        let until = until.min(scenario.horizon);
+        if until <= self.last_change {
+            return;
+        }
+        let (a, b) = (self.last_change, until);
+        let span = b.since(a).as_secs_f64();
+        let (mut client, mut infra) = (0.0, 0.0);
+        for p in 0..model.populations.len() {
+            let w = self.traffic_share[p];
+            client += w * self.served_share_integral(model, steering, p, a, b);
+            infra += w * span * self.served[p].last().copied().unwrap_or(0.0);
+        }
+        self.obs.time_available_s += client.clamp(0.0, span);
+        self.obs.time_available_infra_s += infra.clamp(0.0, span);
+        self.last_change = until;
+    }
+
+    /// Usage that depends only on the window: DNS queries, health checks, unavailable time.
+    pub fn finish_usage(&mut self, model: &Model) {
+        let observed_s = self.obs.observed_s;
+        let unavailable_s = (observed_s - self.obs.time_available_s).max(0.0);
+        let u = &mut self.obs.usage;
+        u.observed_s = observed_s;
+        u.unavailable_s = unavailable_s;
+        u.health_checks = model.entry_regions.iter().filter(|e| **e).count() as f64;
+        u.dns_queries = match &model.steering.follow {
+            // Each resolver asks again when its cached answer expires: resolvers / TTL per second.
+            Follow::Dns { ttl_s, .. } => {
+                model.populations.iter().map(|p| p.resolvers as f64 / ttl_s.max(1.0) * observed_s).collect()
+            }
+            Follow::Anycast { .. } => vec![0.0; model.populations.len()],
+        };
+    }
+
+    // ----- incidents
+
+    /// The share of population `p`'s clients routed to region `r` at `now` (stale caches included).
+    fn share_routed_to(model: &Model, steering: &Steering, p: usize, r: usize, now: SimTime) -> f64 {
+        let a = &steering.answers[p];
+        let shares = model.steering.version_shares(&a.since_s(), now.as_secs_f64());
+        shares
+            .zip(&a.versions)
+            .map(|(s, v)| s * v.answer.shares().filter(|(x, _)| *x == r).map(|(_, w)| w).sum::<f64>())
+            .sum()
+    }
+
+    /// The share of population `p`'s clients whose cached answer can serve them at `t`, with what
+    /// serves as it is now.
+    fn served_share_at(&self, model: &Model, steering: &Steering, p: usize, t: SimTime) -> f64 {
+        let a = &steering.answers[p];
+        let shares = model.steering.version_shares(&a.since_s(), t.as_secs_f64());
+        shares.zip(&self.served[p]).map(|(s, v)| s * v).sum()
+    }
+
+    /// Region `r`'s entry point stopped serving at `now`: an incident opens if a material share of some
+    /// population's clients is routed to it (more than `1 − level`).
+    pub fn start_incident(
+        &mut self,
+        model: &Model,
+        scenario: &Scenario,
+        steering: &Steering,
+        r: usize,
+        now: SimTime,
+    ) {
+        if self.incidents.by_region[r].is_some() {
+            return;
+        }
+        let material = 1.0 - scenario.recovery.level;
+        let tracks: Vec<Track> = (0..model.populations.len())
+            .filter(|&p| {
+                steering.answers[p].may_reach(r)
+                    && Self::share_routed_to(model, steering, p, r, now) > material
+            })
+            .map(|p| Track {
+                population: p,
+                version_at_start: steering.answers[p].current().number,
+                first_response: None,
+                evidence: if scenario.rates_per_s[p] > 0.0 {
+                    Evidence::Requests(RequestBins::default())
+                } else {
+                    Evidence::Clients { run_start: None }
+                },
+                outcome: None,
+            })
+            .collect();
+        if tracks.is_empty() {
+            return;
+        }
+        self.incidents.by_region[r] = Some(Incident {
+            start: now,
+            detected: None,
+            dns_switched: None,
+            tracks,
+            writes_lost: 0,
+            rpo_s: None,
+        });
+        self.incidents.open += 1;
+    }
+
+    pub fn incident_detected(&mut self, r: usize, now: SimTime) {
+        if let Some(i) = &mut self.incidents.by_region[r] {
+            i.detected.get_or_insert(now);
+        }
+    }
+
+    pub fn incident_dns_switched(&mut self, r: usize, now: SimTime) {
+        if let Some(i) = &mut self.incidents.by_region[r] {
+            i.dns_switched.get_or_insert(now);
+        }
+    }
+
+    /// Writes lost when a copy in region `r` failed: part of that region's incident if one is open.
+    pub fn loss(&mut self, model: &Model, r: usize, loss: Loss) {
+        let rpo = loss.failed_at.since(loss.oldest).as_secs_f64();
+        match &mut self.incidents.by_region[r] {
+            Some(i) => {
+                i.writes_lost += loss.count;
+                i.rpo_s = Some(i.rpo_s.map_or(rpo, |x: f64| x.max(rpo)));
+            }
+            None => self.obs.failovers.push(Failover {
+                region: model.regions[r].name.clone(),
+                start_s: loss.failed_at.as_secs_f64(),
+                rpo_s: Some(rpo),
+                writes_lost: loss.count,
+                ..Failover::default()
+            }),
+        }
+    }
+
+    /// Expected (fast-forwarded) requests for population `p`'s track of region `r`'s incident.
+    pub fn incident_flows(&mut self, r: usize, p: usize, a: SimTime, b: SimTime, bin: SimTime, flow: Flows) {
+        self.incidents.add_expected(r, p, a, b, bin, flow);
+    }
+
+    /// Judges the open incidents on the evidence complete by `now` (every request sent in a judged bin
+    /// has an outcome: the request timeout has passed since), and ends those whose populations all
+    /// recovered. `at_end`: the run is over, every bin up to the horizon is complete.
+    pub fn judge_incidents(
+        &mut self,
+        model: &Model,
+        scenario: &Scenario,
+        steering: &Steering,
+        now: SimTime,
+        request_timeout: SimTime,
+        at_end: bool,
+    ) {
+        if self.incidents.open == 0 {
+            return;
+        }
+        self.judge_clients(model, scenario, steering, now.min(scenario.horizon), at_end);
+        let rec = scenario.recovery;
+        let rule = Rule {
+            window: (rec.window.0 / rec.bin.0) as usize,
+            hold: (rec.hold.0 / rec.bin.0) as usize,
+            level: rec.level,
+            bin: rec.bin,
+        };
+        let horizon = scenario.horizon;
+        let done_by =
+            if at_end { horizon } else { SimTime(now.0.saturating_sub(request_timeout.0)).min(horizon) };
+        for r in 0..self.incidents.by_region.len() {
+            let Some(i) = &mut self.incidents.by_region[r] else { continue };
+            let complete = (done_by.since(i.start).0 / rec.bin.0) as usize;
+            for t in &mut i.tracks {
+                if t.outcome.is_none()
+                    && let Evidence::Requests(bins) = &mut t.evidence
+                {
+                    t.outcome = bins.judge(complete, &rule, i.start, at_end);
+                }
+            }
+            if i.tracks.iter().all(|t| t.outcome.is_some()) {
+                self.end_incident(model, r);
+            }
+        }
+    }
+
+    /// Populations without traffic, over `[judged, until)`, during which what serves has not changed:
+    /// the served share is checked on a grid of points, a crossing of the level located by bisection,
+    /// and the population recovered once the share has held the level for `hold`. Called before every
+    /// change of what serves.
+    pub fn judge_clients(
+        &mut self,
+        model: &Model,
+        scenario: &Scenario,
+        steering: &Steering,
+        until: SimTime,
+        at_end: bool,
+    ) {
+        let from = std::mem::replace(&mut self.clients_judged, until);
+        if self.incidents.open == 0 || (until <= from && !at_end) {
+            return;
+        }
+        let level = scenario.recovery.level;
+        let hold = scenario.recovery.hold;
+        for r in 0..self.incidents.by_region.len() {
+            let Some(i) = &self.incidents.by_region[r] else { continue };
+            let a = from.max(i.start);
+            let mut updates = Vec::new();
+            for (k, t) in i.tracks.iter().enumerate() {
+                let Evidence::Clients { run_start } = t.evidence else { continue };
+                if t.outcome.is_some() {
+                    continue;
+                }
+                let mut run = run_start;
+                let mut outcome = None;
+                if until > a {
+                    let good = |time: SimTime| {
+                        self.served_share_at(model, steering, t.population, time) >= level * (1.0 - 1e-12)
+                    };
+                    let point = |j: usize| SimTime(a.0 + (until.0 - a.0) / CLIENT_GRID as u64 * j as u64);
+                    let mut previous = a;
+                    for j in 0..=CLIENT_GRID {
+                        let time = if j == CLIENT_GRID { SimTime(until.0 - 1).max(a) } else { point(j) };
+                        if good(time) {
+                            if run.is_none() {
+                                // The crossing lies between the last bad point and this one.
+                                let (mut lo, mut hi) = (previous, time);
+                                while hi.0 - lo.0 > 1_000_000 {
+                                    let mid = SimTime(lo.0 + (hi.0 - lo.0) / 2);
+                                    if good(mid) { hi = mid } else { lo = mid }
+                                }
+                                run = Some(if j == 0 { time } else { hi });
+                            }
+                            if let Some(since) = run
+                                && time.since(since) >= hold
+                            {
+                                outcome = Some(Some(since));
+                                break;
+                            }
+                        } else {
+                            run = None;
+                        }
+                        previous = time;
+                    }
+                }
+                if outcome.is_none() && at_end {
+                    outcome = Some(run);
+                }
+                updates.push((k, run, outcome));
+            }
+            if let Some(i) = &mut self.incidents.by_region[r] {
+                for (k, run, outcome) in updates {
+                    i.tracks[k].evidence = Evidence::Clients { run_start: run };
+                    i.tracks[k].outcome = outcome;
+                }
+            }
+        }
+    }
+
+    fn end_incident(&mut self, model: &Model, r: usize) {
+        let Some(i) = self.incidents.by_region[r].take() else { return };
+        self.incidents.open -= 1;
+        let since = |t: Option<SimTime>| t.map(|t| t.since(i.start).as_secs_f64());
+        let recovered = i.tracks.iter().map(|t| t.outcome.flatten()).collect::<Option<Vec<_>>>();
+        let first = i.tracks.iter().map(|t| t.first_response).collect::<Option<Vec<_>>>();
+        self.obs.failovers.push(Failover {
+            region: model.regions[r].name.clone(),
+            start_s: i.start.as_secs_f64(),
+            detection_s: since(i.detected),
+            dns_switch_s: since(i.dns_switched),
+            first_response_s: since(first.and_then(|v| v.into_iter().max())),
+            rto_s: since(recovered.and_then(|v| v.into_iter().max())),
+            rpo_s: i.rpo_s,
+            writes_lost: i.writes_lost,
+        });
+    }
+
+    // ----- the end
+
+    /// Merges the cells into the total, per-population and per-region slices, and fills the usage the
+    /// tallies hold; returns the observations.
+    pub fn finish(mut self, model: &Model) -> Observations {
+        self.finish_usage(model);
+        let regions = self.regions;
+        for (i, cell) in std::mem::take(&mut self.obs.per_cell).into_iter().enumerate() {
+            for slice in [
+                &mut self.obs.total,
+                &mut self.obs.per_population[i / regions],
+                &mut self.obs.per_region[i % regions],
+            ] {
+                slice.add(&cell);
+            }
+        }
+        let t = self.obs.total.tally.clone();
+        let count = |v: f64| v.round().max(0.0) as u64;
+        self.obs.in_system_area_s = t.in_system_s;
+        self.obs.reads = count(t.reads);
+        self.obs.writes = count(t.writes);
+        self.obs.stale_reads = count(t.stale_reads);
+        self.obs.lost_updates = count(t.lost_updates);
+        self.obs.cross_region = count(t.cross_region);
+        let stores = model.stores.len();
+        let per_region_egress: Vec<f64> = self.obs.per_region.iter().map(|s| s.tally.egress_bytes).collect();
+        let u = &mut self.obs.usage;
+        u.transfer_bytes =
+            if t.transfer_bytes.is_empty() { vec![0.0; regions * regions] } else { t.transfer_bytes };
+        u.egress_bytes = per_region_egress;
+        u.writes = vec![0.0; stores];
+        u.replicated_writes = vec![0.0; stores];
+        if let Some(s) = model.path_store {
+            u.writes[s] = t.writes;
+            u.replicated_writes[s] = t.replicated_writes;
+        }
+        self.obs
+    }
+}
