@@ -6,6 +6,7 @@ pub mod cost;
 pub mod metric;
 pub mod objective;
 pub mod report;
+pub mod reprice;
 pub mod stats;
 pub mod sweep;
 pub mod unit;

@@ -29,15 +29,18 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Design {
     /// The model's name (made unique with `#2`, `#3` when two models share it).
     pub name: String,
+    /// Its results, objectives judged.
     pub results: Report,
 }
 
 /// A metric's difference `design − baseline`, with the paired and the unpaired 95% CI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Difference {
+    /// The design compared with the baseline.
     pub design: String,
     /// A metric series name (see [`crate::analysis::metric`]).
     pub metric: String,
+    /// The unit of the metric and of the difference.
     pub unit: Unit,
     /// Whether a larger value is better: tells an improvement from a regression.
     pub higher_is_better: bool,
@@ -61,11 +64,15 @@ impl Difference {
 /// `compare.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
+    /// Version of this file's own fields ([`SCHEMA_VERSION`]).
     pub schema_version: u32,
+    /// The scenario's name.
     pub scenario: String,
     /// The baseline the differences are taken against: the first design.
     pub baseline: String,
+    /// Every design, the baseline first, in the order given.
     pub designs: Vec<Design>,
+    /// Every metric's difference of each other design against the baseline, designs in order.
     pub differences: Vec<Difference>,
 }
 

@@ -40,6 +40,7 @@ impl CostBreakdown {
         ]
     }
 
+    /// The whole bill [USD/month].
     pub fn total(&self) -> f64 {
         self.components().iter().map(|c| c.1).sum()
     }

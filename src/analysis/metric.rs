@@ -17,6 +17,7 @@ pub const MINUTES_PER_YEAR: f64 = 525_960.0;
 /// Whether a metric is one number per run or one per client population.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
+    /// One series for all requests.
     Total,
     /// One series per population, named `key[population]`.
     Population,
@@ -29,8 +30,11 @@ pub struct Metric {
     pub key: &'static str,
     /// For tables and chart axes: `p99 latency`.
     pub label: &'static str,
+    /// The unit of its values.
     pub unit: Unit,
+    /// Whether a larger value is the better one (for differences and choices).
     pub higher_is_better: bool,
+    /// One series for all requests, or one per population.
     pub scope: Scope,
     /// One replication's value (`population` is the population's index for [`Scope::Population`]);
     /// `None` when that replication has none (no successful request, no failover, not modelled yet).
@@ -66,10 +70,15 @@ pub use crate::model::objective::{AVAILABILITY, COST, series_name};
 pub struct Series {
     /// `latency_p99_ms`, or `latency_p99_ms[users-eu]` for a population's.
     pub name: String,
+    /// The metric's key in [`METRICS`].
     pub key: &'static str,
+    /// The population, for a per-population metric.
     pub population: Option<String>,
+    /// For tables and chart axes: `p99 latency`, `p99 latency, users-eu`.
     pub label: String,
+    /// The unit of its values.
     pub unit: Unit,
+    /// Whether a larger value is the better one.
     pub higher_is_better: bool,
     /// One entry per replication, in replication order.
     pub values: Vec<Option<f64>>,
@@ -139,8 +148,11 @@ pub fn find(report: &Report, name: &str) -> Option<Series> {
 /// A metric's estimate as stored in files: mean and 95% CI, `null` when not measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricEstimate {
+    /// The series' name (`latency_p99_ms`, `latency_p99_ms[users-eu]`).
     pub metric: String,
+    /// The unit of the estimate.
     pub unit: Unit,
+    /// Its mean and 95% CI; `None` (`null` in files) when not measured.
     pub estimate: Option<Estimate>,
 }
 

@@ -21,11 +21,14 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 /// (and the report warns).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
+    /// The point estimate.
     pub mean: f64,
+    /// The 95% confidence interval, `[low, high]`.
     pub ci95: [f64; 2],
 }
 
 impl Estimate {
+    /// Half the interval's width.
     pub fn half_width(&self) -> f64 {
         (self.ci95[1] - self.ci95[0]) / 2.0
     }
@@ -180,7 +183,7 @@ pub struct CdfGrid {
 }
 
 impl CdfGrid {
-    /// The grid's latency at point `k` [ms].
+    /// The grid's latency at point `k` \[ms\].
     fn x_ms(k: usize) -> f64 {
         1e-3 * CDF_GRID_RATIO.powi(k as i32)
     }
@@ -238,7 +241,7 @@ impl CdfGrid {
         self.replications += o.replications;
     }
 
-    /// The 95% CI of the pooled `p`-quantile [ms], at least `bucket` wide; `None` with fewer than two
+    /// The 95% CI of the pooled `p`-quantile \[ms\], at least `bucket` wide; `None` with fewer than two
     /// replications with latencies.
     pub fn quantile_ci_ms(&self, p: f64, bucket: [f64; 2]) -> Option<[f64; 2]> {
         let r = self.replications as usize;

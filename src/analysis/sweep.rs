@@ -25,14 +25,18 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Error)]
 #[error("--vary {vary}: {message}")]
 pub struct VaryError {
+    /// The `--vary` as typed (or the paths it concerns).
     pub vary: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
 /// One varied parameter and its values (RON text, applied as `--set PATH=VALUE`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Vary {
+    /// The `--set` path of the parameter, e.g. `services[api].deployments[us-east-1].instances`.
     pub path: String,
+    /// Its values as RON text, in the order they run.
     pub values: Vec<String>,
 }
 
@@ -181,7 +185,9 @@ pub fn label(varies: &[Vary], values: &[String]) -> String {
 /// A point that failed validation: its label and its problems.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PointErrors {
+    /// The point's label (`path=value, ...`).
     pub point: String,
+    /// Every problem of its study.
     pub errors: InputErrors,
 }
 
@@ -217,17 +223,25 @@ pub fn load(
 /// One point of the grid: its values (in `--vary` order) and its report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Point {
+    /// The value of each parameter, in `--vary` order.
     pub values: Vec<String>,
+    /// The point's results, objectives judged.
     pub results: Report,
 }
 
 /// `sweep.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sweep {
+    /// Version of this file's own fields ([`SCHEMA_VERSION`]); each point's results carry their own.
     pub schema_version: u32,
+    /// The model's name.
     pub model: String,
+    /// The scenario's name.
     pub scenario: String,
+    /// The varied parameters, in `--vary` order.
     pub parameters: Vec<Vary>,
+    /// Every point of the grid: the cartesian product of the parameters' values, the last parameter varying
+    /// fastest.
     pub points: Vec<Point>,
     /// The point recommended: the cheapest passing every objective (see [`choose`]).
     pub chosen: Option<usize>,

@@ -11,15 +11,19 @@ pub enum Unit {
     /// A share in [0, 1], shown as a percentage.
     #[serde(rename = "fraction")]
     Fraction,
+    /// Milliseconds.
     #[serde(rename = "ms")]
     Ms,
+    /// Seconds.
     #[serde(rename = "s")]
     S,
     /// Minutes per (Julian) year: downtime.
     #[serde(rename = "min/year")]
     MinPerYear,
+    /// A count of writes.
     #[serde(rename = "writes")]
     Writes,
+    /// US dollars per month (730 h).
     #[serde(rename = "USD/month")]
     UsdPerMonth,
 }

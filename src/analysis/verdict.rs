@@ -13,12 +13,17 @@ use crate::analysis::stats::Estimate;
 use crate::analysis::unit::Unit;
 use crate::model::objective::{Bound, Objective};
 
+/// How an objective fared against its metric's 95% CI (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// The whole interval meets the objective.
     Pass,
+    /// None of the interval meets it.
     Fail,
+    /// The interval straddles the target: more replications would tell.
     Inconclusive,
+    /// The report has no estimate of the metric (an RTO without any failover).
     NotMeasured,
 }
 
@@ -36,12 +41,14 @@ impl fmt::Display for Verdict {
 /// An objective with the estimate it was judged on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObjectiveResult {
+    /// The objective (its fields written beside the others in `results.json`).
     #[serde(flatten)]
     pub objective: Objective,
     /// Unit of the metric and target.
     pub unit: Unit,
     /// Mean and 95% CI of the metric; `null` when not measured.
     pub estimate: Option<Estimate>,
+    /// How it fared.
     pub verdict: Verdict,
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Exit codes (DESIGN.md decision 10). An inconclusive objective (its 95% CI straddles the target) is
+/// Exit codes (docs/architecture.md#errors-and-exit-codes). An inconclusive objective (its 95% CI straddles the target) is
 /// not a miss: `run` and `compare` exit 1 only when an objective surely fails; `sweep` never exits 1.
 pub mod exit {
     /// Success.
@@ -16,6 +16,7 @@ pub mod exit {
     pub const ERROR: i32 = 2;
 }
 
+/// The command line: one subcommand and its arguments.
 #[derive(Debug, Parser)]
 #[command(
     name = "regionsim",
@@ -24,10 +25,12 @@ pub mod exit {
     after_help = "Exit codes: 0 success, 1 an objective was missed (run, compare; inconclusive is not a miss), 2 usage, input or I/O error."
 )]
 pub struct Cli {
+    /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands, one per verb.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a model (and a scenario) and print every problem; no side effects.
@@ -36,10 +39,11 @@ pub enum Command {
         model: PathBuf,
         /// The scenario file (RON), e.g. scenarios/zone-outage.ron.
         scenario: Option<PathBuf>,
+        /// The `--set` overrides.
         #[command(flatten)]
         overrides: OverrideArgs,
     },
-    /// Simulate a scenario on a model and write results to output/<model>--<scenario>/.
+    /// Simulate a scenario on a model and write results to `output/<model>--<scenario>/`.
     Run(RunArgs),
     /// Re-render the table, CSV, charts and HTML report from a results file, without simulating again.
     Report(ReportArgs),
@@ -54,6 +58,7 @@ pub enum Command {
 /// Options shared by the commands that simulate.
 #[derive(Debug, Args)]
 pub struct SimArgs {
+    /// The `--set` overrides.
     #[command(flatten)]
     pub overrides: OverrideArgs,
     /// Number of replications (overrides the scenario's).
@@ -70,6 +75,7 @@ pub struct SimArgs {
     pub quiet: bool,
 }
 
+/// Arguments of `regionsim compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
     /// Two or more model files (RON); the first is the baseline the differences are taken against.
@@ -78,13 +84,15 @@ pub struct CompareArgs {
     /// The scenario file (RON) every design runs.
     #[arg(long, value_name = "SCENARIO")]
     pub scenario: PathBuf,
+    /// Options shared by the commands that simulate.
     #[command(flatten)]
     pub sim: SimArgs,
-    /// Output folder (default: output/compare--<scenario>).
+    /// Output folder (default: `output/compare--<scenario>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
 
+/// Arguments of `regionsim sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
     /// The model file (RON).
@@ -96,17 +104,24 @@ pub struct SweepArgs {
     /// runs; charts put the first against each metric.
     #[arg(long, required = true, value_name = "PATH=VALUES")]
     pub vary: Vec<String>,
+    /// Options shared by the commands that simulate.
     #[command(flatten)]
     pub sim: SimArgs,
-    /// Output folder (default: output/sweep--<model>--<scenario>).
+    /// Output folder (default: `output/sweep--<model>--<scenario>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
 
+/// Arguments of `regionsim report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// A results.json written by `regionsim run`.
     pub results: PathBuf,
+    /// Re-price the results: change a price of the model, e.g.
+    /// `--set 'services[api].price_usd_per_hour=0.12'` or `--set prices.downtime_usd_per_hour=5000`.
+    /// Only prices may change (nothing is simulated again). Repeatable.
+    #[arg(long = "set", value_name = "PATH=PRICE")]
+    pub set: Vec<String>,
     /// Output folder (default: the folder holding the results file).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -115,6 +130,7 @@ pub struct ReportArgs {
     pub quiet: bool,
 }
 
+/// The `--set PATH=VALUE` overrides of the model or scenario.
 #[derive(Debug, Args)]
 pub struct OverrideArgs {
     /// Override a value of the model or scenario before validation, e.g. `services[api].instances=6` or
@@ -124,15 +140,17 @@ pub struct OverrideArgs {
     pub set: Vec<String>,
 }
 
+/// Arguments of `regionsim run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The model file (RON).
     pub model: PathBuf,
     /// The scenario file (RON).
     pub scenario: PathBuf,
+    /// Options shared by the commands that simulate.
     #[command(flatten)]
     pub sim: SimArgs,
-    /// Output folder (default: output/<model>--<scenario>).
+    /// Output folder (default: `output/<model>--<scenario>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }

@@ -290,8 +290,9 @@ pub fn sweep(args: &SweepArgs) -> i32 {
     exit::OK
 }
 
-/// `regionsim report RESULTS.json`: the outputs again, from the results file alone (which travels
-/// along byte for byte: a JSON round trip could change it).
+/// `regionsim report RESULTS.json [--set PRICE...]`: the outputs again, from the results file alone.
+/// Without `--set` the results file travels along byte for byte (a JSON round trip could change it);
+/// with price overrides, every replication's usage is billed again and the results file rewritten.
 pub fn rerender(args: &ReportArgs) -> i32 {
     let report = match report::load(&args.results) {
         Ok(r) => r,
@@ -300,15 +301,37 @@ pub fn rerender(args: &ReportArgs) -> i32 {
             return exit::ERROR;
         }
     };
-    let bytes = match std::fs::read(&args.results) {
-        Ok(b) => b,
-        Err(e) => {
-            err(&format!("error: {}: {e}", args.results.display()));
-            return exit::ERROR;
-        }
-    };
     let source_dir = args.results.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let dir = args.out.clone().unwrap_or_else(|| source_dir.to_path_buf());
+    let (report, bytes) = if args.set.is_empty() {
+        match std::fs::read(&args.results) {
+            Ok(b) => (report, b),
+            Err(e) => {
+                err(&format!("error: {}: {e}", args.results.display()));
+                return exit::ERROR;
+            }
+        }
+    } else {
+        let overrides = match parse_overrides(&args.set) {
+            Ok(o) => o,
+            Err(e) => return report_input_errors(&e),
+        };
+        let (spec, model) = match study::reprice_model(&args.results, &report.inputs.model, &overrides) {
+            Ok(m) => m,
+            Err(e) => return report_input_errors(&e),
+        };
+        let mut issues = crate::input::issue::Issues::default();
+        let objectives =
+            crate::model::objective::resolve(report.inputs.scenario.objectives.as_ref(), &model, &mut issues);
+        let report = crate::analysis::reprice::reprice(report, spec, &model, &objectives, &args.set);
+        match serde_json::to_vec_pretty(&report) {
+            Ok(b) => (report, b),
+            Err(e) => {
+                err(&format!("error: serialising results: {e}"));
+                return exit::ERROR;
+            }
+        }
+    };
     if let Err(code) = check_out(&dir) {
         return code;
     }
@@ -324,6 +347,10 @@ pub fn rerender(args: &ReportArgs) -> i32 {
     }
     if let Err(code) = write_bundle(b, &dir, "report.html", args.quiet) {
         return code;
+    }
+    if verdict::any_failed(&report.objectives) {
+        err("an objective failed (exit 1): see the Objectives table");
+        return exit::OBJECTIVE_MISSED;
     }
     exit::OK
 }

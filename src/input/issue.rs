@@ -25,14 +25,17 @@ impl fmt::Display for Issue {
 pub struct Issues(pub Vec<Issue>);
 
 impl Issues {
+    /// Records a problem at field `path`.
     pub fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.0.push(Issue { path: path.into(), message: message.into() });
     }
 
+    /// Whether no problem was found.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// Number of problems found.
     pub fn len(&self) -> usize {
         self.0.len()
     }

@@ -18,13 +18,16 @@ use tree::{Group, Kind};
 /// (`[api]`: the list element whose `name` is "api", or the map entry whose key is "api").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
+    /// `.name`: the struct field `name`.
     Field(String),
+    /// `[key]`: the list element whose `name` is `key`, or the map entry whose key is `key`.
     Key(String),
 }
 
 /// A parsed path such as `traffic.populations[eu].rate_per_s`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RonPath {
+    /// The steps, from the top of the file.
     pub segments: Vec<Segment>,
 }
 
@@ -111,7 +114,12 @@ impl fmt::Display for RonPath {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     /// A position in the original text (1-based line and column).
-    Source { line: usize, col: usize },
+    Source {
+        /// Line, from 1.
+        line: usize,
+        /// Column, from 1.
+        col: usize,
+    },
     /// Inside the value spliced in by the override with this index.
     Override(usize),
 }
@@ -119,6 +127,7 @@ pub enum Origin {
 /// RON text after overrides were spliced in, able to map positions back to the original.
 #[derive(Debug, Clone)]
 pub struct Spliced {
+    /// The text with every override spliced in.
     pub text: String,
     /// The original text, for line and column numbers.
     source: String,

@@ -9,6 +9,7 @@ use crate::input::spec::model::{LoadBalancing, ModelSpec, StandbySpec};
 /// How a load balancer picks among a deployment's serving instances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Balancing {
+    /// Each serving instance in turn.
     RoundRobin,
     /// Fewest requests at the instance (queued or in service), ties round-robin.
     LeastOutstanding,
@@ -22,13 +23,21 @@ use crate::model::store::{Store, StoreId};
 pub use super::ids::{DeploymentId, InstanceId, PopulationId, RegionId, ServiceId, ZoneId};
 pub use super::region::{Region, Zone};
 
+/// A stateless tier: identical instances behind a load balancer in each region it is deployed in.
 #[derive(Debug, Clone)]
 pub struct Service {
+    /// The service's name (unique among services and stores).
     pub name: String,
+    /// Time one server spends on one request \[s\].
     pub service_time: Distribution,
+    /// Requests one instance serves at once; more wait in its FIFO queue.
     pub concurrency: u32,
+    /// Price of one instance [USD/h].
     pub price_usd_per_hour: f64,
+    /// How each deployment's load balancer picks an instance.
     pub balancing: Balancing,
+    /// Queue capacity of one instance, beyond which a request is shed (`queue_full`); `None`: unbounded (up
+    /// to the scenario's queue budget).
     pub max_queue: Option<u32>,
     /// The deployment in each region, if any (indexed by [`RegionId`]).
     pub deployment_in: Vec<Option<DeploymentId>>,
@@ -37,25 +46,36 @@ pub struct Service {
 /// One service's instances in one region, behind one load balancer.
 #[derive(Debug, Clone)]
 pub struct Deployment {
+    /// The service deployed.
     pub service: ServiceId,
+    /// The region it is deployed in.
     pub region: RegionId,
+    /// Its instances, the full fleet (spread over the chosen zones round-robin).
     pub instances: Vec<InstanceId>,
+    /// Its disaster-recovery posture.
     pub standby: Standby,
 }
 
-/// A deployment's disaster-recovery posture (figures.md §6.1), resolved.
+/// A deployment's disaster-recovery posture (docs/references.md#dr-strategies), resolved.
 #[derive(Debug, Clone)]
 pub enum Standby {
+    /// The full fleet always runs.
     Hot,
     /// `running` instances run; the rest start `scale_up` after failover begins.
     Warm {
+        /// Instances running before failover, at least 1.
         running: u32,
+        /// Time for the rest of the fleet to start \[s\].
         scale_up: Distribution,
     },
+    /// Nothing runs until failover begins; then the whole fleet is provisioned.
     PilotLight {
+        /// Time to provision the fleet \[s\].
         provision: Distribution,
     },
+    /// Nothing runs until failover begins; the region serves once its data is restored from backup.
     BackupRestore {
+        /// Time to restore the data and start the fleet \[s\].
         restore: Distribution,
     },
 }
@@ -81,22 +101,31 @@ impl Standby {
     }
 }
 
+/// One server of a deployment, in one zone.
 #[derive(Debug, Clone)]
 pub struct Instance {
     /// `service@region#k`, stable across designs so common random numbers can match it.
     pub name: String,
+    /// The service it runs.
     pub service: ServiceId,
+    /// The region it runs in.
     pub region: RegionId,
+    /// The zone it runs in (its fault domain).
     pub zone: ZoneId,
+    /// The deployment it belongs to.
     pub deployment: DeploymentId,
 }
 
+/// A group of clients in one place, sending a share of the scenario's traffic.
 #[derive(Debug, Clone)]
 pub struct Population {
+    /// The population's name.
     pub name: String,
     /// Index in [`Network::locations`].
     pub location: usize,
+    /// Share of the scenario's total request rate, in [0, 1].
     pub share: f64,
+    /// How its clients pick a region.
     pub routing: Routing,
     /// The answer with every region healthy: where this population's traffic goes when nothing fails.
     pub initial_answer: Answer,
@@ -107,29 +136,43 @@ pub struct Population {
 /// A validated architecture.
 #[derive(Debug, Clone)]
 pub struct Model {
+    /// Short name, used in output folder names.
     pub name: String,
+    /// The regions, sorted by name.
     pub regions: Vec<Region>,
+    /// Every availability zone of every region.
     pub zones: Vec<Zone>,
+    /// The services, sorted by name.
     pub services: Vec<Service>,
+    /// Every deployment of every service.
     pub deployments: Vec<Deployment>,
+    /// Every instance of every deployment.
     pub instances: Vec<Instance>,
+    /// The services a request calls, in order.
     pub request_path: Vec<ServiceId>,
+    /// The client populations, sorted by name.
     pub populations: Vec<Population>,
+    /// Round-trip times between locations, jitter and client timeouts.
     pub network: Network,
     /// `step_region[r][k]`: the region that serves step `k` of the request path for a request that
     /// entered in region `r` (the same region when the service runs there, else the nearest that runs it);
     /// `None` when no region runs that service.
     pub step_region: Vec<Vec<Option<RegionId>>>,
+    /// The data stores, sorted by name.
     pub stores: Vec<Store>,
     /// Every copy of every store, `(store, region)`: the components a store failure takes down.
     pub store_copies: Vec<(StoreId, RegionId)>,
     /// The store a request reads or writes after its services, if the path ends with one.
     pub path_store: Option<StoreId>,
+    /// How routing learns of failures (health checks) and how clients follow (DNS or anycast).
     pub steering: Steering,
     /// Regions that run the first service of the path (where routing may send clients).
     pub entry_regions: Vec<bool>,
+    /// Bytes of one request on the wire, for transfer costs.
     pub request_bytes: u32,
+    /// Bytes of one response on the wire, for transfer and egress costs.
     pub response_bytes: u32,
+    /// Prices other than instances', resolved with their defaults.
     pub prices: Prices,
     /// Populations (by id) in the order the file lists them, for reports.
     pub population_order: Vec<PopulationId>,
@@ -138,18 +181,22 @@ pub struct Model {
 }
 
 impl Model {
+    /// The region named `name`.
     pub fn region(&self, name: &str) -> Option<RegionId> {
         self.regions.iter().position(|r| r.name == name)
     }
 
+    /// The zone named `name`.
     pub fn zone(&self, name: &str) -> Option<ZoneId> {
         self.zones.iter().position(|z| z.name == name)
     }
 
+    /// The service named `name`.
     pub fn service(&self, name: &str) -> Option<ServiceId> {
         self.services.iter().position(|s| s.name == name)
     }
 
+    /// The population named `name`.
     pub fn population(&self, name: &str) -> Option<PopulationId> {
         self.populations.iter().position(|p| p.name == name)
     }

@@ -23,38 +23,86 @@ pub use crate::input::spec::distribution::DistributionSpec;
 /// [`Distribution::fixed`] and [`Distribution::exponential`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Distribution {
-    /// Always `s` [s].
-    Fixed { s: f64 },
-    /// Exponential with mean `mean_s` [s].
-    Exponential { mean_s: f64 },
-    /// Uniform on `[min_s, max_s)` [s].
-    Uniform { min_s: f64, max_s: f64 },
-    /// Normal with mean `mean_s` and standard deviation `sd_s` [s] (both before truncation), truncated at 0
+    /// Always `s` \[s\].
+    Fixed {
+        /// The duration \[s\].
+        s: f64,
+    },
+    /// Exponential with mean `mean_s` \[s\].
+    Exponential {
+        /// The mean \[s\].
+        mean_s: f64,
+    },
+    /// Uniform on `[min_s, max_s)` \[s\].
+    Uniform {
+        /// Lower bound \[s\].
+        min_s: f64,
+        /// Upper bound \[s\].
+        max_s: f64,
+    },
+    /// Normal with mean `mean_s` and standard deviation `sd_s` \[s\] (both before truncation), truncated at 0
     /// by resampling. `mean_s >= 0`, so at most half the draws are rejected.
-    TruncatedNormal { mean_s: f64, sd_s: f64 },
-    /// `exp(mu + sigma * Z)` with `Z` standard normal; `mu` is the log of the median [s].
-    LogNormal { mu: f64, sigma: f64 },
-    /// Weibull with `shape` and `scale_s` [s].
-    Weibull { shape: f64, scale_s: f64, sampler: rand_distr::Weibull<f64> },
-    /// Gamma with `shape` and `scale_s` [s]; mean `shape * scale_s`.
-    Gamma { shape: f64, scale_s: f64, sampler: rand_distr::Gamma<f64> },
-    /// Pareto (type I) with `shape` and minimum `scale_s` [s].
-    Pareto { shape: f64, scale_s: f64, sampler: rand_distr::Pareto<f64> },
-    /// One of `samples_s` [s], each with equal probability.
-    Empirical { samples_s: Box<[f64]> },
+    TruncatedNormal {
+        /// Mean before truncation \[s\].
+        mean_s: f64,
+        /// Standard deviation before truncation \[s\].
+        sd_s: f64,
+    },
+    /// `exp(mu + sigma * Z)` with `Z` standard normal; `mu` is the log of the median \[s\].
+    LogNormal {
+        /// Mean of the log: the log of the median [ln s].
+        mu: f64,
+        /// Standard deviation of the log.
+        sigma: f64,
+    },
+    /// Weibull with `shape` and `scale_s` \[s\].
+    Weibull {
+        /// Shape parameter k.
+        shape: f64,
+        /// Scale parameter λ \[s\].
+        scale_s: f64,
+        /// The sampler, built once from `shape` and `scale_s`.
+        sampler: rand_distr::Weibull<f64>,
+    },
+    /// Gamma with `shape` and `scale_s` \[s\]; mean `shape * scale_s`.
+    Gamma {
+        /// Shape parameter k.
+        shape: f64,
+        /// Scale parameter θ \[s\].
+        scale_s: f64,
+        /// The sampler, built once from `shape` and `scale_s`.
+        sampler: rand_distr::Gamma<f64>,
+    },
+    /// Pareto (type I) with `shape` and minimum `scale_s` \[s\].
+    Pareto {
+        /// Shape parameter α (the tail index).
+        shape: f64,
+        /// Scale parameter: the minimum \[s\].
+        scale_s: f64,
+        /// The sampler, built once from `shape` and `scale_s`.
+        sampler: rand_distr::Pareto<f64>,
+    },
+    /// One of `samples_s` \[s\], each with equal probability.
+    Empirical {
+        /// The values \[s\].
+        samples_s: Box<[f64]>,
+    },
     /// Piecewise-linear CDF through `points` `(x [s], P(X <= x))`: x and p non-decreasing, the last p is 1.
-    EmpiricalCdf { points: Box<[(f64, f64)]> },
+    EmpiricalCdf {
+        /// `(x [s], P(X <= x))`, in increasing order.
+        points: Box<[(f64, f64)]>,
+    },
 }
 
 impl Distribution {
-    /// A constant duration [s]. Panics if `s` is negative or not finite (a bug in the caller: user input
+    /// A constant duration \[s\]. Panics if `s` is negative or not finite (a bug in the caller: user input
     /// goes through [`DistributionSpec::resolve`]).
     pub fn fixed(s: f64) -> Distribution {
         assert!(s.is_finite() && s >= 0.0, "Distribution::fixed({s}): need a finite s >= 0");
         Distribution::Fixed { s }
     }
 
-    /// An exponential duration with the given mean [s]. Panics if the mean is not finite and positive.
+    /// An exponential duration with the given mean \[s\]. Panics if the mean is not finite and positive.
     pub fn exponential(mean_s: f64) -> Distribution {
         assert!(
             mean_s.is_finite() && mean_s > 0.0,
@@ -63,7 +111,7 @@ impl Distribution {
         Distribution::Exponential { mean_s }
     }
 
-    /// Draws one duration [s]: always finite and `>= 0` (a draw that overflows, possible only with extreme
+    /// Draws one duration \[s\]: always finite and `>= 0` (a draw that overflows, possible only with extreme
     /// heavy-tailed parameters, is clamped to `f64::MAX`; [`crate::model::time::SimTime`] saturates anyway).
     #[inline]
     pub fn sample_s<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
@@ -98,7 +146,7 @@ impl Distribution {
         x.min(f64::MAX)
     }
 
-    /// The mean [s], from the closed form of each family; `f64::INFINITY` when it does not exist (Pareto
+    /// The mean \[s\], from the closed form of each family; `f64::INFINITY` when it does not exist (Pareto
     /// with shape <= 1) or overflows.
     pub fn mean_s(&self) -> f64 {
         match self {

@@ -1,35 +1,40 @@
 //! Request-level fidelity: every request simulated, or steady states sampled and fast-forwarded
-//! (DESIGN.md decision 7). The engine side lives in `engine::fast_forward`.
+//! (docs/architecture.md#fidelity). The engine side lives in `sim::engine::fidelity`.
 
 use crate::input::issue::Issues;
 use crate::input::spec::scenario::FidelitySpec;
 use crate::model::time::SimTime;
 
-/// Full fidelity after each change before the window opens, by default [s] (and at least twice the
+/// Full fidelity after each change before the window opens, by default \[s\] (and at least twice the
 /// connect timeout, so requests caught by the change have failed or been served).
 pub const DEFAULT_SETTLE_S: f64 = 5.0;
-/// The sampled window, by default [s]; longer when that would see fewer than
+/// The sampled window, by default \[s\]; longer when that would see fewer than
 /// [`MIN_WINDOW_ARRIVALS`] requests.
 pub const DEFAULT_WINDOW_S: f64 = 10.0;
 /// The fewest requests a window is meant to see at the scenario's base rate: enough that each
 /// (population, region) cell's p99 rests on a hundred or so slow requests.
 pub const MIN_WINDOW_ARRIVALS: f64 = 10_000.0;
-/// Full fidelity before each known failure, scale-in or promotion, by default [s].
+/// Full fidelity before each known failure, scale-in or promotion, by default \[s\].
 pub const DEFAULT_LEAD_S: f64 = 10.0;
 
+/// Request-level fidelity, resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Fidelity {
     /// Every request of the horizon is simulated.
     #[default]
     Full,
+    /// Steady stretches fast-forwarded from sampled windows.
     Sampled(Sampling),
 }
 
 /// The timing of sampled fidelity (see [`FidelitySpec::Sampled`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sampling {
+    /// Full fidelity after each change before the window opens.
     pub settle: SimTime,
+    /// The sampled window.
     pub window: SimTime,
+    /// Full fidelity before each known failure, scale-in or promotion.
     pub lead: SimTime,
 }
 

@@ -1,4 +1,4 @@
-//! Round-trip times between locations: a shipped matrix (figures.md §3) plus the links a model adds.
+//! Round-trip times between locations: a shipped matrix (docs/references.md#inter-region-latency) plus the links a model adds.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -12,11 +12,11 @@ use crate::model::distribution::Distribution;
 /// Names of the matrices compiled into the binary.
 pub const BUILTIN_MATRICES: &[&str] = &["aws-p50-2025"];
 
-/// Default client connect timeout [ms] when nothing healthy answers: a typical HTTP client's connect
-/// timeout is a few seconds (CloudFront uses up to 10 s per attempt, figures.md §1.5).
+/// Default client connect timeout \[ms\] when nothing healthy answers: a typical HTTP client's connect
+/// timeout is a few seconds (CloudFront uses up to 10 s per attempt, docs/references.md#cloudfront-origin-timeouts).
 pub const DEFAULT_CONNECT_TIMEOUT_MS: f64 = 3000.0;
 
-/// Default client request timeout [ms]: CloudFront waits 30 s for an origin's response unless told
+/// Default client request timeout \[ms\]: CloudFront waits 30 s for an origin's response unless told
 /// otherwise (OriginReadTimeout), API Gateway 29 s for an integration; browsers and SDKs wait longer.
 pub const DEFAULT_REQUEST_TIMEOUT_MS: f64 = 30_000.0;
 
@@ -40,25 +40,29 @@ fn aws_p50_2025() -> &'static Matrix {
 /// Resolved network: a dense round-trip matrix over the locations a model uses.
 #[derive(Debug, Clone)]
 pub struct Network {
+    /// Location names: the regions (model order), then the populations' other locations.
     pub locations: Vec<String>,
-    /// `rtt_s[a * n + b]`: round trip from location a to location b [s].
+    /// `rtt_s[a * n + b]`: round trip from location a to location b \[s\].
     rtt_s: Vec<f64>,
-    /// Extra one-way delay per crossing [s].
+    /// Extra one-way delay per crossing \[s\].
     pub jitter: Option<Distribution>,
-    /// Round trip of a call between two services in one region [s].
+    /// Round trip of a call between two services in one region \[s\].
     pub hop_rtt_s: f64,
+    /// How long a client waits for a connection when nothing healthy answers \[s\]: a request that reaches a
+    /// deployment with no healthy instance fails (`no_healthy_instance`) this long after.
     pub connect_timeout_s: f64,
-    /// A client gives up on a request this long after sending it [s]: its outcome is a timeout, and
+    /// A client gives up on a request this long after sending it \[s\]: its outcome is a timeout, and
     /// a server that reaches it in a queue afterwards drops it unserved.
     pub request_timeout_s: f64,
 }
 
 impl Network {
-    /// Round trip from location `a` to location `b` [s].
+    /// Round trip from location `a` to location `b` \[s\].
     pub fn rtt_s(&self, a: usize, b: usize) -> f64 {
         self.rtt_s[a * self.locations.len() + b]
     }
 
+    /// Index of the location named `name`, if the model uses it.
     pub fn location(&self, name: &str) -> Option<usize> {
         self.locations.iter().position(|l| l == name)
     }
@@ -168,7 +172,7 @@ mod tests {
     fn embedded_matrix_has_the_published_figures() {
         let m = aws_p50_2025();
         assert_eq!(m.len(), 32);
-        // figures.md §3: us-east-1 -> eu-west-1 p50 69.6 ms.
+        // docs/references.md#inter-region-latency: us-east-1 -> eu-west-1 p50 69.6 ms.
         assert!((m["us-east-1"]["eu-west-1"] - 69.6).abs() < 0.5);
     }
 

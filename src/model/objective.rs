@@ -24,7 +24,9 @@ pub fn series_name(key: &str, population: Option<&str>) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Bound {
+    /// The metric must be at least the target (availability).
     AtLeast,
+    /// The metric must be at most the target (latency, RTO, RPO, cost).
     AtMost,
 }
 
@@ -35,7 +37,9 @@ pub struct Objective {
     pub name: String,
     /// The metric series it bounds (the analysis stage's metric table names them): `latency_p99_ms[users-eu]`.
     pub metric: String,
+    /// Which side of the target is good.
     pub bound: Bound,
+    /// The target, in the metric's unit (a fraction for availability).
     pub target: f64,
 }
 

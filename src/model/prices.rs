@@ -59,10 +59,14 @@ pub struct Prices {
     pub dns_usd_per_million_queries: Option<f64>,
     /// One health check, per region endpoint [USD/month].
     pub health_check_usd_per_month: f64,
+    /// What an hour of unavailability (time, traffic-weighted) costs the business [USD/h].
     pub downtime_usd_per_hour: f64,
 }
 
 impl Prices {
+    /// Resolves the model's `prices` for `regions`, with the defaults of docs/references.md#cost-defaults for
+    /// what it leaves out; `fast_checks` (a health-check interval under 30 s) adds the fast-check surcharge.
+    /// Every problem is pushed onto `issues`.
     pub fn resolve(
         spec: Option<&PricesSpec>,
         regions: &[Region],

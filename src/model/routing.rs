@@ -12,15 +12,20 @@ use crate::model::region::Region;
 /// A routing policy with region names resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Routing {
+    /// Active-passive: the first healthy region of the list, in order of preference.
     Failover(Vec<RegionId>),
+    /// Active-active: the nearest healthy region by round trip.
     Latency,
+    /// Shares over the healthy regions by weight, renormalised when one is unhealthy.
     Weighted(Vec<(RegionId, f64)>),
+    /// Data residency: the nearest healthy region of the list, never one outside it.
     Geolocation(Vec<RegionId>),
 }
 
 /// A DNS answer: the regions a client may be sent to, with cumulative weights ending at 1.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Answer {
+    /// `(region, cumulative weight)`, the last weight 1.
     pub choices: Vec<(RegionId, f64)>,
 }
 
@@ -34,6 +39,7 @@ impl Answer {
         self.choices.iter().find(|(_, c)| u < *c).or(self.choices.last()).map(|(r, _)| *r)
     }
 
+    /// Whether the answer may send a client to region `r`.
     pub fn contains(&self, r: RegionId) -> bool {
         self.choices.iter().any(|(x, _)| *x == r)
     }
@@ -50,6 +56,8 @@ impl Answer {
 }
 
 impl Routing {
+    /// Resolves a routing spec against the model's `regions`; `path` is its field path, for issues. Every
+    /// problem is pushed onto `issues`; `None` if there was any.
     pub fn resolve(
         spec: &RoutingSpec,
         path: &str,
@@ -162,7 +170,7 @@ impl Routing {
         }
     }
 
-    /// Route 53 query price [USD per million] for this policy (figures.md §4).
+    /// Route 53 query price [USD per million] for this policy (docs/references.md#costs).
     pub fn query_price_usd_per_million(&self) -> f64 {
         match self {
             Routing::Failover(_) | Routing::Weighted(_) => 0.40,
@@ -172,15 +180,20 @@ impl Routing {
     }
 }
 
-/// Health checking of each region's entry point (figures.md §1.1).
+/// Health checking of each region's entry point (docs/references.md#route-53-health-checks).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthCheck {
+    /// Time between two checks of one checker \[s\].
     pub interval_s: f64,
+    /// Consecutive failures (or successes) that flip one checker.
     pub threshold: u32,
+    /// Time before a check against a dead endpoint fails \[s\].
     pub timeout_s: f64,
+    /// Independent checkers.
     pub checkers: u32,
-    /// Checkers that must fail before the endpoint is unhealthy, and pass before it is healthy again.
+    /// Checkers that must fail before the endpoint is unhealthy.
     pub to_fail: u32,
+    /// Checkers that must pass before the endpoint is healthy again.
     pub to_recover: u32,
 }
 
@@ -189,9 +202,21 @@ pub struct HealthCheck {
 pub enum Follow {
     /// DNS: a client moves when its cached answer expires (uniform over the TTL); a share of clients
     /// keeps it longer by an extra staleness.
-    Dns { ttl_s: f64, propagation_s: f64, violators_share: f64, extra_staleness: Distribution },
+    Dns {
+        /// Answer TTL \[s\].
+        ttl_s: f64,
+        /// From a health status change to the authoritative answer changing \[s\].
+        propagation_s: f64,
+        /// Share of clients whose resolvers keep answers past their TTL, in [0, 1].
+        violators_share: f64,
+        /// How much longer than the TTL a violator keeps an answer \[s\].
+        extra_staleness: Distribution,
+    },
     /// Anycast: traffic shifts uniformly within `shift_s` of detection.
-    Anycast { shift_s: f64 },
+    Anycast {
+        /// Time after detection by which all traffic has shifted \[s\].
+        shift_s: f64,
+    },
 }
 
 /// The extra staleness of TTL violators when a model does not say (Flavel et al. 2014, see above).
@@ -244,9 +269,12 @@ fn uniform_cdf(x: f64, width: f64) -> f64 {
     if width <= 0.0 { f64::from(u8::from(x >= 0.0)) } else { (x / width).clamp(0.0, 1.0) }
 }
 
+/// How routing learns of failures and how clients follow a change of answer.
 #[derive(Debug, Clone)]
 pub struct Steering {
+    /// Health checks of each region's entry point.
     pub health: HealthCheck,
+    /// How clients follow a change of answer (DNS caching, or anycast).
     pub follow: Follow,
     /// The integral of [`Follow::moved_share`] by age, tabulated once per model: the users' view of
     /// time availability and the fast-forward's routing shares read it.
@@ -268,7 +296,7 @@ impl Steering {
         })
     }
 
-    /// ∫ over `[a, b)` of each version's share (see [`Steering::version_shares`]) [s].
+    /// ∫ over `[a, b)` of each version's share (see [`Steering::version_shares`]) \[s\].
     pub fn version_integrals(&self, since: &[f64], a: f64, b: f64) -> Vec<f64> {
         let n = since.len();
         let integral = |s: f64| self.moved.at(b - s) - self.moved.at(a - s);
@@ -283,16 +311,20 @@ impl Steering {
     }
 }
 
-/// Flavel, Mani and Maltz 2014 (figures.md §1.2): with a 20 s TTL, 90% of clients moved within 60 s and 2%
+/// Flavel, Mani and Maltz 2014 (docs/references.md#dns-ttl-and-resolvers): with a 20 s TTL, 90% of clients moved within 60 s and 2%
 /// were still stale after 15 min. Compliant clients move within the TTL, so violators are 10% of clients,
 /// and 2% of all clients (20% of violators) must be stale for more than ~900 s past the TTL. A lognormal
 /// with median 150 s and sigma 2.2 has P(X > 880 s) = P(Z > ln(880/150)/2.2 = 0.80) = 0.21, and its
-/// median puts most violators "within about 2-5 min" as §1.2 suggests.
+/// median puts most violators "within about 2-5 min" as docs/references.md#dns-ttl-and-resolvers suggests.
 pub const DEFAULT_VIOLATORS_SHARE: f64 = 0.10;
+/// Median extra staleness of a TTL violator \[s\] (see [`DEFAULT_VIOLATORS_SHARE`]).
 pub const DEFAULT_EXTRA_STALENESS_MEDIAN_S: f64 = 150.0;
+/// Sigma of the lognormal extra staleness of a TTL violator (see [`DEFAULT_VIOLATORS_SHARE`]).
 pub const DEFAULT_EXTRA_STALENESS_SIGMA: f64 = 2.2;
 
 impl Steering {
+    /// Resolves the model's `steering` (DNS with Route 53's defaults when absent). Every problem is pushed
+    /// onto `issues`; `None` if there was any.
     pub fn resolve(spec: Option<&SteeringSpec>, issues: &mut Issues) -> Option<Steering> {
         let before = issues.len();
         let default =
@@ -385,15 +417,15 @@ fn resolve_health(spec: Option<&HealthCheckSpec>, path: &str, issues: &mut Issue
 /// the share is smooth in log-age, so 48 per unit (about 2% of the age per cell) are ample.
 const ROUTING_POINTS_PER_LOG_UNIT: f64 = 48.0;
 
-/// The longest age the moved-share table covers [s]: ten years; past it the share is taken as constant.
+/// The longest age the moved-share table covers \[s\]: ten years; past it the share is taken as constant.
 pub const MOVED_TABLE_MAX_AGE_S: f64 = 10.0 * 365.25 * 86_400.0;
 
-/// The mean of [`Follow::moved_share`] over ages `[a, b)` [s], from its integral tabulated once per
+/// The mean of [`Follow::moved_share`] over ages `[a, b)` \[s\], from its integral tabulated once per
 /// replication: every timeline bucket a stretch covers averages the same curve again, hundreds of times
 /// per stretch, which a fresh quadrature each time made a few percent of a sampled run.
 ///
 /// The integral I(age) = ∫₀^age share(t) dt is kept on a grid uniform in ln(1 + age), with
-/// [`ROUTING_POINTS_PER_LOG_UNIT`] cells per unit (the midpoint rule per cell), which puts points where
+/// `ROUTING_POINTS_PER_LOG_UNIT` (48) cells per unit (the midpoint rule per cell), which puts points where
 /// the share still moves (just after a change) rather than spreading them over hours in which it creeps
 /// towards 1; between grid points it is linear in age.
 #[derive(Debug, Clone)]
@@ -407,6 +439,7 @@ pub struct MovedIntegral {
 }
 
 impl MovedIntegral {
+    /// Tabulates the integral of `follow`'s moved share for ages up to `max_age_s` \[s\].
     pub fn new(follow: &Follow, max_age_s: f64) -> MovedIntegral {
         let step = 1.0 / ROUTING_POINTS_PER_LOG_UNIT;
         let cells = (max_age_s.max(1.0).ln_1p() / step).ceil() as usize + 1;
@@ -422,7 +455,7 @@ impl MovedIntegral {
         MovedIntegral { step, cumulative, last_share }
     }
 
-    /// ∫₀^age share(t) dt [s]; 0 for ages <= 0.
+    /// ∫₀^age share(t) dt \[s\]; 0 for ages <= 0.
     pub fn at(&self, age_s: f64) -> f64 {
         if age_s <= 0.0 {
             return 0.0;
@@ -439,6 +472,8 @@ impl MovedIntegral {
         self.cumulative[k] + t * (self.cumulative[k + 1] - self.cumulative[k])
     }
 
+    /// The mean of [`Follow::moved_share`] over ages `[a, b)` \[s\], in [0, 1]; the share at `a` when the
+    /// interval is empty.
     pub fn mean(&self, follow: &Follow, a: f64, b: f64) -> f64 {
         if b <= a {
             return follow.moved_share(a);

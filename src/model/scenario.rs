@@ -14,25 +14,33 @@ use crate::model::time::SimTime;
 /// Default budgets (docs/architecture.md, "bounded resources"). 2 G events is about a minute of one core; a million queued
 /// requests at one instance means the model is overloaded, not busy.
 pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
+/// Default queue budget: requests queued at one instance before the replication stops with an error.
 pub const DEFAULT_MAX_QUEUE: u32 = 1_000_000;
 
 /// A component that can fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Component {
+    /// An instance: an index into [`Model::instances`].
     Instance(u32),
+    /// An availability zone, with every instance in it: an index into [`Model::zones`].
     Zone(u32),
+    /// A whole region, with every zone in it: an index into [`Model::regions`].
     Region(u32),
     /// A store's copy: an index into [`Model::store_copies`].
     Store(u32),
     /// The network between two regions.
     Link(LinkId),
+    /// A region's control plane (an index into [`Model::regions`]): while down, no scale-up or provisioning
+    /// completes there.
     ControlPlane(u32),
 }
 
 /// The network between two distinct regions, `a < b` (so each pair has one id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LinkId {
+    /// The region of lower index.
     pub a: u32,
+    /// The region of higher index.
     pub b: u32,
 }
 
@@ -75,8 +83,11 @@ impl Component {
 /// What requests do at the store at the end of their path.
 #[derive(Debug, Clone)]
 pub struct Data {
+    /// Share of the requests that write, in [0, 1]; the others read.
     pub write_fraction: f64,
+    /// Number of distinct keys requests read and write.
     pub keys: u64,
+    /// Exponent `s` of the Zipf key popularity, P(key k) ∝ 1/kˢ; 0 for uniform keys.
     pub zipf_exponent: f64,
     /// Zipf key popularity as an alias table (O(1) per draw, built once per study and shared by every
     /// replication); `None` for uniform keys or key spaces too large to tabulate.
@@ -86,23 +97,35 @@ pub struct Data {
 /// Alternating up and down times.
 #[derive(Debug, Clone)]
 pub struct FailureProcess {
+    /// Up time, from a repair (or the start) to the next failure \[s\].
     pub time_to_failure: Distribution,
+    /// Down time, from a failure to its repair \[s\].
     pub time_to_repair: Distribution,
 }
 
+/// An injected outage: a component held down over a fixed interval.
 #[derive(Debug, Clone, Copy)]
 pub struct Outage {
+    /// What goes down.
     pub component: Component,
+    /// When it goes down.
     pub start: SimTime,
+    /// When it comes back.
     pub end: SimTime,
 }
 
+/// A validated scenario: what happens to a model, how long, and how many times.
 #[derive(Debug, Clone)]
 pub struct Scenario {
+    /// Short name, used in output folder names.
     pub name: String,
+    /// Simulated time of each replication, warm-up included.
     pub horizon: SimTime,
+    /// Initial stretch whose requests are not counted.
     pub warmup: SimTime,
+    /// Number of independent replications.
     pub replications: u32,
+    /// Master seed every random stream is derived from.
     pub seed: u64,
     /// Mean request rate of each population [requests/s].
     pub rates_per_s: Vec<f64>,
@@ -110,13 +133,19 @@ pub struct Scenario {
     pub daily_profile: Option<[f64; 24]>,
     /// Failure process of each component, if it fails at random.
     pub failures: Vec<(Component, FailureProcess)>,
+    /// Injected outages, in the order the file lists them.
     pub outages: Vec<Outage>,
+    /// Event budget of one replication: more events stop it with an error.
     pub max_events: u64,
+    /// Queue budget of one instance: more queued requests stop the replication with an error.
     pub max_queue: u32,
+    /// What requests do at the store at the end of their path.
     pub data: Data,
     /// Service-level objectives, checked against the model's populations.
     pub objectives: Vec<Objective>,
+    /// Whether every request is simulated, or steady stretches are sampled (docs/architecture.md#fidelity).
     pub fidelity: Fidelity,
+    /// When users count as recovered after a failover, for RTO.
     pub recovery: Recovery,
 }
 
@@ -141,10 +170,14 @@ pub struct Recovery {
 /// second) that a window's sampling noise moves the crossing by minutes. Set `recovery` to ask
 /// another question.
 pub const DEFAULT_RECOVERY_LEVEL: f64 = 0.90;
+/// Default sliding window of the recovery level \[s\].
 pub const DEFAULT_RECOVERY_WINDOW_S: f64 = 10.0;
+/// Default time the success ratio must stay at the recovery level \[s\].
 pub const DEFAULT_RECOVERY_HOLD_S: f64 = 60.0;
 
 impl Recovery {
+    /// Resolves the scenario's `recovery` (defaults for what it leaves out), rounding the window and hold to
+    /// whole bins. Every problem is pushed onto `issues`.
     pub fn resolve(
         spec: Option<&crate::input::spec::scenario::RecoverySpec>,
         issues: &mut Issues,
@@ -399,11 +432,14 @@ impl Scenario {
 pub struct Overload {
     /// The deployment's field path, `services[api].deployments[us-east-1]`.
     pub deployment: String,
+    /// The service's name.
     pub service: String,
     /// Offered load per server (of the daily mean rate under a daily profile).
     pub utilisation: f64,
     /// The fewest instances that bring the utilisation below 1.
     pub instances_needed: u64,
+    /// Whether `utilisation` is of the daily mean rate (the traffic has a daily profile with a peak above its
+    /// mean).
     pub of_daily_mean: bool,
 }
 
@@ -429,7 +465,9 @@ impl Scenario {
                     ),
                     service: service.name.clone(),
                     utilisation,
-                    instances_needed: (load * mean / service.concurrency as f64).floor() as u64 + 1,
+                    // `as` saturates a huge or infinite load at u64::MAX; the `+ 1` must too.
+                    instances_needed: ((load * mean / service.concurrency as f64).floor() as u64)
+                        .saturating_add(1),
                     of_daily_mean: peak > mean,
                 });
             }

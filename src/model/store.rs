@@ -1,5 +1,5 @@
 //! Data stores as resolved from the model: where the primary and replicas live, how writes replicate
-//! (figures.md §2), promotion on failover, and the prices of writes.
+//! (docs/references.md#replication-lag), promotion on failover, and the prices of writes.
 
 use std::collections::BTreeSet;
 
@@ -10,28 +10,36 @@ use crate::model::distribution::Distribution;
 use crate::model::ids::RegionId;
 use crate::model::region::Region;
 
+/// A store: an index into `Model::stores`.
 pub type StoreId = usize;
 
 /// How a write reaches the replicas.
 #[derive(Debug, Clone)]
 pub enum Replication {
+    /// No replication: the primary holds the only copy.
     None,
-    /// Applied at the next multiple of the interval [s].
+    /// Applied at the next multiple of the interval \[s\].
     Backup {
+        /// Time between backups \[s\].
         interval_s: f64,
     },
+    /// Each write is applied at each replica after a sampled lag.
     Async {
+        /// Replication lag of one write to one replica \[s\].
         lag: Distribution,
     },
     /// The write waits for the farthest reachable replica. When one is unreachable: `None` fails the
     /// write, `Some(lag)` accepts it and replicates asynchronously.
     Sync {
+        /// Lag of the asynchronous replication a write falls back to \[s\]; `None`: the write fails.
         degrade_lag: Option<Distribution>,
     },
 }
 
+/// A data store: its copies, how writes reach them, and the prices of writes.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// The store's name (unique among services and stores).
     pub name: String,
     /// The primary's region at the start of a replication.
     pub primary: RegionId,
@@ -39,12 +47,19 @@ pub struct Store {
     pub copies: Vec<RegionId>,
     /// Index of this store's first copy in `Model::store_copies`.
     pub first_copy: usize,
+    /// How writes reach the replicas.
     pub replication: Replication,
+    /// Every copy accepts writes; concurrent writes to one key are resolved last-writer-wins.
     pub multi_writer: bool,
+    /// From the primary's failure to a replica accepting writes, detection included \[s\].
     pub promotion: Distribution,
+    /// Time of one read or write at a copy \[s\].
     pub op_time: Distribution,
+    /// Bytes sent to each replica per write.
     pub write_bytes: u32,
+    /// Price of a million writes accepted \[USD\].
     pub price_usd_per_million_writes: f64,
+    /// Price of a million writes applied at a replica (each replica counted) \[USD\].
     pub price_usd_per_million_replicated_writes: f64,
 }
 
@@ -54,6 +69,8 @@ impl Store {
         self.copies.iter().position(|&r| r == region)
     }
 
+    /// Checks a store's spec and resolves it against the model's `regions`; its copies start at index
+    /// `first_copy` of `Model::store_copies`. Every problem is pushed onto `issues`; `None` if there was any.
     pub fn resolve(
         spec: &StoreSpec,
         first_copy: usize,
@@ -112,7 +129,7 @@ impl Store {
                 "a multi-writer store replicates asynchronously: use `replication: Async(lag: ..)`",
             );
         }
-        // Aurora Global Database promotes a secondary in "less than a minute" (figures.md §2).
+        // Aurora Global Database promotes a secondary in "less than a minute" (docs/references.md#replication-lag).
         let promotion = match &spec.promotion {
             Some(d) => d.resolve(&format!("{path}.promotion"), issues),
             None => Some(Distribution::fixed(60.0)),
@@ -128,7 +145,7 @@ impl Store {
             }
             v
         };
-        // DynamoDB on-demand after the Nov 2024 cut: WRU and rWRU both $0.625 per million (figures.md §4).
+        // DynamoDB on-demand after the Nov 2024 cut: WRU and rWRU both $0.625 per million (docs/references.md#costs).
         let price_w = price("price_usd_per_million_writes", spec.price_usd_per_million_writes, 0.625);
         let price_r = price(
             "price_usd_per_million_replicated_writes",

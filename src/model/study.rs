@@ -21,16 +21,44 @@ use crate::model::scenario::Scenario;
 pub enum InputError {
     /// The file cannot be used at all (missing, a directory, unreadable, empty).
     #[error("{file}: {message}")]
-    File { file: String, message: String },
+    File {
+        /// The file, as named on the command line.
+        file: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A problem at a known place in a file: a syntax or type error, or a rule a value breaks.
     #[error("{file}:{line}:{col}: {}{message}", field_prefix(.field))]
-    At { file: String, line: usize, col: usize, field: Option<String>, message: String },
+    At {
+        /// The file, as named on the command line.
+        file: String,
+        /// Line of the problem, from 1.
+        line: usize,
+        /// Column of the problem, from 1.
+        col: usize,
+        /// The field path, when known (`services[api].concurrency`).
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
     /// A rule broken at a field whose place in the file could not be found.
     #[error("{file}: {field}: {message}")]
-    Field { file: String, field: String, message: String },
+    Field {
+        /// The file, as named on the command line.
+        file: String,
+        /// The field path (`services[api].concurrency`).
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A `--set` that does not apply, or whose value is not valid there.
     #[error("--set {set}: {message}")]
-    Override { set: String, message: String },
+    Override {
+        /// The `PATH=VALUE` as typed (all of one file's, space-separated, when the culprit is unknown).
+        set: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 fn field_prefix(field: &Option<String>) -> String {
@@ -56,7 +84,9 @@ impl fmt::Display for InputErrors {
 /// Which file a `--set` applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
+    /// The model file.
     Model,
+    /// The scenario file.
     Scenario,
 }
 
@@ -65,7 +95,9 @@ pub enum Target {
 pub struct Override {
     /// As typed, for messages.
     pub raw: String,
+    /// The file it applies to.
     pub target: Target,
+    /// The path inside that file, without a leading `model.` or `scenario.`.
     pub path: RonPath,
     /// RON text.
     pub value: String,
@@ -112,26 +144,37 @@ impl Override {
 /// What the command line changes on top of the files.
 #[derive(Debug, Clone, Default)]
 pub struct Adjustments {
+    /// The `--set` overrides, in the order given.
     pub overrides: Vec<Override>,
+    /// `--replications`: replaces the scenario's.
     pub replications: Option<u32>,
+    /// `--seed`: replaces the scenario's master seed.
     pub seed: Option<u64>,
 }
 
 /// A model and a scenario, as written (after overrides) and resolved.
 #[derive(Debug, Clone)]
 pub struct Study {
+    /// The model file, as named on the command line.
     pub model_file: PathBuf,
+    /// The scenario file, as named on the command line.
     pub scenario_file: PathBuf,
+    /// The model as written, overrides applied.
     pub model_spec: ModelSpec,
+    /// The scenario as written, overrides, `--seed` and `--replications` applied.
     pub scenario_spec: ScenarioSpec,
+    /// The model resolved.
     pub model: Model,
+    /// The scenario resolved against the model.
     pub scenario: Scenario,
 }
 
 /// A model file read, parsed and resolved on its own.
 #[derive(Debug, Clone)]
 pub struct LoadedModel {
+    /// The model as written, overrides applied.
     pub spec: ModelSpec,
+    /// The model resolved.
     pub model: Model,
 }
 
@@ -233,9 +276,69 @@ fn parse_file<T: DeserializeOwned>(
             return None;
         }
     };
+    parse_text(file, &text, target, overrides, errors)
+}
+
+/// A model spec as simulated (from a results file), with price overrides applied, and resolved: what
+/// `report --set prices...` re-bills a results file with. `name` says where the spec came from in
+/// messages. Every override must change a price (a field whose name holds `price`): anything else
+/// would change what was simulated.
+pub fn reprice_model(
+    name: &Path,
+    spec: &ModelSpec,
+    overrides: &[Override],
+) -> Result<(ModelSpec, Model), InputErrors> {
+    let mut errors = Vec::new();
+    for o in overrides {
+        let last = o.path.segments.iter().rev().find_map(|s| match s {
+            Segment::Field(f) => Some(f.as_str()),
+            _ => None,
+        });
+        let pricey = o.target == Target::Model
+            && o.path.segments.iter().any(|s| matches!(s, Segment::Field(f) if f.contains("price")));
+        if !pricey {
+            errors.push(InputError::Override {
+                set: o.raw.clone(),
+                message: format!(
+                    "report re-prices a results file: only prices can change (a field such as prices.*, \
+                     services[NAME].price_usd_per_hour, stores[NAME].price_usd_per_million_writes); {} would change \
+                     what was simulated: run the study again",
+                    last.unwrap_or("this")
+                ),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(InputErrors(errors));
+    }
+    let text = ron::ser::to_string_pretty(spec, ron::ser::PrettyConfig::default()).map_err(|e| {
+        InputErrors(vec![InputError::File { file: name.display().to_string(), message: e.to_string() }])
+    })?;
+    let Some((spec, spliced)) = parse_text::<ModelSpec>(name, &text, Target::Model, overrides, &mut errors)
+    else {
+        return Err(InputErrors(errors));
+    };
+    let mut issues = Issues::default();
+    match Model::resolve(&spec, &mut issues) {
+        Some(model) if errors.is_empty() => Ok((spec, model)),
+        _ => {
+            errors.extend(locate_issues(name, &spliced, overrides, Target::Model, issues));
+            Err(InputErrors(errors))
+        }
+    }
+}
+
+/// Splices the overrides into `text` (the contents of `file`) and parses it.
+fn parse_text<T: DeserializeOwned>(
+    file: &Path,
+    text: &str,
+    target: Target,
+    overrides: &[Override],
+    errors: &mut Vec<InputError>,
+) -> Option<(T, Spliced)> {
     let mine: Vec<&Override> = overrides.iter().filter(|o| o.target == target).collect();
     let edits: Vec<(RonPath, String)> = mine.iter().map(|o| (o.path.clone(), o.value.clone())).collect();
-    let spliced = match ron_path::splice(&text, &edits) {
+    let spliced = match ron_path::splice(text, &edits) {
         Ok(s) => s,
         Err(e) => {
             // Name the failing override when the message lets us; otherwise all of this file's.

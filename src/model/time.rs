@@ -9,6 +9,7 @@ use std::fmt;
 pub struct SimTime(pub u64);
 
 impl SimTime {
+    /// The start of the replication.
     pub const ZERO: SimTime = SimTime(0);
     /// Later than any reachable time; used for "never".
     pub const NEVER: SimTime = SimTime(u64::MAX);
@@ -29,14 +30,17 @@ impl SimTime {
         }
     }
 
+    /// Converts milliseconds to simulated time, as [`SimTime::from_secs_f64`] does seconds.
     pub fn from_millis_f64(ms: f64) -> SimTime {
         SimTime::from_secs_f64(ms / 1e3)
     }
 
+    /// This time in seconds \[s\].
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / 1e9
     }
 
+    /// This time in milliseconds \[ms\].
     pub fn as_millis_f64(self) -> f64 {
         self.0 as f64 / 1e6
     }

@@ -20,16 +20,30 @@ pub const MARKER: &str = ".regionsim-output";
 /// Why outputs could not be written; the message names the path.
 #[derive(Debug, Error)]
 pub enum BundleError {
+    /// Reading, writing or renaming failed.
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The target folder exists and is neither empty nor made by regionsim: it is left alone.
     #[error(
         "{}: the folder exists and was not written by regionsim (no {MARKER} in it); choose a new or empty folder \
          with --out",
         path.display()
     )]
-    NotOurs { path: PathBuf },
+    NotOurs {
+        /// The target folder.
+        path: PathBuf,
+    },
+    /// The target exists and is not a folder.
     #[error("{}: exists and is not a folder; choose another --out", path.display())]
-    NotAFolder { path: PathBuf },
+    NotAFolder {
+        /// The target.
+        path: PathBuf,
+    },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BundleError + '_ {

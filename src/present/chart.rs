@@ -1,5 +1,5 @@
 //! Charts of a [`Report`], drawn with plotters into SVG and PNG with an embedded font (DejaVu Sans), so a
-//! fresh machine needs nothing beyond `cargo` (DESIGN.md decision 12). One file per chart kind in
+//! fresh machine needs nothing beyond `cargo` (docs/architecture.md#charts). One file per chart kind in
 //! `chart/`; this file holds what they share: the palette, the sizes, the font and the two renderers.
 //!
 //! Each chart kind is a small data struct built from a `Report` (`from_report` returns `None` when there is
@@ -41,25 +41,33 @@ pub const SIZE: (u32, u32) = (1280, 720);
 /// The font family every chart uses; registered from the `dejavu` crate before the first drawing.
 pub(crate) const FONT: &str = "sans-serif";
 
-/// Font sizes [px]: large enough to read from the back of a room.
+/// Font sizes \[px\]: large enough to read from the back of a room.
 pub(crate) const TITLE_PX: u32 = 40;
 pub(crate) const AXIS_DESC_PX: u32 = 30;
 pub(crate) const TICK_PX: u32 = 24;
 pub(crate) const LEGEND_PX: u32 = 24;
-/// Stroke width of data lines [px].
+/// Stroke width of data lines \[px\].
 pub(crate) const LINE_PX: u32 = 4;
 
 /// The Okabe-Ito palette, safe for the common forms of colour blindness, in the order series use it.
 pub mod palette {
     use plotters::style::RGBColor;
 
+    /// Blue, `#0072B2`.
     pub const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+    /// Vermillion, `#D55E00`.
     pub const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+    /// Bluish green, `#009E73`.
     pub const BLUISH_GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+    /// Orange, `#E69F00`.
     pub const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
+    /// Reddish purple, `#CC79A7`.
     pub const REDDISH_PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
+    /// Sky blue, `#56B4E9`.
     pub const SKY_BLUE: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
+    /// Yellow, `#F0E442`.
     pub const YELLOW: RGBColor = RGBColor(0xF0, 0xE4, 0x42);
+    /// Black, `#000000`.
     pub const BLACK: RGBColor = RGBColor(0x00, 0x00, 0x00);
 
     /// Series colours, in order; series beyond the eighth reuse them. The first four differ from the
@@ -76,13 +84,16 @@ pub mod palette {
 /// Why a chart could not be drawn.
 #[derive(Debug, Error)]
 pub enum ChartError {
+    /// The embedded DejaVu font could not be registered.
     #[error("the embedded chart font could not be loaded")]
     Font,
     /// A chart struct built by hand with nothing to draw (`from_report` returns `None` instead).
     #[error("nothing to draw in {0}")]
     NoData(&'static str),
+    /// A plotters backend failed; the message is its error.
     #[error("drawing failed: {0}")]
     Draw(String),
+    /// The PNG encoder failed.
     #[error("PNG encoding failed: {0}")]
     Png(#[from] png::EncodingError),
 }
@@ -97,21 +108,26 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for Chart
 pub trait Plot {
     /// File name without extension, e.g. `latency_cdf`.
     fn stem(&self) -> &'static str;
+    /// The chart's title, drawn above it and used as its caption.
     fn title(&self) -> String;
     /// Pixel size; most charts use [`SIZE`].
     fn size(&self) -> (u32, u32) {
         SIZE
     }
+    /// Draws the chart on `root`, already filled white.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>;
 }
 
 /// One chart, drawn in both formats.
 #[derive(Debug, Clone)]
 pub struct Rendered {
+    /// File name without extension (see [`Plot::stem`]).
     pub stem: &'static str,
+    /// The chart's title.
     pub title: String,
     /// A standalone `<svg>` element (no XML prolog), also fit to inline in HTML.
     pub svg: String,
+    /// The PNG file's bytes.
     pub png: Vec<u8>,
 }
 
@@ -207,7 +223,7 @@ pub(crate) fn padded(lo: f64, hi: f64, fraction: f64) -> (f64, f64) {
     }
 }
 
-/// The unit a time axis reads best in for a horizon of `horizon_s`: its name and its length [s].
+/// The unit a time axis reads best in for a horizon of `horizon_s`: its name and its length \[s\].
 pub(crate) fn time_unit(horizon_s: f64) -> (&'static str, f64) {
     match horizon_s {
         h if h <= 1_200.0 => ("s", 1.0),

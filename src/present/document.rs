@@ -9,13 +9,17 @@ use crate::present::table::Table;
 /// A summary, ready to be rendered.
 #[derive(Debug, Clone, Default)]
 pub struct Document {
+    /// The heading, e.g. `regionsim: sweep of MODEL on SCENARIO`.
     pub title: String,
     /// Lines under the title: what ran, how many requests had which outcome.
     pub meta: Vec<String>,
+    /// The body, in order.
     pub sections: Vec<Section>,
     /// Soft problems, each with advice.
     pub warnings: Vec<String>,
+    /// The charts written beside the document.
     pub charts: Vec<Figure>,
+    /// What was simulated.
     pub inputs: Inputs,
     /// The command that reproduces this document, as arguments (quoted for the shell when shown).
     pub reproduce: Vec<String>,
@@ -28,7 +32,9 @@ pub struct Document {
 pub struct Section {
     /// Stable anchor (`summary`, `per-population`).
     pub id: String,
+    /// The section's heading.
     pub title: String,
+    /// What it holds, in order.
     pub blocks: Vec<Block>,
     /// Shown folded (HTML) because it is long and secondary.
     pub folded: bool,
@@ -38,7 +44,12 @@ pub struct Section {
 #[derive(Debug, Clone)]
 pub enum Block {
     /// A table, with its own heading when a section holds several.
-    Table { title: Option<String>, table: Table },
+    Table {
+        /// Its heading, if any.
+        title: Option<String>,
+        /// The table.
+        table: Table,
+    },
     /// A paragraph.
     Text(String),
     /// A paragraph of secondary information (shown muted).
@@ -48,15 +59,20 @@ pub enum Block {
 /// A chart: its files (`charts/latency_cdf` for `.svg` and `.png`), its title, its SVG for inlining.
 #[derive(Debug, Clone)]
 pub struct Figure {
+    /// Path of the chart's files relative to the output folder, without extension.
     pub path: String,
+    /// The chart's title.
     pub title: String,
+    /// The chart as SVG text, for inlining in HTML.
     pub svg: String,
 }
 
 /// What was simulated: key facts as rows, and the full inputs as JSON blocks.
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
+    /// Key facts as `(label, value)` rows.
     pub rows: Vec<(String, String)>,
+    /// `(summary, JSON text)` of each input file as simulated.
     pub blocks: Vec<(String, String)>,
 }
 
@@ -86,11 +102,13 @@ impl Section {
         self
     }
 
+    /// Adds a paragraph.
     pub fn text(&mut self, text: impl Into<String>) -> &mut Section {
         self.blocks.push(Block::Text(text.into()));
         self
     }
 
+    /// Adds a paragraph of secondary information (shown muted).
     pub fn note(&mut self, text: impl Into<String>) -> &mut Section {
         self.blocks.push(Block::Note(text.into()));
         self
@@ -104,5 +122,6 @@ impl Section {
 
 /// Turns a document into text of one format.
 pub trait Renderer {
+    /// The whole document in this renderer's format.
     fn render(&self, doc: &Document) -> String;
 }

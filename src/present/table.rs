@@ -9,15 +9,19 @@ use crate::analysis::stats::Estimate;
 /// A grid of cells with a header row, rendered as aligned text or Markdown.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
+    /// The column headings.
     pub header: Vec<String>,
+    /// The rows, each a cell per column.
     pub rows: Vec<Vec<String>>,
 }
 
 impl Table {
+    /// An empty table with these column headings.
     pub fn new(header: &[&str]) -> Table {
         Table { header: header.iter().map(|s| s.to_string()).collect(), rows: Vec::new() }
     }
 
+    /// Adds a row, a cell per column.
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
@@ -101,6 +105,7 @@ impl Table {
     }
 }
 
+/// A fraction as a percentage with four decimals (`0.99995` as `99.9950%`); `-` when not finite.
 pub fn percent(v: f64) -> String {
     if !v.is_finite() {
         return "-".into();
@@ -109,6 +114,8 @@ pub fn percent(v: f64) -> String {
     format!("{:.4}%", v * 100.0)
 }
 
+/// An availability as its number of nines, `-log10(1 - a)` with two decimals (`0.999` as `3.00`);
+/// `no failure seen` at 1, `-` when not finite.
 pub fn nines(a: f64) -> String {
     if !a.is_finite() {
         return "-".into();
@@ -119,6 +126,7 @@ pub fn nines(a: f64) -> String {
     format!("{:.2}", -(1.0 - a).log10())
 }
 
+/// A latency \[ms\]: one decimal from 100 ms, three below; `-` when there is none.
 pub fn ms(v: Option<f64>) -> String {
     match v {
         None => "-".into(),

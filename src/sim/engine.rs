@@ -1,5 +1,5 @@
 //! The discrete-event engine of one replication: a small kernel (clock, event lists, transit lanes) and
-//! subsystems that own their state and their events, composed by [`Engine`]:
+//! subsystems that own their state and their events, composed by `Engine`:
 //!
 //! - `traffic`: each population's arrivals (clocks, not events), network crossings, requests in flight;
 //! - `fleet`: instances, their queues and load balancers;
@@ -59,23 +59,54 @@ use traffic::Traffic;
 /// invariant failed.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum SimError {
+    /// An instance's queue reached the scenario's queue budget (`budgets.max_queue`).
     #[error(
         "replication {replication} (seed {seed}): the queue of {instance} reached {limit} requests at t = {t_s:.1} s; \
          the model is overloaded there: add instances, or set the service's max_queue to shed load \
          (budgets.max_queue raises the limit)"
     )]
-    QueueBudget { replication: u32, seed: u64, instance: String, limit: u32, t_s: f64 },
+    QueueBudget {
+        /// The replication that stopped.
+        replication: u32,
+        /// The study's master seed.
+        seed: u64,
+        /// The instance's name (`api@us-east-1#0`).
+        instance: String,
+        /// The queue budget: requests queued at one instance.
+        limit: u32,
+        /// When the queue reached it \[s\].
+        t_s: f64,
+    },
+    /// The replication processed more events than the scenario's event budget (`budgets.max_events`).
     #[error(
         "replication {replication} (seed {seed}): {limit} events processed by t = {t_s:.1} s of a {horizon_s:.1} s horizon; \
          shorten the horizon, lower the traffic, or raise budgets.max_events"
     )]
-    EventBudget { replication: u32, seed: u64, limit: u64, t_s: f64, horizon_s: f64 },
+    EventBudget {
+        /// The replication that stopped.
+        replication: u32,
+        /// The study's master seed.
+        seed: u64,
+        /// The event budget.
+        limit: u64,
+        /// When the budget was reached \[s\].
+        t_s: f64,
+        /// The horizon it was meant to reach \[s\].
+        horizon_s: f64,
+    },
     /// An internal invariant failed: a bug in regionsim, never a property of the model.
     #[error(
         "replication {replication} (seed {seed}): internal error, {what}; please report it with the model, \
          the scenario and this message"
     )]
-    Invariant { replication: u32, seed: u64, what: String },
+    Invariant {
+        /// The replication whose observations broke it.
+        replication: u32,
+        /// The study's master seed.
+        seed: u64,
+        /// Which invariant failed, with the numbers.
+        what: String,
+    },
 }
 
 /// The source of the next thing to happen, and when.

@@ -8,7 +8,7 @@ use hdrhistogram::Histogram;
 #[derive(Debug, Clone)]
 pub struct LatencyHistogram {
     hist: Histogram<u64>,
-    /// Exact sum of recorded latencies [s], for an exact mean.
+    /// Exact sum of recorded latencies \[s\], for an exact mean.
     sum_s: f64,
 }
 
@@ -23,6 +23,7 @@ impl Default for LatencyHistogram {
 }
 
 impl LatencyHistogram {
+    /// Records one latency \[s\], at microsecond resolution.
     pub fn record_s(&mut self, latency_s: f64) {
         let us = (latency_s * 1e6 + 0.5) as u64; // latencies are >= 0; `as` saturates
         // `record` grows the auto-resizing histogram; `saturating_record` alone would clamp to its
@@ -65,15 +66,17 @@ impl LatencyHistogram {
         self.sum_s += other.sum_s * factor;
     }
 
+    /// Latencies recorded.
     pub fn count(&self) -> u64 {
         self.hist.len()
     }
 
+    /// Mean of the latencies recorded \[ms\] (from their exact sum, not the buckets); NaN when empty.
     pub fn mean_ms(&self) -> f64 {
         if self.count() == 0 { f64::NAN } else { self.sum_s / self.count() as f64 * 1e3 }
     }
 
-    /// The `q`-quantile [ms]: the bucket holding the smallest recorded value with at least q of the
+    /// The `q`-quantile \[ms\]: the bucket holding the smallest recorded value with at least q of the
     /// counts at or below it, reported at the bucket's middle (its representative value; the top of the
     /// bucket would bias every percentile up by up to the 0.1% resolution); NaN when empty.
     pub fn quantile_ms(&self, q: f64) -> f64 {
@@ -84,7 +87,7 @@ impl LatencyHistogram {
         }
     }
 
-    /// The bucket of the `q`-quantile, `[lowest, highest]` value it stands for [ms]: no interval of
+    /// The bucket of the `q`-quantile, `[lowest, highest]` value it stands for \[ms\]: no interval of
     /// the quantile can honestly be narrower.
     pub fn quantile_bucket_ms(&self, q: f64) -> Option<[f64; 2]> {
         (self.count() > 0).then(|| {
@@ -100,7 +103,7 @@ impl LatencyHistogram {
             .map(|v| (self.hist.highest_equivalent(v.value_iterated_to()) as f64, v.count_at_value()))
     }
 
-    /// Exact sum of the recorded latencies [s].
+    /// Exact sum of the recorded latencies \[s\].
     pub fn sum_s(&self) -> f64 {
         self.sum_s
     }

@@ -1,5 +1,5 @@
 //! The Monte Carlo: replications in parallel on a rayon pool, collected in index order, so the result
-//! is the same for any thread count (DESIGN.md decision 5).
+//! is the same for any thread count (docs/architecture.md#determinism).
 
 use std::io::IsTerminal;
 

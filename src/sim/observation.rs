@@ -1,5 +1,5 @@
 //! What one replication observed: counters, latency histograms and a coarse timeline. Nothing is stored
-//! per request (DESIGN.md decision 6).
+//! per request (docs/architecture.md#statistics).
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +28,7 @@ pub enum FailureCause {
 }
 
 impl FailureCause {
+    /// Every cause, in the order of their discriminants (the index of each in [`Counts::failed`]).
     pub const ALL: [FailureCause; 7] = [
         FailureCause::NoHealthyInstance,
         FailureCause::InstanceFailed,
@@ -56,11 +57,14 @@ impl FailureCause {
 /// a request is attempted once it has one, so `attempted = succeeded + failed` holds by construction.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Requests that succeeded.
     pub succeeded: u64,
+    /// Requests that failed, by cause: indexed by `FailureCause as usize`.
     pub failed: [u64; FailureCause::ALL.len()],
 }
 
 impl Counts {
+    /// Requests that failed, whatever the cause.
     pub fn failed_total(&self) -> u64 {
         self.failed.iter().sum()
     }
@@ -77,6 +81,7 @@ impl Counts {
         if attempted == 0 { 1.0 } else { self.succeeded as f64 / attempted as f64 }
     }
 
+    /// Adds `other`'s counts to these.
     pub fn add(&mut self, other: &Counts) {
         self.succeeded += other.succeeded;
         for (a, b) in self.failed.iter_mut().zip(other.failed) {
@@ -94,7 +99,9 @@ pub struct Tally {
     pub in_system_s: f64,
     /// Time from arrival to outcome, whole, of every request with an outcome [request·s]: Little's W.
     pub sojourn_s: f64,
+    /// Store reads.
     pub reads: f64,
+    /// Store writes accepted.
     pub writes: f64,
     /// Writes applied at replicas (each write once per replica it reaches).
     pub replicated_writes: f64,
@@ -141,6 +148,7 @@ impl Tally {
         }
     }
 
+    /// Adds `o` (once).
     pub fn add(&mut self, o: &Tally) {
         self.add_scaled(o, 1.0);
     }
@@ -164,7 +172,7 @@ impl Tally {
 /// afterwards (`analysis::cost`), so a change of price needs no new simulation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Usage {
-    /// The observation window [s].
+    /// The observation window \[s\].
     pub observed_s: f64,
     /// Per deployment (model order): instance-seconds provisioned, standby postures and scale-ups
     /// included.
@@ -173,26 +181,31 @@ pub struct Usage {
     pub transfer_bytes: Vec<f64>,
     /// Per region: bytes of responses sent to clients over the internet.
     pub egress_bytes: Vec<f64>,
-    /// Per store: writes accepted, and writes applied at replicas.
+    /// Per store: writes accepted.
     pub writes: Vec<f64>,
+    /// Per store: writes applied at replicas (each write once per replica it reaches).
     pub replicated_writes: Vec<f64>,
     /// Per population: DNS queries of its resolvers (resolvers / TTL per second).
     pub dns_queries: Vec<f64>,
     /// Health checks running: one per region running the entry service (billed per month).
     pub health_checks: f64,
-    /// Time unavailable as users see it, traffic-weighted [s].
+    /// Time unavailable as users see it, traffic-weighted \[s\].
     pub unavailable_s: f64,
 }
 
 /// Counts, latencies and per-request tallies of one slice of the traffic (all, a population, a region).
 #[derive(Debug, Clone, Default)]
 pub struct Slice {
+    /// Outcomes.
     pub counts: Counts,
+    /// Latencies of the successful requests.
     pub latency: LatencyHistogram,
+    /// Per-request quantities, summed.
     pub tally: Tally,
 }
 
 impl Slice {
+    /// Adds another slice (counts, latencies and tallies).
     pub fn add(&mut self, o: &Slice) {
         self.counts.add(&o.counts);
         self.latency.merge(&o.latency);
@@ -203,9 +216,11 @@ impl Slice {
 /// A component going down or coming back, for timelines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InfraEvent {
+    /// When it happened \[s\] from the start of the replication.
     pub t_s: f64,
     /// `zone:use1-az1`, `instance:api@us-east-1#0`, `region:us-east-1`.
     pub component: String,
+    /// Whether it came back (`false`: it went down).
     pub up: bool,
     /// An injected outage rather than a random failure.
     pub injected: bool,
@@ -229,9 +244,12 @@ pub enum SteeringKind {
     ScaleIn,
 }
 
+/// A step of detection, steering or recovery, for timelines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SteeringEvent {
+    /// When it happened \[s\] from the start of the replication.
     pub t_s: f64,
+    /// What happened.
     pub kind: SteeringKind,
     /// `region:us-east-1`, `store:orders`, `api@us-west-2`.
     pub subject: String,
@@ -240,22 +258,24 @@ pub struct SteeringEvent {
 /// One failover (or attempted one): a region's entry point stopped serving populations routed to it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Failover {
+    /// The region whose entry point stopped serving.
     pub region: String,
-    /// When the region stopped serving [s].
+    /// When the region stopped serving \[s\].
     pub start_s: f64,
-    /// Failure → health checks declare it unhealthy [s]; `None` if it recovered first.
+    /// Failure → health checks declare it unhealthy \[s\]; `None` if it recovered first.
     pub detection_s: Option<f64>,
-    /// Failure → DNS answers change [s].
+    /// Failure → DNS answers change \[s\].
     pub dns_switch_s: Option<f64>,
     /// Failure → the first successful request of every affected population, sent after the failure by a
-    /// client whose answer is not older than the failure [s] (the last population's).
+    /// client whose answer is not older than the failure \[s\] (the last population's).
     #[serde(default)]
     pub first_response_s: Option<f64>,
     /// Failure → every affected population has recovered as users see it (its success ratio over a
-    /// sliding window back at the scenario's `recovery` level, and held) [s]; `None` if not by the end.
+    /// sliding window back at the scenario's `recovery` level, and held) \[s\]; `None` if not by the end.
     pub rto_s: Option<f64>,
-    /// Age of the oldest write lost at the failure instant [s]; `None` when nothing was lost.
+    /// Age of the oldest write lost at the failure instant \[s\]; `None` when nothing was lost.
     pub rpo_s: Option<f64>,
+    /// Writes lost: accepted by a copy in the region but not yet at the replicas when it failed.
     pub writes_lost: u64,
 }
 
@@ -264,22 +284,26 @@ pub struct Failover {
 pub struct Bucket {
     /// Requests that arrived in this bucket (the offered load).
     pub arrived: u64,
-    /// Requests that finished in this bucket, and how many of them succeeded.
+    /// Requests that finished (had their outcome) in this bucket.
     pub finished: u64,
+    /// Of those, the requests that succeeded.
     pub succeeded: u64,
-    /// Sum of the latencies of the successful requests that finished in this bucket [s].
+    /// Sum of the latencies of the successful requests that finished in this bucket \[s\].
     pub latency_sum_s: f64,
-    /// At the end of the bucket, per region: requests at its instances (queued or in service) and
-    /// queued only.
+    /// At the end of the bucket, per region: requests at its instances (queued or in service).
     pub in_region: Vec<u32>,
+    /// At the end of the bucket, per region: requests queued at its instances (not in service).
     pub queued_in_region: Vec<u32>,
 }
 
 /// A coarse timeline of one replication: enough to chart an outage, small enough to keep for each.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timeline {
+    /// Width of each bucket \[s\]: the horizon over [`Timeline::BUCKETS`].
     pub bucket_s: f64,
+    /// The buckets, in time order.
     pub buckets: Vec<Bucket>,
+    /// Components going down or coming back, in time order (at most [`Timeline::MAX_INFRA_EVENTS`]).
     pub infra: Vec<InfraEvent>,
     /// Detections, DNS switches, promotions, scale-ups.
     #[serde(default)]
@@ -289,27 +313,32 @@ pub struct Timeline {
 }
 
 impl Timeline {
+    /// Buckets a timeline divides the horizon into.
     pub const BUCKETS: usize = 240;
+    /// Infrastructure events kept per timeline; later ones are dropped and `infra_truncated` is set.
     pub const MAX_INFRA_EVENTS: usize = 2_000;
 }
 
 /// Everything one replication reports.
 #[derive(Debug, Clone, Default)]
 pub struct Observations {
+    /// Index of the replication, from 0.
     pub replication: u32,
+    /// Every counted request.
     pub total: Slice,
+    /// By traffic population (population id order).
     pub per_population: Vec<Slice>,
     /// By the region a request entered.
     pub per_region: Vec<Slice>,
     /// While running: by (population, entry region), `p * regions + r`, so each request is recorded once.
     /// Merged into the slices above, and emptied, at the end of the replication.
     pub per_cell: Vec<Slice>,
-    /// Time availability as users see it [s]: over the observation window, the traffic-weighted share of
+    /// Time availability as users see it \[s\]: over the observation window, the traffic-weighted share of
     /// each population's clients whose cached answer sends them to a region whose whole path serves.
     pub time_available_s: f64,
-    /// The same with every client on the authoritative (current) answer: the infrastructure's view [s].
+    /// The same with every client on the authoritative (current) answer: the infrastructure's view \[s\].
     pub time_available_infra_s: f64,
-    /// The time observed [s] (the horizon after warm-up).
+    /// The time observed \[s\] (the horizon after warm-up).
     pub observed_s: f64,
     /// ∫ N(t) dt over the observation window, N = requests between arrival and final outcome [request·s]
     /// (the sum of the slices' `in_system_s`, like the data and transfer figures below).
@@ -318,18 +347,24 @@ pub struct Observations {
     pub arrivals_in_window: u64,
     /// Outcomes of counted requests simulated one by one (each must match one counted arrival).
     pub outcomes_simulated: u64,
+    /// Events the engine processed.
     pub events: u64,
-    /// Time of the observation window simulated request by request [s] (all of it at full fidelity).
+    /// Time of the observation window simulated request by request \[s\] (all of it at full fidelity).
     pub request_level_s: f64,
     /// Requests accounted for from sampled windows rather than simulated (sampled fidelity).
     pub fast_forwarded: u64,
+    /// The coarse timeline of the whole horizon, warm-up included.
     pub timeline: Timeline,
+    /// The replication's failovers, in the order they closed; a loss of writes outside any failover is one of
+    /// its own (with only `start_s`, `rpo_s` and `writes_lost`).
     pub failovers: Vec<Failover>,
     /// Multi-writer writes dropped by last-writer-wins.
     pub lost_updates: u64,
     /// Reads that missed a write accepted elsewhere and not yet applied.
     pub stale_reads: u64,
+    /// Store reads of counted requests.
     pub reads: u64,
+    /// Store writes of counted requests.
     pub writes: u64,
     /// Counted requests that crossed between regions (a call or a store access in another region).
     pub cross_region: u64,

@@ -1,4 +1,4 @@
-//! Independent random streams (DESIGN.md decision 4): replication `r` of a study with master seed `seed`
+//! Independent random streams (docs/architecture.md#random-streams): replication `r` of a study with master seed `seed`
 //! draws each purpose's numbers for each component from its own generator, derived from
 //! `(seed, r, purpose, component name)`.
 //!

@@ -1,4 +1,4 @@
-//! The engine against closed-form queueing results (shared/reference/figures.md §7.3).
+//! The engine against closed-form queueing results (docs/references.md#queueing-formulas).
 
 use crate::common::{Files, assert_within_ci, load, queue_model, root, run};
 
@@ -47,7 +47,7 @@ fn mmc_response_quantile(c: u32, lambda: f64, mu: f64, q: f64) -> f64 {
 
 #[test]
 fn oracle_reproduces_the_reference_test_vectors() {
-    // figures.md §7.3: c = 4, λ = 3, μ = 1: C = 0.509434, W = 1.509434; c = 10, λ = 8: C = 0.409180.
+    // docs/references.md#queueing-formulas: c = 4, λ = 3, μ = 1: C = 0.509434, W = 1.509434; c = 10, λ = 8: C = 0.409180.
     assert!((erlang_c(4, 3.0) - 0.509434).abs() < 1e-6);
     assert!((erlang_c(10, 8.0) - 0.409180).abs() < 1e-6);
     // M/M/1 (λ = 0.8, μ = 1): T ~ Exp(0.2): p50 = 3.466, p99 = 23.026.

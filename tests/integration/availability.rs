@@ -1,9 +1,9 @@
-//! Time availability against Markov-chain closed forms (shared/reference/figures.md §7.1-7.2), and the
+//! Time availability against Markov-chain closed forms (docs/references.md#redundancy-markov-models), and the
 //! accounting of injected outages.
 
 use crate::common::{Files, assert_within_ci, queue_model, run};
 
-/// Failure rate λ = 1/1000 h and repair rate μ = 1/10 h, the test vector of figures.md §7.2. Requests are
+/// Failure rate λ = 1/1000 h and repair rate μ = 1/10 h, the test vector of docs/references.md#redundancy-markov-models. Requests are
 /// switched off (rate 0): only the failure processes run, for 10^6 hours per replication.
 fn failure_scenario(processes: &str) -> String {
     format!(
@@ -24,7 +24,7 @@ fn single_instance_availability_is_mu_over_lambda_plus_mu() {
 }
 
 /// Two instances in two zones, each failing and repaired independently (a repair crew each): the hot
-/// pair of §7.2, A = 1 − (λ/(λ+μ))² = 0.99990197. The interval must also be tight enough to tell this
+/// pair of docs/references.md#redundancy-markov-models, A = 1 − (λ/(λ+μ))² = 0.99990197. The interval must also be tight enough to tell this
 /// from the single-crew chain (0.99980396).
 #[test]
 fn redundant_pair_matches_the_markov_chain() {

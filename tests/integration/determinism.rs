@@ -1,4 +1,4 @@
-//! Same inputs and seed, same bytes, whatever the thread count (DESIGN.md decision 5).
+//! Same inputs and seed, same bytes, whatever the thread count (docs/architecture.md#determinism).
 
 use std::process::Command;
 

@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod compare;
 mod determinism;
+mod docs;
 mod fidelity;
 mod multiregion;
 mod objectives;

@@ -1,6 +1,6 @@
 //! Multi-region mechanics against independent truths: lost writes of asynchronous replication, the
-//! failover timing bounds of DNS health checks (figures.md §1.1), the round trip a synchronous write
-//! adds, and the RTO/RPO ranges of the four AWS disaster-recovery strategies (§6.1).
+//! failover timing bounds of DNS health checks (docs/references.md#route-53-health-checks), the round trip a synchronous write
+//! adds, and the RTO/RPO ranges of the four AWS disaster-recovery strategies (docs/references.md#dr-strategies).
 
 use regionsim::sim::montecarlo::{self, RunOptions};
 
@@ -78,7 +78,7 @@ fn a_synchronous_write_adds_exactly_one_round_trip() {
 }
 
 /// With TCP health checks (timeout = interval = I = 10 s, threshold k = 3), no propagation delay, a TTL
-/// of T = 20 s and no TTL violators, figures.md §1.1 bounds the outage a client sees to
+/// of T = 20 s and no TTL violators, docs/references.md#route-53-health-checks bounds the outage a client sees to
 /// [k·I, (k+1)·I + timeout + T] = [30 s, 70 s]. Each checker's k-th failed check ends between
 /// (k−1)·I + timeout = 30 s and k·I + timeout = 40 s after the failure, so detection lies there; the
 /// first client is back at detection at the earliest (RTO ≥ 30 s) and the last by detection + T ≤ 60 s.

@@ -278,3 +278,56 @@ fn odd_results_files_render_or_fail_cleanly_but_never_panic() {
         }
     }
 }
+
+#[test]
+fn report_set_reprices_a_results_file_without_simulating_again() {
+    let report = support::mmc_short();
+    assert_eq!(report.cost.breakdown.compute, 0.0, "the validation model runs for free");
+    let src = tempfile::tempdir().unwrap();
+    write_everything(src.path(), &report);
+    let results = src.path().join("results.json");
+    let out = tempfile::tempdir().unwrap();
+    let o = regionsim(&[
+        "report",
+        results.to_str().unwrap(),
+        "--set",
+        "services[mm].price_usd_per_hour=0.5",
+        "--out",
+        out.path().to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let repriced = regionsim::analysis::report::load(&out.path().join("results.json")).unwrap();
+    // One instance provisioned the whole time, billed for a 730-hour month at $0.50 an hour.
+    let truth = 1.0 * 730.0 * 0.5;
+    assert!(
+        (repriced.cost.breakdown.compute - truth).abs() < 1e-9 * truth,
+        "compute {} != {truth}",
+        repriced.cost.breakdown.compute
+    );
+    // What was simulated does not change, and the re-pricing is on record.
+    assert_eq!(repriced.requests, report.requests);
+    assert_eq!(repriced.availability, report.availability);
+    assert!(
+        repriced.inputs.overrides.iter().any(|s| s == "services[mm].price_usd_per_hour=0.5"),
+        "{:?}",
+        repriced.inputs.overrides
+    );
+    assert!(fs::read_to_string(out.path().join("summary.md")).unwrap().contains("365"));
+
+    // Anything but a price would change what was simulated: refused, exit 2, nothing written.
+    let refused = tempfile::tempdir().unwrap();
+    let o = regionsim(&[
+        "report",
+        results.to_str().unwrap(),
+        "--set",
+        "services[mm].concurrency=20",
+        "--out",
+        refused.path().join("out").to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("only prices can change"), "{stderr}");
+    assert!(!refused.path().join("out").exists());
+}

@@ -1,4 +1,4 @@
-//! Random streams are independent per component and purpose (DESIGN.md decision 4).
+//! Random streams are independent per component and purpose (docs/architecture.md#random-streams).
 
 use regionsim::sim::montecarlo::{self, RunOptions};
 use regionsim::sim::observation::Observations;

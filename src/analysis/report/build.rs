@@ -351,7 +351,16 @@ fn failovers(runs: &[Observations]) -> Failovers {
 }
 
 fn cost(runs: &[Observations], model: &Model) -> CostReport {
-    let bills: Vec<CostBreakdown> = runs.iter().map(|o| cost::monthly(&o.usage, model)).collect();
+    cost_report(runs.iter().map(|o| &o.usage), model)
+}
+
+/// The monthly bill of each replication's usage at the model's prices: each component's mean, and the
+/// total's mean with its Student-t 95% CI.
+pub fn cost_report<'a>(
+    usages: impl Iterator<Item = &'a crate::sim::observation::Usage>,
+    model: &Model,
+) -> CostReport {
+    let bills: Vec<CostBreakdown> = usages.map(|u| cost::monthly(u, model)).collect();
     let n = bills.len().max(1) as f64;
     let mean = |f: fn(&CostBreakdown) -> f64| bills.iter().map(f).sum::<f64>() / n;
     let total = estimate(&bills.iter().map(|b| b.total()).collect::<Vec<_>>(), Domain::NonNegative)

@@ -9,20 +9,52 @@ use super::{Report, SCHEMA_VERSION};
 /// Why a results file cannot be used; each message fits on one line and names the file.
 #[derive(Debug, Error)]
 pub enum LoadError {
+    /// The file cannot be read.
     #[error("{file}: cannot read: {source}")]
-    Read { file: String, source: std::io::Error },
+    Read {
+        /// The results file, as named.
+        file: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not JSON.
     #[error("{file}: not valid JSON: {source}")]
-    Json { file: String, source: serde_json::Error },
+    Json {
+        /// The results file, as named.
+        file: String,
+        /// The parser's error.
+        source: serde_json::Error,
+    },
+    /// The JSON has no `schema_version`: not a results file.
     #[error("{file}: not a regionsim results file (no schema_version field)")]
-    NotResults { file: String },
+    NotResults {
+        /// The results file, as named.
+        file: String,
+    },
+    /// The results were written in another version of the format.
     #[error(
         "{file}: results schema version {found}, but this regionsim ({}) reads version {expected}: re-run the \
          study with this version, or use the regionsim that wrote it",
         env!("CARGO_PKG_VERSION")
     )]
-    SchemaVersion { file: String, found: u64, expected: u32 },
+    SchemaVersion {
+        /// The results file, as named.
+        file: String,
+        /// The file's `schema_version`.
+        found: u64,
+        /// The version this regionsim reads ([`SCHEMA_VERSION`]).
+        expected: u32,
+    },
+    /// A field is missing or its value does not fit its type.
     #[error("{file}: {field}: {message}")]
-    Field { file: String, field: String, message: String },
+    Field {
+        /// The results file, as named.
+        file: String,
+        /// Its path in the JSON (`failovers.all[3].rto_s`).
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// Reads and checks a results file.

@@ -2,18 +2,29 @@
 
 use std::fmt;
 
+/// A soft problem with a result; its `Display` says what to do about it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Warning {
+    /// Only one replication ran: no confidence interval.
     OneReplication,
+    /// No request arrived after the warm-up.
     NoRequests,
+    /// A metric's 95% CI is wide for what it measures.
     WideCi {
+        /// The metric, e.g. `availability`.
         metric: String,
+        /// The CI's half-width over `of_what`.
         relative: f64,
+        /// What the half-width is compared with, e.g. `the unavailability`.
         of_what: &'static str,
     },
+    /// A population sent requests and none succeeded.
     NothingSucceeded {
+        /// The population's name.
         population: String,
     },
+    /// A replication had more infrastructure events than a timeline keeps
+    /// ([`Timeline::MAX_INFRA_EVENTS`](crate::sim::observation::Timeline::MAX_INFRA_EVENTS)).
     TimelineTruncated,
     /// A deployment's utilisation is at least 1 with every instance up (see `Scenario::overloads`).
     Overloaded(crate::model::scenario::Overload),

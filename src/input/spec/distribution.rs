@@ -19,6 +19,8 @@ macro_rules! spec_enum {
         pub enum $name {
             $( $(#[$vmeta])* $variant {
                 $(
+                    /// One parameter of the variant, in the unit its suffix names (`_ms`, `_s`, `_min`,
+                    /// `_h`; none for `sigma` and `shape`); at most one spelling of each may be given.
                     #[serde(
                         default,
                         deserialize_with = "bare",

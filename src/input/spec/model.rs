@@ -15,11 +15,15 @@ pub struct ModelSpec {
     /// Free text shown in reports.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// The regions and their zones.
     pub regions: Vec<RegionSpec>,
+    /// The tiers a request can call, and where each is deployed.
     pub services: Vec<ServiceSpec>,
     /// The services a request calls, in order (`["edge", "api"]`).
     pub request_path: Vec<String>,
+    /// The client populations; their shares add up to 1.
     pub populations: Vec<PopulationSpec>,
+    /// Round-trip times between the model's locations, network jitter and client timeouts.
     #[serde(default)]
     pub network: NetworkSpec,
     /// Data stores and how they replicate between regions.
@@ -45,6 +49,7 @@ pub struct ModelSpec {
 pub struct RegionSpec {
     /// A location name; for the built-in latency matrix, an AWS region code such as `us-east-1`.
     pub name: String,
+    /// Names of its availability zones (e.g. `use1-az1`), unique across the model.
     pub zones: Vec<String>,
 }
 
@@ -52,6 +57,7 @@ pub struct RegionSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSpec {
+    /// Unique name among services and stores, used in `request_path` and in instance names.
     pub name: String,
     /// Time one server spends on one request.
     pub service_time: DistributionSpec,
@@ -70,9 +76,12 @@ pub struct ServiceSpec {
     pub deployments: BTreeMap<String, DeploymentSpec>,
 }
 
+/// How a load balancer picks among a deployment's healthy instances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LoadBalancing {
+    /// Each instance in turn.
     RoundRobin,
+    /// The instance with the fewest requests (queued or in service), ties round-robin.
     LeastOutstanding,
 }
 
@@ -80,6 +89,7 @@ pub enum LoadBalancing {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentSpec {
+    /// The full fleet in this region, at least 1; spread over `zones` round-robin.
     pub instances: u32,
     /// The zones to spread instances over, round-robin. Default: all zones of the region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,7 +99,7 @@ pub struct DeploymentSpec {
     pub standby: Option<StandbySpec>,
 }
 
-/// The four AWS disaster-recovery strategies (figures.md §6.1), as the posture of one deployment. In
+/// The four AWS disaster-recovery strategies (docs/references.md#dr-strategies), as the posture of one deployment. In
 /// every posture `instances` is the full fleet the deployment serves with once failed over to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -97,17 +107,29 @@ pub enum StandbySpec {
     /// Full capacity, always running (hot standby, or an active region).
     Hot,
     /// A fraction of the fleet runs; the rest starts `scale_up` after failover to this region begins.
-    Warm { capacity_fraction: f64, scale_up: DistributionSpec },
+    Warm {
+        /// Share of `instances` that always runs, in (0, 1]; rounded up to whole instances.
+        capacity_fraction: f64,
+        /// How long the rest of the fleet takes to start.
+        scale_up: DistributionSpec,
+    },
     /// Nothing runs; the fleet is provisioned, taking `provision`, after failover begins.
-    PilotLight { provision: DistributionSpec },
+    PilotLight {
+        /// How long provisioning the whole fleet takes.
+        provision: DistributionSpec,
+    },
     /// Nothing runs and the data must be restored from backup: the region serves after `restore`.
-    BackupRestore { restore: DistributionSpec },
+    BackupRestore {
+        /// How long restoring the data and starting the fleet takes.
+        restore: DistributionSpec,
+    },
 }
 
 /// Where a group of clients is and what share of the traffic it sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PopulationSpec {
+    /// Unique name, used in reports and in `--set` paths (`populations[NAME]`).
     pub name: String,
     /// A location in the latency matrix (a region code, or a name given in `network.links`).
     pub location: String,
@@ -126,14 +148,23 @@ pub struct PopulationSpec {
 #[serde(deny_unknown_fields)]
 pub enum RoutingSpec {
     /// Active-passive: the first healthy region in `order`.
-    Failover { order: Vec<String> },
+    Failover {
+        /// Region names, most preferred first.
+        order: Vec<String>,
+    },
     /// Active-active: the nearest healthy region by round trip.
     Latency,
     /// Shares over the healthy regions, renormalised when one is unhealthy.
-    Weighted { weights: BTreeMap<String, f64> },
+    Weighted {
+        /// Relative weight of each region, by name.
+        weights: BTreeMap<String, f64>,
+    },
     /// Data residency: the nearest healthy region among `allowed`; when none is healthy the requests fail
     /// rather than leave the set.
-    Geolocation { allowed: Vec<String> },
+    Geolocation {
+        /// Names of the regions the population's requests may go to.
+        allowed: Vec<String>,
+    },
 }
 
 /// Health checks and the way traffic follows them.
@@ -142,32 +173,34 @@ pub enum RoutingSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum SteeringSpec {
-    /// DNS failover (Route 53, figures.md §1.1-1.2): answers change after health checks detect a failure;
+    /// DNS failover (Route 53, docs/references.md#route-53-health-checks): answers change after health checks detect a failure;
     /// clients follow when their cached answer expires, some much later.
     Dns {
+        /// Health checks of each region's entry point. Default: Route 53's.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         health_check: Option<HealthCheckSpec>,
-        /// Answer TTL [s]. Default 60 (figures.md §1.2).
+        /// Answer TTL \[s\]. Default 60 (docs/references.md#dns-ttl-and-resolvers).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ttl_s: Option<f64>,
-        /// From a health status change to the authoritative answer changing [s]. Default 5 (§1.1 [D]).
+        /// From a health status change to the authoritative answer changing \[s\]. Default 5 (docs/references.md#route-53-detection-time).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         propagation_s: Option<f64>,
-        /// Clients whose resolvers ignore the TTL. Default: Flavel et al. 2014 (§1.2).
+        /// Clients whose resolvers ignore the TTL. Default: Flavel et al. 2014 (docs/references.md#dns-ttl-and-resolvers).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ttl_violators: Option<TtlViolatorsSpec>,
     },
-    /// Anycast (Global Accelerator, §1.4): no DNS caching; traffic shifts within `shift_s` of detection.
+    /// Anycast (Global Accelerator, docs/references.md#global-accelerator): no DNS caching; traffic shifts within `shift_s` of detection.
     Anycast {
+        /// Health checks of each region's entry point. Default: Route 53's.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         health_check: Option<HealthCheckSpec>,
-        /// Default 30 (§1.4).
+        /// Default 30 (docs/references.md#global-accelerator).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         shift_s: Option<f64>,
     },
 }
 
-/// Route 53 health checks (figures.md §1.1). Every field defaults to Route 53's default.
+/// Route 53 health checks (docs/references.md#route-53-health-checks). Every field defaults to Route 53's default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct HealthCheckSpec {
@@ -177,7 +210,7 @@ pub struct HealthCheckSpec {
     /// Consecutive failures (or successes) that flip one checker. Default 3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_threshold: Option<u32>,
-    /// Per-check timeout [s] before a check against a dead endpoint fails. Default 4 (HTTP connect).
+    /// Per-check timeout \[s\] before a check against a dead endpoint fails. Default 4 (HTTP connect).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_s: Option<f64>,
     /// Independent checkers. Default 15 (about one request every 2 s at a 30 s interval).
@@ -202,19 +235,21 @@ pub struct TtlViolatorsSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreSpec {
+    /// Unique name among services and stores; a `request_path` ending with it reads or writes it.
     pub name: String,
     /// Region of the primary (the region whose copy accepts writes).
     pub primary: String,
     /// Regions holding replicas.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replicas: Vec<String>,
+    /// How writes reach the replicas.
     pub replication: ReplicationSpec,
     /// Every region with a copy accepts writes (active-active, e.g. DynamoDB global tables);
     /// conflicting writes inside the lag window are resolved last-writer-wins.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub multi_writer: bool,
     /// From the primary's failure to a replica accepting writes (failure detection included).
-    /// Default: Fixed(s: 60), Aurora Global Database's "less than a minute" (figures.md §2).
+    /// Default: Fixed(s: 60), Aurora Global Database's "less than a minute" (docs/references.md#replication-lag).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion: Option<DistributionSpec>,
     /// Time of one read or write at a copy. Default: Fixed(ms: 1).
@@ -223,15 +258,15 @@ pub struct StoreSpec {
     /// Bytes replicated per write. Default 1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub write_bytes: Option<u32>,
-    /// Price of a million writes at the primary [USD]. Default 0.625 (DynamoDB on-demand WRU, §4).
+    /// Price of a million writes at the primary \[USD\]. Default 0.625 (DynamoDB on-demand WRU, docs/references.md#costs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_usd_per_million_writes: Option<f64>,
-    /// Price of a million writes applied at each replica [USD]. Default 0.625 (rWRU, §4).
+    /// Price of a million writes applied at each replica \[USD\]. Default 0.625 (rWRU, docs/references.md#costs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_usd_per_million_replicated_writes: Option<f64>,
 }
 
-/// How writes reach replicas (figures.md §2).
+/// How writes reach replicas (docs/references.md#replication-lag).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum ReplicationSpec {
@@ -239,9 +274,15 @@ pub enum ReplicationSpec {
     None,
     /// Periodic backups to the replicas' regions (backup and restore): a write reaches the replicas at
     /// the next backup, every `interval_s` from t = 0.
-    Backup { interval_s: f64 },
+    Backup {
+        /// Time between backups \[s\].
+        interval_s: f64,
+    },
     /// A write is applied at each replica after a sampled lag.
-    Async { lag: DistributionSpec },
+    Async {
+        /// Replication lag of one write to one replica.
+        lag: DistributionSpec,
+    },
     /// A write waits for every reachable replica's acknowledgement (one round trip to the farthest).
     Sync {
         /// What a write does when a replica is unreachable. Default: `FailWrite`.
@@ -250,13 +291,16 @@ pub enum ReplicationSpec {
     },
 }
 
+/// What a synchronous write does when a replica is unreachable.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum SyncFallback {
+    /// The write fails (`store_unavailable`).
     FailWrite,
     /// Accept the write and replicate it asynchronously with this lag once the replica is reachable.
     DegradeToAsync {
+        /// Replication lag once the replica is reachable again.
         lag: DistributionSpec,
     },
 }
@@ -273,7 +317,7 @@ pub struct PayloadSpec {
     pub response_bytes: Option<u32>,
 }
 
-/// Prices besides instances, each defaulting to the figures of `shared/reference` (§4).
+/// Prices besides instances, each defaulting to the figures of `docs/references.md` (docs/references.md#costs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PricesSpec {
@@ -290,7 +334,7 @@ pub struct PricesSpec {
     /// One health check [USD/month]. Default 0.50, plus 1.00 for the fast 10 s interval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check_usd_per_month: Option<f64>,
-    /// What an hour of unavailability costs the business [USD]. Default 0.
+    /// What an hour of unavailability costs the business \[USD\]. Default 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub downtime_usd_per_hour: Option<f64>,
 }
@@ -299,7 +343,7 @@ pub struct PricesSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSpec {
-    /// A shipped matrix of round-trip times between regions, e.g. `"aws-p50-2025"` (figures.md §3).
+    /// A shipped matrix of round-trip times between regions, e.g. `"aws-p50-2025"` (docs/references.md#inter-region-latency).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub builtin: Option<String>,
     /// Round-trip times that add to or override the built-in matrix; symmetric.
@@ -308,14 +352,14 @@ pub struct NetworkSpec {
     /// Extra delay added to every network crossing (one way), sampled per crossing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jitter: Option<DistributionSpec>,
-    /// Round-trip time of a call between two services in one region [ms]. Default 0.
+    /// Round-trip time of a call between two services in one region \[ms\]. Default 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hop_rtt_ms: Option<f64>,
-    /// How long a client waits for a connection before giving up when nothing healthy answers [ms].
+    /// How long a client waits for a connection before giving up when nothing healthy answers \[ms\].
     /// Default 3000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect_timeout_ms: Option<f64>,
-    /// How long a client waits for a whole request before giving up [ms]; longer than the connect
+    /// How long a client waits for a whole request before giving up \[ms\]; longer than the connect
     /// timeout. Default 30000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_timeout_ms: Option<f64>,
@@ -325,8 +369,11 @@ pub struct NetworkSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LinkSpec {
+    /// One location (a region code, or a population's location name).
     pub a: String,
+    /// The other location.
     pub b: String,
+    /// Round-trip time between them \[ms\].
     pub rtt_ms: f64,
 }
 

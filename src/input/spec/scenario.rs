@@ -10,18 +10,21 @@ use super::distribution::DistributionSpec;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
+    /// Short name, used in output folder names.
     pub name: String,
+    /// Free text about the scenario, for whoever reads the file.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
-    /// Simulated time per replication, warm-up included [s].
+    /// Simulated time per replication, warm-up included \[s\].
     pub horizon_s: f64,
-    /// Initial period excluded from every statistic [s]. Default 0.
+    /// Initial period excluded from every statistic \[s\]. Default 0.
     #[serde(default)]
     pub warmup_s: f64,
     /// Independent replications (overridden by `--replications`).
     pub replications: u32,
     /// Master seed (overridden by `--seed`).
     pub seed: u64,
+    /// Request rates of the populations.
     pub traffic: TrafficSpec,
     /// Random failure and repair processes, by component kind.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -29,6 +32,7 @@ pub struct ScenarioSpec {
     /// Outages injected at fixed times.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outages: Vec<OutageSpec>,
+    /// Limits that stop a runaway replication. Default: 2 G events, 1 M queued requests per instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budgets: Option<BudgetsSpec>,
     /// The read/write mix and key space of requests that reach a store.
@@ -38,7 +42,7 @@ pub struct ScenarioSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objectives: Option<ObjectivesSpec>,
     /// How requests are simulated: `Full` (every request; the default) or `Sampled(...)` (steady states
-    /// sampled in windows and fast-forwarded, DESIGN.md decision 7).
+    /// sampled in windows and fast-forwarded, docs/architecture.md#fidelity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fidelity: Option<FidelitySpec>,
     /// When users count as recovered after a failover (RTO). Default: 90% of a population's requests
@@ -57,10 +61,10 @@ pub struct RecoverySpec {
     /// The success ratio that counts as recovered, in (0, 1]. Default 0.90.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success_ratio: Option<f64>,
-    /// The sliding window [s]. Default 10.
+    /// The sliding window \[s\]. Default 10.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_s: Option<f64>,
-    /// How long the ratio must stay at the level [s]. Default 60.
+    /// How long the ratio must stay at the level \[s\]. Default 60.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold_s: Option<f64>,
 }
@@ -77,17 +81,17 @@ pub enum FidelitySpec {
     /// fast-forwarded with the window's statistics, weighted by the requests each (population, region)
     /// would have sent. Every field is optional.
     Sampled {
-        /// Full fidelity after each change before the window opens [s]. Default 5, and at least twice
+        /// Full fidelity after each change before the window opens \[s\]. Default 5, and at least twice
         /// the connect timeout (so requests caught by the change have finished), and after a DNS
         /// change at least the TTL and propagation (so the clients that follow it have moved).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settle_s: Option<f64>,
-        /// The sampled window [s]. Default 10, longer when the traffic would bring fewer than 10,000
+        /// The sampled window \[s\]. Default 10, longer when the traffic would bring fewer than 10,000
         /// requests in it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         window_s: Option<f64>,
         /// Full fidelity before each known failure, scale-in or promotion, so the requests and
-        /// replicated writes in flight are there when it strikes [s]. Default 10 (at least 20 mean
+        /// replicated writes in flight are there when it strikes \[s\]. Default 10 (at least 20 mean
         /// replication lags).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lead_s: Option<f64>,
@@ -117,16 +121,16 @@ pub struct ObjectivesSpec {
     /// Least request availability (successful / attempted), a fraction in (0, 1], e.g. 0.9999.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_min: Option<f64>,
-    /// Greatest p99 latency of all requests [ms] (the mean of per-replication p99s).
+    /// Greatest p99 latency of all requests \[ms\] (the mean of per-replication p99s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p99_ms_max: Option<f64>,
-    /// Greatest p99 latency per population [ms], by population name.
+    /// Greatest p99 latency per population \[ms\], by population name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub per_population_p99_ms_max: BTreeMap<String, f64>,
-    /// Greatest recovery time after a failover [s].
+    /// Greatest recovery time after a failover \[s\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rto_s_max: Option<f64>,
-    /// Greatest age of the writes lost in a failover [s].
+    /// Greatest age of the writes lost in a failover \[s\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rpo_s_max: Option<f64>,
     /// Greatest monthly cost [USD/month].
@@ -150,18 +154,24 @@ pub struct TrafficSpec {
     pub daily_profile: Option<Vec<f64>>,
 }
 
+/// The request rate of one population.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PopulationTrafficSpec {
+    /// The population, as named in the model.
     pub name: String,
+    /// Its mean request rate [requests/s].
     pub rate_per_s: f64,
 }
 
 /// The kinds of component that fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ComponentKind {
+    /// Every instance (`only` names services).
     Instance,
+    /// Availability zones, with every instance in them (`only` names zones).
     Zone,
+    /// Whole regions (`only` names regions).
     Region,
     /// A store's copy in one region (`only` names stores).
     Store,
@@ -175,12 +185,15 @@ pub enum ComponentKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FailureProcessSpec {
+    /// The kind of component that fails.
     pub kind: ComponentKind,
     /// Restrict to these names: services (for instances), zones or regions. Empty: all. A later entry
     /// overrides an earlier one for the components it covers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub only: Vec<String>,
+    /// Up time, from a repair (or the start) to the next failure.
     pub time_to_failure: DistributionSpec,
+    /// Down time, from a failure to its repair.
     pub time_to_repair: DistributionSpec,
 }
 
@@ -188,28 +201,40 @@ pub struct FailureProcessSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutageSpec {
+    /// What goes down.
     pub target: OutageTarget,
+    /// When it goes down, from the start of the replication (warm-up included) \[s\].
     pub start_s: f64,
+    /// How long it stays down \[s\].
     pub duration_s: f64,
 }
 
+/// The component an injected outage takes down, by name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum OutageTarget {
     /// Instance `index` (0-based) of a service's deployment in a region.
     Instance {
+        /// The service.
         service: String,
+        /// The region of the deployment.
         region: String,
+        /// The instance's index in the deployment, from 0.
         index: u32,
     },
+    /// An availability zone, with every instance in it.
     Zone(String),
+    /// A whole region: every zone, instance and store copy in it.
     Region(String),
     /// Every copy of a store in a region: `Store(store: "orders", region: "us-east-1")`.
     Store {
+        /// The store.
         store: String,
+        /// The region of the copy.
         region: String,
     },
     /// A partition between two regions: both stay up, nothing crosses.
     Link(String, String),
+    /// A region's control plane: while down, no scale-up or provisioning completes there.
     ControlPlane(String),
 }
 

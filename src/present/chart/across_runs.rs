@@ -52,6 +52,7 @@ impl Distribution {
         .collect()
     }
 
+    /// The mean of the values.
     pub fn mean(&self) -> f64 {
         self.values.iter().sum::<f64>() / self.values.len() as f64
     }

@@ -13,11 +13,15 @@ use crate::analysis::report::Report;
 /// The availability timeline chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AvailabilityOverTime {
+    /// The replication shown (the representative one).
     pub replication: u32,
+    /// The time axis's end \[s\]: the horizon, or the timeline's end if later.
     pub horizon_s: f64,
+    /// Width of one timeline bucket \[s\].
     pub bucket_s: f64,
     /// `(bucket midpoint [s], succeeded / finished [%])`, for buckets where a request finished.
     pub points: Vec<(f64, f64)>,
+    /// Infrastructure and steering events, drawn as vertical lines.
     pub markers: Vec<Marker>,
     pub(crate) bands: Vec<Band>,
 }

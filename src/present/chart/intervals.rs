@@ -15,9 +15,13 @@ use super::{
 /// One row: a label, a point and its interval, and perhaps a contrasting interval.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntervalRow {
+    /// The row's label (a design, or a difference against the baseline).
     pub label: String,
+    /// The point estimate.
     pub mean: f64,
+    /// Its 95% CI.
     pub ci: [f64; 2],
+    /// A second interval drawn beside it (the unpaired CI beside the paired one), if any.
     pub contrast: Option<[f64; 2]>,
 }
 
@@ -26,6 +30,7 @@ pub struct IntervalRow {
 pub struct Intervals {
     /// File name without extension (a metric key: files go in a folder naming the chart kind).
     pub stem: &'static str,
+    /// The chart's title.
     pub title: String,
     /// The x axis with its unit.
     pub x_desc: String,

@@ -22,6 +22,7 @@ pub struct CdfSeries {
 /// The latency CDF chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LatencyCdf {
+    /// One curve per population, in the report's order.
     pub series: Vec<CdfSeries>,
 }
 

@@ -22,9 +22,13 @@ pub struct RegionLoad {
 /// The load chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadOverTime {
+    /// The replication shown (the representative one).
     pub replication: u32,
+    /// The time axis's end \[s\]: the horizon, or the timeline's end if later.
     pub horizon_s: f64,
+    /// Each region's curves, in the model's order.
     pub regions: Vec<RegionLoad>,
+    /// Infrastructure and steering events, drawn as vertical lines.
     pub markers: Vec<Marker>,
     pub(crate) bands: Vec<Band>,
 }

@@ -67,13 +67,15 @@ impl MarkerKind {
 /// One event at a time on the timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Marker {
+    /// When it happened \[s\].
     pub t_s: f64,
+    /// What happened, which sets the line's look.
     pub kind: MarkerKind,
     /// `zone:use1-az1`, `instance:api@us-east-1#0`, ...
     pub component: String,
 }
 
-/// An interval during which an injected outage held a component down [s].
+/// An interval during which an injected outage held a component down \[s\].
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Band {
     pub from_s: f64,

@@ -12,6 +12,7 @@ use super::{
 /// The chart: `(label, cost [USD/month], availability [%])` per point, and the frontier's indices.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pareto {
+    /// `(label, cost [USD/month], availability [%])` per sweep point.
     pub points: Vec<(String, f64, f64)>,
     /// Indices into `points`, by increasing cost.
     pub front: Vec<usize>,

@@ -14,7 +14,9 @@ use super::{
 /// One line: `(x, mean, ci_lo, ci_hi)` per point, by increasing x.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepSeries {
+    /// The population (or `all requests`), with the values of the other varied parameters.
     pub label: String,
+    /// `(x, mean, ci_lo, ci_hi)` per point, by increasing x.
     pub points: Vec<(f64, f64, f64, f64)>,
 }
 
@@ -23,11 +25,15 @@ pub struct SweepSeries {
 pub struct SweepLine {
     /// File name without extension: the metric's key (the folder names the chart kind).
     pub stem: &'static str,
+    /// The chart's title.
     pub title: String,
+    /// The x axis: the varied parameter.
     pub x_desc: String,
+    /// The y axis: the metric with its unit.
     pub y_desc: String,
     /// Tick labels when the parameter is not numeric (x is then the value's index).
     pub x_labels: Option<Vec<String>>,
+    /// One line per population and combination of the other varied parameters.
     pub series: Vec<SweepSeries>,
     /// A horizontal line (an objective's target) and its legend name.
     pub reference: Option<(f64, String)>,

@@ -7,6 +7,7 @@ use crate::present::document::{Block, Document, Renderer};
 
 /// Renders a [`Document`] for a terminal `width` columns wide.
 pub struct Text {
+    /// Terminal width, in columns.
     pub width: usize,
 }
 

@@ -31,7 +31,7 @@ pub(super) enum AttemptOutcome {
 /// How an instance serves a request.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum ServiceDraw {
-    /// Served for this long [s].
+    /// Served for this long \[s\].
     Serve(f64),
 }
 

@@ -101,7 +101,7 @@ enum Phase {
 
 pub(super) struct FastForward {
     sampling: Option<Sampling>,
-    /// How long clients take to follow a DNS change (the TTL, or anycast's shift) [time].
+    /// How long clients take to follow a DNS change (the TTL, or anycast's shift) \[time\].
     follow: SimTime,
     /// Full fidelity before each known change: the scenario's lead, at least 20 mean replication lags.
     lead: SimTime,

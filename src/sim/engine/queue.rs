@@ -46,16 +46,19 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
+    /// An empty list with room for `n` events.
     pub fn with_capacity(n: usize) -> Self {
         EventQueue { heap: BinaryHeap::with_capacity(n), next_seq: 0 }
     }
 
+    /// Adds `event` at `time`, after every event already at that time.
     pub fn schedule(&mut self, time: SimTime, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.heap.push(Entry { key: ((time.0 as u128) << 64) | seq as u128, event });
     }
 
+    /// Removes and returns the earliest event and its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.heap.pop().map(|e| (SimTime((e.key >> 64) as u64), e.event))
     }
@@ -65,14 +68,17 @@ impl<E> EventQueue<E> {
         self.heap.peek().map(|e| (SimTime((e.key >> 64) as u64), &e.event))
     }
 
+    /// The time of the earliest event.
     pub fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|e| SimTime((e.key >> 64) as u64))
     }
 
+    /// Number of pending events.
     pub fn len(&self) -> usize {
         self.heap.len()
     }
 
+    /// Whether no event is pending.
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }

@@ -276,7 +276,7 @@ impl Recorder {
     }
 
     /// ∫ over `[a, b)` of the share of population `p`'s clients whose cached answer can serve them
-    /// [s], with what serves as it is now.
+    /// \[s\], with what serves as it is now.
     pub fn served_share_integral(
         &self,
         model: &Model,

@@ -14,7 +14,7 @@ use crate::model::ids::DeploymentId;
 use crate::model::time::SimTime;
 use crate::sim::streams::{Purpose, stream};
 
-/// How long an activated standby stays scaled up after traffic has left it [s]: a typical auto-scaling
+/// How long an activated standby stays scaled up after traffic has left it \[s\]: a typical auto-scaling
 /// cool-down, so clients with stale DNS answers still find capacity (an assumption, not a sourced
 /// figure: docs/references.md#assumptions).
 pub const SCALE_IN_DELAY_S: f64 = 900.0;

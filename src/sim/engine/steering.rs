@@ -55,7 +55,7 @@ impl PopAnswers {
         self.versions.len() > 1
     }
 
-    /// When each kept version took effect [s], oldest first.
+    /// When each kept version took effect \[s\], oldest first.
     pub fn since_s(&self) -> Vec<f64> {
         self.versions.iter().map(|v| v.since.as_secs_f64()).collect()
     }
@@ -83,7 +83,7 @@ pub(super) struct Steering {
     pub healthy: Vec<bool>,
     /// Bumped at every endpoint change: a pending flip with an older epoch is stale.
     epoch: Vec<u32>,
-    /// Each region's checker phases in [0, interval) [s].
+    /// Each region's checker phases in [0, interval) \[s\].
     phases: Vec<Vec<f64>>,
     /// Per population: the key of its per-request routing numbers.
     route_key: Vec<u64>,

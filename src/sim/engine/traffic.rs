@@ -88,7 +88,7 @@ impl Traffic {
         best
     }
 
-    /// One-way time of a crossing from location `a` to `b` for population `p` [s], jitter included.
+    /// One-way time of a crossing from location `a` to `b` for population `p` \[s\], jitter included.
     pub fn crossing_s(&mut self, model: &Model, p: usize, a: usize, b: usize) -> f64 {
         let net = &model.network;
         let jitter = match &net.jitter {
