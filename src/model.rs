@@ -10,6 +10,7 @@ pub mod network;
 pub mod objective;
 pub mod prices;
 pub mod region;
+pub mod retry;
 pub mod routing;
 pub mod scenario;
 pub mod store;

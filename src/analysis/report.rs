@@ -209,8 +209,15 @@ pub struct Requests {
     /// Requests that failed, whatever the cause (the sum of `failed_by_cause`).
     pub failed: u64,
     /// Failed requests by cause (every cause, zeros included): `no_healthy_instance`, `instance_failed`,
-    /// `queue_full`, `store_unavailable`, `partition`, `timeout`, `unfinished`.
+    /// `queue_full`, `store_unavailable`, `partition`, `timeout`, `unfinished`, `target_down`,
+    /// `instance_error`.
     pub failed_by_cause: BTreeMap<String, u64>,
+    /// Attempts those requests took, retries included (equal to `total` when clients do not retry).
+    #[serde(default)]
+    pub attempts: u64,
+    /// Retries clients wanted and their retry budgets refused.
+    #[serde(default)]
+    pub retries_refused: u64,
 }
 
 /// Latency of successful requests \[ms\]; each `null` when no request succeeded. Every row is one
@@ -330,6 +337,9 @@ pub struct RunRow {
     pub latency_p99_ms: Option<f64>,
     /// Time-average number of requests between arrival and outcome over the observation window (Little's L).
     pub mean_in_system: f64,
+    /// Attempts per request with an outcome (1 without retries; retries included).
+    #[serde(default)]
+    pub attempts_per_request: f64,
     /// Events the engine processed.
     pub events: u64,
     /// Requests accounted for from sampled windows rather than simulated (0 at full fidelity).

@@ -1,5 +1,5 @@
 //! What the user writes: types that mirror the RON files exactly (names as strings, optional fields as
-//! `Option`). [`crate::model`] resolves them into the indexed form the engine runs on.
+//! `Option`). The model stage (`model`) resolves them into the indexed form the engine runs on.
 //!
 //! Files are parsed with RON's `implicit_some` extension, so an optional field is written as its value
 //! (`max_queue: 100`), not `Some(100)`.

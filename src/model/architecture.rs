@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::input::issue::{Issues, known};
+use crate::input::issue::{Issues, known, number};
 use crate::input::spec::model::{LoadBalancing, ModelSpec, StandbySpec};
 
 /// How a load balancer picks among a deployment's serving instances.
@@ -13,12 +13,28 @@ pub enum Balancing {
     RoundRobin,
     /// Fewest requests at the instance (queued or in service), ties round-robin.
     LeastOutstanding,
+    /// An instance in rotation, uniformly at random.
+    Random,
+}
+
+/// A load balancer's health checks of its instances (resolved `target_health_check`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TargetHealthCheck {
+    /// Time between two checks of one instance.
+    pub interval: SimTime,
+    /// How long a check to an unanswering instance takes to fail.
+    pub timeout: SimTime,
+    /// Consecutive passed checks that put an instance in rotation.
+    pub healthy_threshold: u32,
+    /// Consecutive failed checks that take an instance out of rotation.
+    pub unhealthy_threshold: u32,
 }
 use crate::model::distribution::Distribution;
 use crate::model::network::Network;
 use crate::model::prices::Prices;
 use crate::model::routing::{Answer, Routing, Steering};
 use crate::model::store::{Store, StoreId};
+use crate::model::time::SimTime;
 
 pub use super::ids::{DeploymentId, InstanceId, PopulationId, RegionId, ServiceId, ZoneId};
 pub use super::region::{Region, Zone};
@@ -39,6 +55,8 @@ pub struct Service {
     /// Queue capacity of one instance, beyond which a request is shed (`queue_full`); `None`: unbounded (up
     /// to the scenario's queue budget).
     pub max_queue: Option<u32>,
+    /// The balancers' health checks of their instances; `None`: the balancer knows at once.
+    pub health_check: Option<TargetHealthCheck>,
     /// The deployment in each region, if any (indexed by [`RegionId`]).
     pub deployment_in: Vec<Option<DeploymentId>>,
 }
@@ -131,6 +149,8 @@ pub struct Population {
     pub initial_answer: Answer,
     /// Distinct DNS resolvers, for query costs.
     pub resolvers: u32,
+    /// How its clients retry; `None`: they do not.
+    pub retry: Option<crate::model::retry::RetryPolicy>,
 }
 
 /// A validated architecture.
@@ -327,8 +347,12 @@ impl Model {
                 balancing: match s.load_balancing.unwrap_or(LoadBalancing::LeastOutstanding) {
                     LoadBalancing::RoundRobin => Balancing::RoundRobin,
                     LoadBalancing::LeastOutstanding => Balancing::LeastOutstanding,
+                    LoadBalancing::Random => Balancing::Random,
                 },
                 max_queue: s.max_queue,
+                health_check: s.target_health_check.as_ref().and_then(|h| {
+                    resolve_target_health_check(h, &format!("{path}.target_health_check"), issues)
+                }),
                 deployment_in,
             });
         }
@@ -471,6 +495,10 @@ impl Model {
                 routing,
                 initial_answer,
                 resolvers: p.resolvers.unwrap_or(1000),
+                retry: p.retry.as_ref().and_then(|r| {
+                    let path = format!("populations[{}].retry", p.name);
+                    crate::model::retry::RetryPolicy::resolve(r, network.request_timeout_s, &path, issues)
+                }),
             });
         }
         if issues.len() > before {
@@ -605,4 +633,49 @@ fn canonical(spec: &ModelSpec) -> ModelSpec {
     }
     c.populations.sort_by(|a, b| a.name.cmp(&b.name));
     c
+}
+
+/// Checks a balancer's health-check settings against what Elastic Load Balancing accepts (thresholds 2 to
+/// 10, a timeout shorter than the interval); `None` after recording the problems.
+fn resolve_target_health_check(
+    h: &crate::input::spec::model::TargetHealthCheckSpec,
+    path: &str,
+    issues: &mut Issues,
+) -> Option<TargetHealthCheck> {
+    let mut ok = true;
+    if !(h.interval_s.is_finite() && (1.0..=86_400.0).contains(&h.interval_s)) {
+        issues.push(
+            format!("{path}.interval_s"),
+            format!("must be from 1 to 86400 s, got {}", number(h.interval_s)),
+        );
+        ok = false;
+    }
+    if !(h.timeout_s.is_finite() && h.timeout_s > 0.0 && h.timeout_s < h.interval_s) {
+        issues.push(
+            format!("{path}.timeout_s"),
+            format!(
+                "must be above 0 and below interval_s ({}), got {}",
+                number(h.interval_s),
+                number(h.timeout_s)
+            ),
+        );
+        ok = false;
+    }
+    for (field, v) in
+        [("healthy_threshold", h.healthy_threshold), ("unhealthy_threshold", h.unhealthy_threshold)]
+    {
+        if !(2..=10).contains(&v) {
+            issues.push(
+                format!("{path}.{field}"),
+                format!("must be from 2 to 10 (as Elastic Load Balancing accepts), got {v}"),
+            );
+            ok = false;
+        }
+    }
+    ok.then(|| TargetHealthCheck {
+        interval: SimTime::from_secs_f64(h.interval_s),
+        timeout: SimTime::from_secs_f64(h.timeout_s),
+        healthy_threshold: h.healthy_threshold,
+        unhealthy_threshold: h.unhealthy_threshold,
+    })
 }

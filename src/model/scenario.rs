@@ -2,8 +2,8 @@
 //! budgets, checked against the model they apply to.
 
 use crate::input::issue::Issues;
-use crate::input::issue::known;
-use crate::input::spec::scenario::{ComponentKind, OutageTarget, ScenarioSpec};
+use crate::input::issue::{known, number};
+use crate::input::spec::scenario::{ComponentKind, FailureModeSpec, OutageTarget, ScenarioSpec};
 use crate::model::architecture::Model;
 use crate::model::distribution::Distribution;
 use crate::model::fidelity::Fidelity;
@@ -94,6 +94,64 @@ pub struct Data {
     pub key_table: Option<std::sync::Arc<KeyTable>>,
 }
 
+/// How a component fails (resolved [`FailureModeSpec`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FailureMode {
+    /// It stops.
+    Crash,
+    /// Its instances serve every request `factor` times slower.
+    Slow {
+        /// The service-time multiplier, at least 1.
+        factor: f64,
+    },
+    /// A share of its instances' requests fail, at once or (with `hang`) at the client's timeout.
+    Failing {
+        /// In (0, 1].
+        share: f64,
+        /// Failed requests hang until their client gives up.
+        hang: bool,
+    },
+}
+
+impl FailureMode {
+    /// Resolves `spec` (default `Crash`) for `component`, recording a problem at `path`.
+    fn resolve(
+        spec: Option<&FailureModeSpec>,
+        component: Component,
+        path: &str,
+        issues: &mut Issues,
+    ) -> FailureMode {
+        let mode = match spec {
+            None | Some(FailureModeSpec::Crash) => return FailureMode::Crash,
+            Some(&FailureModeSpec::Slow { factor }) => {
+                if !(factor.is_finite() && (1.0..=1e6).contains(&factor)) {
+                    issues.push(
+                        format!("{path}.factor"),
+                        format!("must be from 1 to 1e6, got {}", number(factor)),
+                    );
+                    return FailureMode::Crash;
+                }
+                FailureMode::Slow { factor }
+            }
+            Some(&FailureModeSpec::Failing { share, hang }) => {
+                if !(share > 0.0 && share <= 1.0) {
+                    issues.push(format!("{path}.share"), format!("must be in (0, 1], got {}", number(share)));
+                    return FailureMode::Crash;
+                }
+                FailureMode::Failing { share, hang }
+            }
+        };
+        if !matches!(component, Component::Instance(_) | Component::Zone(_) | Component::Region(_)) {
+            issues.push(
+                path,
+                "gray failure modes (Slow, Failing) apply to instances, zones and regions; use Crash",
+            );
+            return FailureMode::Crash;
+        }
+        mode
+    }
+}
+
 /// Alternating up and down times.
 #[derive(Debug, Clone)]
 pub struct FailureProcess {
@@ -101,6 +159,8 @@ pub struct FailureProcess {
     pub time_to_failure: Distribution,
     /// Down time, from a failure to its repair \[s\].
     pub time_to_repair: Distribution,
+    /// How the component fails.
+    pub mode: FailureMode,
 }
 
 /// An injected outage: a component held down over a fixed interval.
@@ -112,6 +172,8 @@ pub struct Outage {
     pub start: SimTime,
     /// When it comes back.
     pub end: SimTime,
+    /// How it fails.
+    pub mode: FailureMode,
 }
 
 /// A validated scenario: what happens to a model, how long, and how many times.
@@ -299,7 +361,9 @@ impl Scenario {
             };
             let (Some(ttf), Some(ttr)) = (ttf, ttr) else { continue };
             for c in components {
-                let process = FailureProcess { time_to_failure: ttf.clone(), time_to_repair: ttr.clone() };
+                let mode = FailureMode::resolve(f.mode.as_ref(), c, &format!("{path}.mode"), issues);
+                let process =
+                    FailureProcess { time_to_failure: ttf.clone(), time_to_repair: ttr.clone(), mode };
                 match by_component.iter_mut().find(|(x, _)| *x == c) {
                     Some(slot) => slot.1 = process,
                     None => by_component.push((c, process)),
@@ -341,10 +405,12 @@ impl Scenario {
                         );
                     }
                     let start = SimTime::from_secs_f64(o.start_s);
+                    let mode = FailureMode::resolve(o.mode.as_ref(), c, &format!("{path}.mode"), issues);
                     outages.push(Outage {
                         component: c,
                         start,
                         end: start.plus(SimTime::from_secs_f64(o.duration_s)),
+                        mode,
                     });
                 }
                 Err(message) => issues.push(format!("{path}.target"), message),

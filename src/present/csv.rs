@@ -33,6 +33,7 @@ const COLUMNS: &[Column] = &[
     ("latency_p50_ms", "latency_p50_ms", |r| opt(r.latency_p50_ms)),
     ("latency_p99_ms", "latency_p99_ms", |r| opt(r.latency_p99_ms)),
     ("mean_in_system", "mean_in_system_requests", |r| Cell::Float(r.mean_in_system)),
+    ("attempts_per_request", "attempts_per_request", |r| Cell::Float(r.attempts_per_request)),
     ("events", "events", |r| Cell::Int(r.events)),
     ("fast_forwarded", "fast_forwarded_requests", |r| Cell::Int(r.fast_forwarded)),
     ("failovers", "failovers", |r| Cell::Int(r.failovers)),
@@ -121,6 +122,7 @@ mod tests {
             latency_p50_ms: Some(12.0),
             latency_p99_ms: None,
             mean_in_system: 14.85,
+            attempts_per_request: 1.25,
             events: 2001,
             fast_forwarded: 0,
             failovers: 1,
@@ -164,14 +166,15 @@ mod tests {
 
     #[test]
     fn cells_are_plain_numbers_and_missing_is_empty() {
-        // Columns: replication, requests, succeeded, the seven causes (no_healthy_instance,
-        // instance_failed, queue_full, store_unavailable, partition, timeout, unfinished), then the rest.
+        // Columns: replication, requests, succeeded, the nine causes (no_healthy_instance,
+        // instance_failed, queue_full, store_unavailable, partition, timeout, unfinished, target_down,
+        // instance_error), then the rest (attempts per request after the mean in system).
         assert_eq!(
             row_cells(&row()).join(","),
-            "1,1000,990,6,4,0,0,0,0,0,0.99,0.995,0.996,16.5,12,,14.85,2001,0,1,95.5,,0,0,0,1261.5"
+            "1,1000,990,6,4,0,0,0,0,0,0,0,0.99,0.995,0.996,16.5,12,,14.85,1.25,2001,0,1,95.5,,0,0,0,1261.5"
         );
         let nan = RunRow { mean_in_system: f64::NAN, ..row() };
-        assert!(row_cells(&nan).join(",").contains(",12,,,2001,"));
+        assert!(row_cells(&nan).join(",").contains(",12,,,1.25,2001,"));
         let quoted = to_csv(&[vec!["a,b".into(), "say \"hi\"".into()]]);
         assert_eq!(quoted, "\"a,b\",\"say \"\"hi\"\"\"\n");
     }

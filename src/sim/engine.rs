@@ -29,6 +29,7 @@ mod kernel;
 mod queue;
 mod reactions;
 mod recorder;
+mod retry;
 mod standby;
 mod steering;
 mod stores;
@@ -43,7 +44,9 @@ use crate::model::time::SimTime;
 use crate::sim::observation::{FailureCause, Observations};
 
 use behaviour::Behaviours;
-use event::{ClockEvent, Event, FaultEvent, RequestEvent, StandbyEvent, SteeringEvent, StoreEvent};
+use event::{
+    ClockEvent, Event, FaultEvent, FleetEvent, RequestEvent, StandbyEvent, SteeringEvent, StoreEvent,
+};
 use faults::Faults;
 use fidelity::FastForward;
 use fleet::Fleet;
@@ -165,16 +168,17 @@ impl<'w> Engine<'w> {
             steering: Steering::new(model, seed, replication),
             standby: Standby::new(model, seed, replication),
             stores: Stores::new(model, scenario, seed, replication),
-            behaviours: Behaviours::default(),
+            behaviours: Behaviours::new(model, seed, replication),
             recorder,
             ff: FastForward::new(model, scenario, seed, replication),
             next_sample,
         };
         for i in 0..model.instances.len() {
             // Nothing is in flight yet: no request can be lost.
-            let lost = engine.fleet.refresh(model, &engine.faults, i);
+            let lost = engine.fleet.refresh(model, scenario, &engine.faults, &mut engine.kernel, i);
             debug_assert!(lost.is_empty());
         }
+        engine.fleet.started = true;
         let endpoints = engine.endpoints();
         engine.steering.init(model, &endpoints);
         let serves = engine.path_serves_all();
@@ -295,8 +299,15 @@ impl<'w> Engine<'w> {
             Event::Request(RequestEvent::Depart { instance, req, epoch }) => {
                 self.on_depart(instance as usize, req, epoch)?
             }
-            Event::Fault(FaultEvent::Down { component, injected }) => self.on_down(component, injected),
-            Event::Fault(FaultEvent::Up { component, injected }) => self.on_up(component, injected),
+            Event::Fault(FaultEvent::Down { component, cause }) => self.on_down(component, cause),
+            Event::Fault(FaultEvent::Up { component, cause }) => self.on_up(component, cause),
+            Event::Request(RequestEvent::Retry { req }) => self.on_retry(req)?,
+            Event::Request(RequestEvent::AttemptTimeout { req, serial }) => {
+                self.on_attempt_timeout(req, serial)
+            }
+            Event::Fleet(FleetEvent::Rotation { instance, into, epoch }) => {
+                self.on_rotation(instance as usize, into, epoch)
+            }
             Event::Steering(SteeringEvent::HealthFlip { region, healthy, epoch }) => {
                 self.on_health_flip(region as usize, healthy, epoch)
             }
@@ -332,13 +343,16 @@ impl<'w> Engine<'w> {
         let end = self.scenario.horizon.plus(timeout).max(self.kernel.now);
         for req in self.traffic.requests.live_ids() {
             let r = self.traffic.requests.remove(req);
+            if r.abandoned {
+                continue; // an attempt its client gave up on: its request has its own outcome
+            }
             let deadline = r.start.plus(timeout);
             let (at, cause) = if deadline <= end && deadline < SimTime::NEVER {
                 (deadline, FailureCause::Timeout)
             } else {
                 (end, FailureCause::Unfinished)
             };
-            self.recorder.outcome(self.model, self.scenario, &r, at, Err(cause));
+            self.record_final(&r, at, Err(cause), false);
         }
     }
 

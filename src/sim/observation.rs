@@ -25,11 +25,16 @@ pub enum FailureCause {
     /// outcome of a request whose service outlasts the clock (only with a request timeout longer than
     /// anything the clock can reach).
     Unfinished = 6,
+    /// Its balancer sent it to an instance that had crashed but was still in rotation (the balancer's
+    /// health checks had not noticed yet): the client gave up at its connect timeout.
+    TargetDown = 7,
+    /// A partly failing instance (a gray failure) answered it with an error.
+    InstanceError = 8,
 }
 
 impl FailureCause {
     /// Every cause, in the order of their discriminants (the index of each in [`Counts::failed`]).
-    pub const ALL: [FailureCause; 7] = [
+    pub const ALL: [FailureCause; 9] = [
         FailureCause::NoHealthyInstance,
         FailureCause::InstanceFailed,
         FailureCause::QueueFull,
@@ -37,6 +42,8 @@ impl FailureCause {
         FailureCause::Partition,
         FailureCause::Timeout,
         FailureCause::Unfinished,
+        FailureCause::TargetDown,
+        FailureCause::InstanceError,
     ];
 
     /// The name used in reports and `results.json`.
@@ -49,6 +56,8 @@ impl FailureCause {
             FailureCause::Partition => "partition",
             FailureCause::Timeout => "timeout",
             FailureCause::Unfinished => "unfinished",
+            FailureCause::TargetDown => "target_down",
+            FailureCause::InstanceError => "instance_error",
         }
     }
 }
@@ -116,6 +125,11 @@ pub struct Tally {
     /// Bytes sent between regions, row-major by (from, to) over the model's regions; empty until the
     /// first crossing.
     pub transfer_bytes: Vec<f64>,
+    /// Attempts of the requests with an outcome, retries included (equal to their number without
+    /// retries).
+    pub attempts: f64,
+    /// Retries a client wanted and its retry budget refused.
+    pub retries_refused: f64,
 }
 
 impl Tally {
@@ -138,6 +152,8 @@ impl Tally {
         self.lost_updates += o.lost_updates * k;
         self.cross_region += o.cross_region * k;
         self.egress_bytes += o.egress_bytes * k;
+        self.attempts += o.attempts * k;
+        self.retries_refused += o.retries_refused * k;
         if !o.transfer_bytes.is_empty() {
             if self.transfer_bytes.is_empty() {
                 self.transfer_bytes = vec![0.0; o.transfer_bytes.len()];
@@ -162,6 +178,8 @@ impl Tally {
             &mut self.stale_reads,
             &mut self.lost_updates,
             &mut self.cross_region,
+            &mut self.attempts,
+            &mut self.retries_refused,
         ] {
             *v = v.round().max(0.0);
         }
@@ -290,6 +308,9 @@ pub struct Bucket {
     pub succeeded: u64,
     /// Sum of the latencies of the successful requests that finished in this bucket \[s\].
     pub latency_sum_s: f64,
+    /// Attempts sent in this bucket, first attempts and retries (equal to `arrived` without retries).
+    #[serde(default)]
+    pub attempts: u64,
     /// At the end of the bucket, per region: requests at its instances (queued or in service).
     pub in_region: Vec<u32>,
     /// At the end of the bucket, per region: requests queued at its instances (not in service).
@@ -426,6 +447,15 @@ impl Observations {
             }
         }
         let t = &self.total.tally;
+        // Every request with an outcome took at least one attempt (fast-forwarded amounts are
+        // rounded, hence the half).
+        if t.attempts + 0.5 < self.total.counts.attempted() as f64 {
+            return Err(format!(
+                "{} attempts for {} requests with an outcome",
+                t.attempts,
+                self.total.counts.attempted()
+            ));
+        }
         if [t.in_system_s, t.sojourn_s, t.egress_bytes, t.reads, t.writes]
             .iter()
             .chain(&t.transfer_bytes)
@@ -460,6 +490,7 @@ mod tests {
         let mut slice = Slice::default();
         slice.counts.succeeded = 9;
         slice.counts.failed[FailureCause::Timeout as usize] = 1;
+        slice.tally.attempts = 12.0;
         for _ in 0..9 {
             slice.latency.record_s(0.01);
         }
@@ -480,7 +511,7 @@ mod tests {
     fn consistent_observations_pass_and_each_broken_invariant_is_named() {
         assert_eq!(consistent().check_invariants(), Ok(()));
         type Corruption = (&'static str, fn(&mut Observations));
-        let broken: [Corruption; 6] = [
+        let broken: [Corruption; 7] = [
             ("outcomes recorded", |o| o.outcomes_simulated = 11),
             ("have an outcome", |o| {
                 o.arrivals_in_window = 12;
@@ -490,6 +521,7 @@ mod tests {
             ("latencies recorded", |o| o.total.latency.record_s(1.0)),
             ("outside [0, 1]", |o| o.time_available_s = 101.0),
             ("non-finite tally", |o| o.total.tally.egress_bytes = f64::NAN),
+            ("attempts for", |o| o.total.tally.attempts = 9.0),
         ];
         for (needle, corrupt) in broken {
             let mut o = consistent();

@@ -39,6 +39,12 @@ pub enum Purpose {
     /// The outcomes of a population's fast-forwarded requests where counts, not expectations, matter
     /// (an incident's recovery windows).
     FastForward = 13,
+    /// Phases and outcomes of a deployment's load-balancer health checks (`service@region`).
+    TargetHealthCheck = 14,
+    /// A deployment's random load-balancing picks and which requests its partly failing instances fail.
+    Balancing = 15,
+    /// A population's retry backoff jitter.
+    Retry = 16,
 }
 
 /// The generator for one purpose of one named component in replication `replication`.

@@ -4,7 +4,7 @@ use crate::common::{Files, assert_within_ci, load, queue_model, root, run};
 
 /// Erlang C: probability that an arrival waits in an M/M/c queue with offered load `a` = λ/μ, by the
 /// stable Erlang B recursion B(k) = a·B(k−1) / (k + a·B(k−1)), C = B / (1 − ρ(1 − B)).
-fn erlang_c(c: u32, a: f64) -> f64 {
+pub(crate) fn erlang_c(c: u32, a: f64) -> f64 {
     let mut b = 1.0;
     for k in 1..=c {
         b = a * b / (k as f64 + a * b);

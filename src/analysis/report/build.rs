@@ -124,6 +124,8 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
         },
         requests: Requests {
             arrived: runs.iter().map(|o| o.arrivals_in_window).sum(),
+            attempts: runs.iter().map(|o| o.total.tally.attempts.round() as u64).sum(),
+            retries_refused: runs.iter().map(|o| o.total.tally.retries_refused.round() as u64).sum(),
             ..requests(&total.counts)
         },
         availability,
@@ -204,6 +206,8 @@ fn requests(c: &Counts) -> Requests {
             .iter()
             .map(|&f| (f.key().to_string(), c.failed[f as usize]))
             .collect::<BTreeMap<_, _>>(),
+        attempts: c.attempted(),
+        retries_refused: 0,
     }
 }
 
@@ -263,6 +267,11 @@ fn run_row(model: &Model, o: &Observations, observed_s: f64) -> RunRow {
         latency_p50_ms: finite(o.total.latency.quantile_ms(0.5)),
         latency_p99_ms: finite(o.total.latency.quantile_ms(0.99)),
         mean_in_system: o.in_system_area_s / observed_s,
+        attempts_per_request: if c.attempted() > 0 {
+            o.total.tally.attempts / c.attempted() as f64
+        } else {
+            1.0
+        },
         events: o.events,
         fast_forwarded: o.fast_forwarded,
         failovers: o.failovers.len() as u64,

@@ -195,6 +195,31 @@ pub struct FailureProcessSpec {
     pub time_to_failure: DistributionSpec,
     /// Down time, from a failure to its repair.
     pub time_to_repair: DistributionSpec,
+    /// How the component fails. Default: `Crash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<FailureModeSpec>,
+}
+
+/// How a component fails: it stops, or it keeps running and does its work worse (a gray failure).
+/// Gray modes apply to instances, zones and regions (every instance in them).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum FailureModeSpec {
+    /// It stops: its requests fail, and its load balancer's health checks take it out of rotation.
+    Crash,
+    /// It serves slower: every service time × `factor` (at least 1). Its health checks still pass.
+    Slow {
+        /// The service-time multiplier, at least 1.
+        factor: f64,
+    },
+    /// A share of its requests fail (an error at once, or, with `hang`, no answer until the client's
+    /// request timeout); its health checks fail with the same probability.
+    Failing {
+        /// The share of requests (and checks) that fail, in (0, 1].
+        share: f64,
+        /// Failed requests hang until their client gives up instead of failing at once.
+        #[serde(default)]
+        hang: bool,
+    },
 }
 
 /// A component taken down at a fixed time.
@@ -207,6 +232,9 @@ pub struct OutageSpec {
     pub start_s: f64,
     /// How long it stays down \[s\].
     pub duration_s: f64,
+    /// How it fails. Default: `Crash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<FailureModeSpec>,
 }
 
 /// The component an injected outage takes down, by name.

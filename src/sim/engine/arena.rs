@@ -28,6 +28,19 @@ pub struct Request {
     pub counted: bool,
     /// The number of the answer version its client used (see `steering`).
     pub version: u32,
+    /// Its index among its population's requests: the key of its per-request draws.
+    pub index: u64,
+    /// Attempts made before this one (0 for the first).
+    pub attempt: u8,
+    /// The client gave up on this attempt (its attempt timeout passed) and may have retried: it is
+    /// still served, but its outcome is nobody's.
+    pub abandoned: bool,
+    /// When this attempt was sent.
+    pub attempt_start: SimTime,
+    /// This attempt's serial number: an attempt timeout scheduled for another is stale.
+    pub serial: u32,
+    /// The backoff delay before this attempt (decorrelated jitter grows from it) \[s\].
+    pub last_sleep_s: f32,
 }
 
 #[derive(Default)]
@@ -67,6 +80,11 @@ impl Arena {
         self.free.push(id);
         self.live[id as usize] = false;
         self.slots[id as usize]
+    }
+
+    /// Whether slot `id` holds a request in flight.
+    pub fn is_live(&self, id: ReqId) -> bool {
+        self.live.get(id as usize).copied().unwrap_or(false)
     }
 
     /// The requests still in flight, in slot order.

@@ -13,19 +13,19 @@
 
 use rand::rngs::Xoshiro256PlusPlus;
 
+use super::arena::Request;
+use super::kernel::Kernel;
+pub(super) use super::retry::Decision as AttemptOutcome;
+use super::retry::Retries;
+use crate::model::architecture::Model;
 use crate::model::distribution::Distribution;
+use crate::model::time::SimTime;
+use crate::sim::observation::FailureCause;
 
 /// Whether an attempt may be sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Admission {
     Admit,
-}
-
-/// What becomes of an attempt's outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum AttemptOutcome {
-    /// The request's outcome is this attempt's.
-    Final,
 }
 
 /// How an instance serves a request.
@@ -35,27 +35,47 @@ pub(super) enum ServiceDraw {
     Serve(f64),
 }
 
-/// The request behaviours of a model (none yet beyond the plain request path).
-#[derive(Debug, Default)]
-pub(super) struct Behaviours {}
+/// The request behaviours of a model: client retries (`retry`); gray failures act through
+/// `draw_service`'s slowdown.
+pub(super) struct Behaviours {
+    pub retries: Retries,
+}
 
 impl Behaviours {
+    pub fn new(model: &Model, seed: u64, replication: u32) -> Behaviours {
+        Behaviours { retries: Retries::new(model, seed, replication) }
+    }
+
     /// Extension point: may the attempt be sent?
     #[inline]
     pub fn admit(&mut self) -> Admission {
         Admission::Admit
     }
 
-    /// Extension point: an attempt's outcome is known; is it the request's?
+    /// Extension point: attempt `r` ended at `at` with `outcome` (the request's deadline is
+    /// `deadline`); is it the request's outcome, or is it retried?
     #[inline]
-    pub fn attempt_outcome(&mut self, _ok: bool) -> AttemptOutcome {
-        AttemptOutcome::Final
+    pub fn attempt_outcome(
+        &mut self,
+        kernel: &mut Kernel,
+        r: &Request,
+        at: SimTime,
+        outcome: Result<(), FailureCause>,
+        deadline: SimTime,
+    ) -> AttemptOutcome {
+        self.retries.decide(kernel, r, at, outcome, deadline)
     }
 
     /// Extension point: the service time of a request an instance starts, from the service's
-    /// distribution `base`.
+    /// distribution `base`, at an instance `slow` times slower than normal (a gray failure; 1 when
+    /// healthy).
     #[inline]
-    pub fn draw_service(&mut self, base: &Distribution, rng: &mut Xoshiro256PlusPlus) -> ServiceDraw {
-        ServiceDraw::Serve(base.sample_s(rng))
+    pub fn draw_service(
+        &mut self,
+        base: &Distribution,
+        slow: f64,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> ServiceDraw {
+        ServiceDraw::Serve(base.sample_s(rng) * slow)
     }
 }

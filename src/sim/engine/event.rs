@@ -11,6 +11,7 @@ pub(super) enum Event {
     Steering(SteeringEvent),
     Standby(StandbyEvent),
     Store(StoreEvent),
+    Fleet(FleetEvent),
     Clock(ClockEvent),
 }
 
@@ -21,13 +22,40 @@ pub(super) enum RequestEvent {
     Reach { req: ReqId },
     /// A server of `instance` finishes it; stale if the instance failed since (`epoch` moved on).
     Depart { instance: u32, req: ReqId, epoch: u32 },
+    /// Its client sends it again after a backoff (the slot holds the next attempt).
+    Retry { req: ReqId },
+    /// Its client abandons attempt `serial` (the attempt timeout); stale if the slot holds another.
+    AttemptTimeout { req: ReqId, serial: u32 },
 }
 
-/// A component goes down or comes back.
+/// A component goes down or comes back, from one cause.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum FaultEvent {
-    Down { component: Component, injected: bool },
-    Up { component: Component, injected: bool },
+    Down { component: Component, cause: FaultCause },
+    Up { component: Component, cause: FaultCause },
+}
+
+/// What takes a component down: its failure process, or an injected outage (its index in the
+/// scenario's `outages`), whose failure mode the faults table looks up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FaultCause {
+    Process,
+    Outage(u32),
+}
+
+impl FaultCause {
+    /// Whether the cause is an injected outage.
+    pub fn injected(self) -> bool {
+        matches!(self, FaultCause::Outage(_))
+    }
+}
+
+/// A load balancer's view of an instance changes.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum FleetEvent {
+    /// The balancer's health checks put `instance` in rotation (`into`) or take it out; stale unless
+    /// `epoch` is the instance's current check epoch.
+    Rotation { instance: u32, into: bool, epoch: u32 },
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use rand::rngs::Xoshiro256PlusPlus;
 
-use super::event::{Event, FaultEvent};
+use super::event::{Event, FaultCause, FaultEvent};
 use super::kernel::{Change, Kernel};
 use crate::model::architecture::Model;
-use crate::model::scenario::{Component, LinkId, Scenario};
+use crate::model::scenario::{Component, FailureMode, LinkId, Scenario};
 use crate::model::time::SimTime;
 use crate::sim::streams::{Purpose, stream};
 
@@ -26,6 +26,24 @@ pub(super) struct Faults {
     process_of: BTreeMap<Component, usize>,
     /// Links down now (a fast check for replication and calls).
     links_down: u32,
+    /// The gray failures in force: a component and how it fails, one entry per cause.
+    gray: Vec<(Component, FailureMode)>,
+}
+
+/// How an instance's gray failures combine: slowdowns multiply, failing shares compound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Degradation {
+    /// Service-time multiplier, at least 1.
+    pub slow: f64,
+    /// The share of requests (and health checks) that fail, in [0, 1].
+    pub fail_share: f64,
+    /// Failed requests hang until their client's timeout (if any failing cause says so).
+    pub hang: bool,
+}
+
+impl Degradation {
+    /// No gray failure.
+    pub const NONE: Degradation = Degradation { slow: 1.0, fail_share: 0.0, hang: false };
 }
 
 impl Faults {
@@ -55,7 +73,49 @@ impl Faults {
                 .collect(),
             process_of: scenario.failures.iter().enumerate().map(|(i, (c, _))| (*c, i)).collect(),
             links_down: 0,
+            gray: Vec::new(),
         }
+    }
+
+    /// The failure mode of `cause` for component `c`.
+    fn mode(&self, scenario: &Scenario, c: Component, cause: FaultCause) -> FailureMode {
+        match cause {
+            FaultCause::Outage(k) => scenario.outages[k as usize].mode,
+            FaultCause::Process => {
+                self.process_of.get(&c).map_or(FailureMode::Crash, |&p| scenario.failures[p].1.mode)
+            }
+        }
+    }
+
+    /// The gray failures of instance `i` (its own, its zone's, its region's), combined.
+    pub fn degradation(&self, model: &Model, i: usize) -> Degradation {
+        if self.gray.is_empty() {
+            return Degradation::NONE;
+        }
+        let inst = &model.instances[i];
+        let mut d = Degradation::NONE;
+        let mut passes = 1.0;
+        for &(c, mode) in &self.gray {
+            let applies = match c {
+                Component::Instance(x) => x as usize == i,
+                Component::Zone(z) => z as usize == inst.zone,
+                Component::Region(r) => r as usize == inst.region,
+                _ => false,
+            };
+            if !applies {
+                continue;
+            }
+            match mode {
+                FailureMode::Crash => {}
+                FailureMode::Slow { factor } => d.slow *= factor,
+                FailureMode::Failing { share, hang } => {
+                    passes *= 1.0 - share;
+                    d.hang |= hang;
+                }
+            }
+        }
+        d.fail_share = (1.0 - passes).clamp(0.0, 1.0);
+        d
     }
 
     fn index(&self, c: Component) -> usize {
@@ -116,48 +176,77 @@ impl Faults {
     pub fn schedule_initial(&mut self, kernel: &mut Kernel, scenario: &Scenario) {
         for (i, (component, process)) in scenario.failures.iter().enumerate() {
             let ttf = process.time_to_failure.sample_s(&mut self.rng[i].0);
-            let event = Event::Fault(FaultEvent::Down { component: *component, injected: false });
+            let event = Event::Fault(FaultEvent::Down { component: *component, cause: FaultCause::Process });
             kernel.schedule_change(SimTime::from_secs_f64(ttf), event, Change::TakesAway);
         }
-        for o in &scenario.outages {
-            let down = Event::Fault(FaultEvent::Down { component: o.component, injected: true });
+        for (k, o) in scenario.outages.iter().enumerate() {
+            let cause = FaultCause::Outage(k as u32);
+            let down = Event::Fault(FaultEvent::Down { component: o.component, cause });
             kernel.schedule_change(o.start, down, Change::TakesAway);
-            let up = Event::Fault(FaultEvent::Up { component: o.component, injected: true });
+            let up = Event::Fault(FaultEvent::Up { component: o.component, cause });
             kernel.schedule_change(o.end, up, Change::Adds);
         }
     }
 
-    /// A cause takes `c` down; a random failure schedules its repair. Returns whether `c` was up.
-    pub fn down(&mut self, kernel: &mut Kernel, scenario: &Scenario, c: Component, injected: bool) -> bool {
-        let i = self.index(c);
-        let was_up = self.down[i] == 0;
-        self.down[i] += 1;
-        if was_up && matches!(c, Component::Link(_)) {
-            self.links_down += 1;
-        }
-        if !injected && let Some(&p) = self.process_of.get(&c) {
+    /// A cause takes `c` down (or, with a gray mode, makes it serve worse); a random failure schedules
+    /// its repair. Returns whether what depends on `c` must be refreshed: it was up, or the failure is
+    /// gray.
+    pub fn down(
+        &mut self,
+        kernel: &mut Kernel,
+        scenario: &Scenario,
+        c: Component,
+        cause: FaultCause,
+    ) -> bool {
+        let mode = self.mode(scenario, c, cause);
+        let changed = if mode == FailureMode::Crash {
+            let i = self.index(c);
+            let was_up = self.down[i] == 0;
+            self.down[i] += 1;
+            if was_up && matches!(c, Component::Link(_)) {
+                self.links_down += 1;
+            }
+            was_up
+        } else {
+            self.gray.push((c, mode));
+            true
+        };
+        if cause == FaultCause::Process
+            && let Some(&p) = self.process_of.get(&c)
+        {
             let ttr = scenario.failures[p].1.time_to_repair.sample_s(&mut self.rng[p].1);
-            let up = Event::Fault(FaultEvent::Up { component: c, injected });
+            let up = Event::Fault(FaultEvent::Up { component: c, cause });
             kernel.schedule_change(kernel.now.plus(SimTime::from_secs_f64(ttr)), up, Change::Adds);
         }
-        was_up
+        changed
     }
 
-    /// A cause of `c` ends; a repaired random failure schedules the next failure. Returns whether `c`
-    /// is up now.
-    pub fn up(&mut self, kernel: &mut Kernel, scenario: &Scenario, c: Component, injected: bool) -> bool {
-        let i = self.index(c);
-        let was_down = self.down[i] > 0;
-        self.down[i] = self.down[i].saturating_sub(1);
-        let now_up = self.down[i] == 0;
-        if now_up && was_down && matches!(c, Component::Link(_)) {
-            self.links_down = self.links_down.saturating_sub(1);
-        }
-        if !injected && let Some(&p) = self.process_of.get(&c) {
+    /// A cause of `c` ends; a repaired random failure schedules the next failure. Returns whether what
+    /// depends on `c` must be refreshed: it is up now, or the failure that ended was gray.
+    pub fn up(&mut self, kernel: &mut Kernel, scenario: &Scenario, c: Component, cause: FaultCause) -> bool {
+        let mode = self.mode(scenario, c, cause);
+        let changed = if mode == FailureMode::Crash {
+            let i = self.index(c);
+            let was_down = self.down[i] > 0;
+            self.down[i] = self.down[i].saturating_sub(1);
+            let now_up = self.down[i] == 0;
+            if now_up && was_down && matches!(c, Component::Link(_)) {
+                self.links_down = self.links_down.saturating_sub(1);
+            }
+            now_up
+        } else {
+            if let Some(k) = self.gray.iter().position(|&(x, m)| x == c && m == mode) {
+                self.gray.swap_remove(k);
+            }
+            true
+        };
+        if cause == FaultCause::Process
+            && let Some(&p) = self.process_of.get(&c)
+        {
             let ttf = scenario.failures[p].1.time_to_failure.sample_s(&mut self.rng[p].0);
-            let down = Event::Fault(FaultEvent::Down { component: c, injected });
+            let down = Event::Fault(FaultEvent::Down { component: c, cause });
             kernel.schedule_change(kernel.now.plus(SimTime::from_secs_f64(ttf)), down, Change::TakesAway);
         }
-        now_up
+        changed
     }
 }

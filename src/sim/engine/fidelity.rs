@@ -116,7 +116,7 @@ pub(super) struct FastForward {
     write_rate: Vec<Vec<f64>>,
     skipped: SimTime,
     /// Fractional timeline flows of the current bucket not yet rounded into it (carried across buckets).
-    carry: [f64; 3],
+    carry: [f64; 4],
     /// Per population: draws of skipped requests' outcomes for recovery windows.
     noise_rng: Vec<rand::rngs::Xoshiro256PlusPlus>,
 }
@@ -154,7 +154,7 @@ impl FastForward {
             tallies: vec![Tally::default(); cells],
             write_rate: model.stores.iter().map(|s| vec![0.0; s.copies.len()]).collect(),
             skipped: SimTime::ZERO,
-            carry: [0.0; 3],
+            carry: [0.0; 4],
             noise_rng: model
                 .populations
                 .iter()
@@ -321,7 +321,7 @@ impl Engine<'_> {
         skip.accrued_to = until;
         let expected = self.expected_arrivals(from, until);
         let connect_timeout_s = self.model.network.connect_timeout_s;
-        let mut flow = [0.0; 3]; // arrived, succeeded, latency sum [s]
+        let mut flow = [0.0; 4]; // arrived, succeeded, latency sum [s], attempts
         for (i, (source, &n)) in skip.sources.iter().zip(&expected).enumerate() {
             if n <= 0.0 {
                 continue;
@@ -336,6 +336,7 @@ impl Engine<'_> {
                         slot[1 + j] += f as f64 * k;
                     }
                     tally.add_scaled(&w.tally, k);
+                    flow[3] += w.tally.attempts * k;
                     let ok = w.counts.succeeded as f64 * k;
                     skip.successes[i] += ok;
                     flow[1] += ok;
@@ -348,6 +349,10 @@ impl Engine<'_> {
                     // Time in system and whole sojourn: each waits out the connect timeout.
                     tally.in_system_s += n * connect_timeout_s;
                     tally.sojourn_s += n * connect_timeout_s;
+                    // One attempt each: a skip over an unreachable stretch does not follow retries
+                    // (each would fail at the connect timeout too).
+                    tally.attempts += n;
+                    flow[3] += n;
                 }
             }
         }
@@ -486,13 +491,14 @@ impl Engine<'_> {
             }
             other => self.ff.phase = other,
         }
-        let [arrived, succeeded, latency_s] = self.ff.carry;
-        let (a, s) = (arrived.round().max(0.0), succeeded.round().max(0.0));
+        let [arrived, succeeded, latency_s, attempts] = self.ff.carry;
+        let (a, s, n) = (arrived.round().max(0.0), succeeded.round().max(0.0), attempts.round().max(0.0));
         bucket.arrived += a as u64;
         bucket.finished += a as u64;
         bucket.succeeded += s as u64;
         bucket.latency_sum_s += latency_s;
-        self.ff.carry = [arrived - a, succeeded - s, 0.0];
+        bucket.attempts += n as u64;
+        self.ff.carry = [arrived - a, succeeded - s, 0.0, attempts - n];
     }
 
     /// End of the run: a skip under way is accrued to the horizon, and the skips' expected counts,

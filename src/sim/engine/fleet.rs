@@ -1,40 +1,61 @@
 //! The fleet: instances and their queues, behind a load balancer per deployment (one service in one
-//! region). A balancer picks a serving instance (round-robin, or least outstanding requests); each
-//! instance serves `concurrency` requests at once and queues the rest first-in first-out, shedding
-//! beyond `max_queue`. An instance serves while it is provisioned and neither it, its zone nor its
-//! region is down ([`Health`]); when it stops, the requests it holds are handed back to fail.
+//! region). A balancer picks an instance in rotation (round-robin, least outstanding requests, or at
+//! random); each instance serves `concurrency` requests at once and queues the rest first-in first-out,
+//! shedding beyond `max_queue`. An instance is up while it is provisioned and neither it, its zone nor
+//! its region is down; it may be up and degraded (slower, or failing a share of its requests: gray
+//! failures, [`Degradation`]). When it stops, the requests it holds are handed back to fail.
+//!
+//! Rotation is the balancer's view. Without health checks it follows the instance at once (an
+//! idealisation). With them (`target_health_check`, as Elastic Load Balancing does them), each
+//! instance is checked every interval at its own phase; a crashed instance keeps its share of
+//! requests until `unhealthy_threshold` consecutive checks have failed (each after the check's
+//! timeout), and rejoins after `healthy_threshold` consecutive passes (a newly provisioned instance
+//! after one, docs/references.md#elb-health-checks). The
+//! checks are not events: when an instance's condition changes, its check sequence is walked forward
+//! in closed form to the first check that flips it, and that flip alone is scheduled (declared as a
+//! change, so sampled fidelity never averages over it). A slow instance passes its checks; a partly
+//! failing one fails each with its failing share, so it can flap in and out.
 
 use std::collections::VecDeque;
 
 use rand::rngs::Xoshiro256PlusPlus;
 
+use rand::RngExt;
+
 use super::arena::ReqId;
 use super::behaviour::{Behaviours, ServiceDraw};
-use super::event::{Event, RequestEvent};
+use super::event::{Event, FleetEvent, RequestEvent};
+pub(super) use super::faults::Degradation;
 use super::faults::Faults;
-use super::kernel::Kernel;
+use super::kernel::{Change, Kernel};
 use crate::model::architecture::{Balancing, Model};
 use crate::model::ids::{DeploymentId, InstanceId};
+use crate::model::scenario::Scenario;
 use crate::model::time::SimTime;
 use crate::sim::streams::{Purpose, stream};
 
-/// How an instance is: what its balancer and its requests see. Richer than up or down, so partial
-/// failures have a place: a degraded instance still receives traffic, served slower or failing a
-/// share of it ([`crate::sim::engine::behaviour`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Health {
-    /// Not running, or down with its zone or region: receives nothing.
-    Out,
-    /// Serving normally.
-    Serving,
-}
+/// The most checks one walk looks ahead before giving up on a flip (a partly failing instance whose
+/// failing share is tiny may never flip): with ELB's longest interval this is over a year of checks.
+const MAX_CHECKS_PER_WALK: u32 = 1_000_000;
 
 pub(super) struct InstanceState {
     /// Part of the running fleet (standby postures run fewer).
     provisioned: bool,
-    pub health: Health,
+    /// Provisioned, and neither it nor its zone nor its region is down.
+    up: bool,
+    /// In its balancer's rotation: requests are sent to it.
+    in_rotation: bool,
+    /// Has been in rotation since it was provisioned: a new instance joins after one passed check,
+    /// one that was taken out after `healthy_threshold` (as Elastic Load Balancing does).
+    registered: bool,
+    /// Its gray failures, if up.
+    pub degradation: Degradation,
     /// Bumped when the instance stops serving: departures scheduled before are stale.
     epoch: u32,
+    /// Bumped when its health-check walk restarts: rotation events scheduled before are stale.
+    check_epoch: u32,
+    /// When its health checks happen: at `phase + k × interval`.
+    phase: SimTime,
     in_service: Vec<ReqId>,
     /// Waiting requests and their clients' deadlines (kept here so the dequeue need not touch the
     /// request).
@@ -43,7 +64,7 @@ pub(super) struct InstanceState {
 
 impl InstanceState {
     fn serving(&self) -> bool {
-        self.health != Health::Out
+        self.in_rotation
     }
 
     /// Requests at the instance: in service and queued.
@@ -53,7 +74,10 @@ impl InstanceState {
 }
 
 pub(super) struct DeploymentState {
+    /// Instances in rotation.
     serving: u32,
+    /// Instances in rotation and up: what answers the region's own health checks.
+    answering: u32,
     cursor: usize,
     /// Instances provisioned (the first `provisioned` of the deployment's fleet).
     provisioned: u32,
@@ -76,6 +100,12 @@ pub(super) struct Fleet {
     deployments: Vec<DeploymentState>,
     /// Service times, per deployment.
     service_rng: Vec<Xoshiro256PlusPlus>,
+    /// Random picks and partly failing instances' failures, per deployment.
+    balancing_rng: Vec<Xoshiro256PlusPlus>,
+    /// Health-check outcomes of partly failing instances, per deployment.
+    check_rng: Vec<Xoshiro256PlusPlus>,
+    /// Whether the replication has started: before, instances join their rotation at once.
+    pub started: bool,
 }
 
 impl Fleet {
@@ -85,6 +115,7 @@ impl Fleet {
             .iter()
             .map(|d| DeploymentState {
                 serving: 0,
+                answering: 0,
                 cursor: 0,
                 provisioned: d.standby.initially_running(d.instances.len() as u32),
                 since: warmup,
@@ -96,30 +127,67 @@ impl Fleet {
             .map(|inst| {
                 let dep = &model.deployments[inst.deployment];
                 let k = dep.instances.iter().position(|&i| model.instances[i].name == inst.name).unwrap_or(0);
+                // Each instance's checks have their own phase, from its own stream.
+                let phase = model.services[inst.service].health_check.map_or(SimTime::ZERO, |h| {
+                    let mut rng = stream(seed, replication, Purpose::TargetHealthCheck, &inst.name);
+                    SimTime::from_secs_f64(rng.random::<f64>() * h.interval.as_secs_f64())
+                });
                 InstanceState {
                     provisioned: (k as u32) < deployments[inst.deployment].provisioned,
-                    health: Health::Out,
+                    up: false,
+                    in_rotation: false,
+                    registered: false,
+                    degradation: Degradation::NONE,
                     epoch: 0,
+                    check_epoch: 0,
+                    phase,
                     in_service: Vec::new(),
                     queue: VecDeque::new(),
                 }
             })
             .collect();
-        let service_rng = model
-            .deployments
-            .iter()
-            .map(|d| {
-                let name = format!("{}@{}", model.services[d.service].name, model.regions[d.region].name);
-                stream(seed, replication, Purpose::ServiceTime, &name)
-            })
-            .collect();
-        Fleet { instances, deployments, service_rng }
+        let per_deployment = |purpose: Purpose| -> Vec<Xoshiro256PlusPlus> {
+            model
+                .deployments
+                .iter()
+                .map(|d| {
+                    let name = format!("{}@{}", model.services[d.service].name, model.regions[d.region].name);
+                    stream(seed, replication, purpose, &name)
+                })
+                .collect()
+        };
+        Fleet {
+            instances,
+            deployments,
+            service_rng: per_deployment(Purpose::ServiceTime),
+            balancing_rng: per_deployment(Purpose::Balancing),
+            check_rng: per_deployment(Purpose::TargetHealthCheck),
+            started: false,
+        }
     }
 
-    /// Whether deployment `d` has a serving instance.
+    /// Whether deployment `d` has an instance that is in rotation and up: its balancer answers.
     #[inline]
     pub fn serves(&self, d: DeploymentId) -> bool {
-        self.deployments[d].serving > 0
+        self.deployments[d].answering > 0
+    }
+
+    /// Whether instance `i` runs (a balancer may still send to it after it crashed).
+    #[inline]
+    pub fn up(&self, i: InstanceId) -> bool {
+        self.instances[i].up
+    }
+
+    /// Whether a partly failing instance `i` fails the request it was just sent (its balancing
+    /// stream decides), and whether the failure hangs until the client's timeout.
+    #[inline]
+    pub fn fails_request(&mut self, model: &Model, i: InstanceId) -> Option<bool> {
+        let d = self.instances[i].degradation;
+        if d.fail_share <= 0.0 {
+            return None;
+        }
+        let rng = &mut self.balancing_rng[model.instances[i].deployment];
+        (d.fail_share >= 1.0 || rng.random::<f64>() < d.fail_share).then_some(d.hang)
     }
 
     /// Instances of deployment `d` provisioned now.
@@ -168,6 +236,11 @@ impl Fleet {
                     instances[if k >= n { k - n } else { k }]
                 })
             }
+            Balancing::Random => {
+                // The k-th instance in rotation, k uniform: each equally likely whatever is out.
+                let k = self.balancing_rng[d].random_range(0..state.serving) as usize;
+                instances.iter().copied().filter(|&i| self.instances[i].serving()).nth(k)
+            }
         }
     }
 
@@ -213,7 +286,9 @@ impl Fleet {
     ) {
         let instance = &model.instances[i];
         let base = &model.services[instance.service].service_time;
-        let ServiceDraw::Serve(s) = behaviours.draw_service(base, &mut self.service_rng[instance.deployment]);
+        let slow = self.instances[i].degradation.slow;
+        let ServiceDraw::Serve(s) =
+            behaviours.draw_service(base, slow, &mut self.service_rng[instance.deployment]);
         let inst = &mut self.instances[i];
         inst.in_service.push(req);
         let epoch = inst.epoch;
@@ -254,31 +329,132 @@ impl Fleet {
         Some(gone)
     }
 
-    /// Re-evaluates instance `i`'s health from its provisioning and the faults table. Returns the
-    /// requests it held (in service first, then queued) when it stops serving.
-    pub fn refresh(&mut self, model: &Model, faults: &Faults, i: InstanceId) -> Vec<ReqId> {
+    /// Re-evaluates instance `i` from its provisioning and the faults table (up or not, and its gray
+    /// failures), and its balancer's view: at once without health checks; with them, deregistered at
+    /// once when it stops being provisioned, else through its checks (a flip scheduled). Returns the
+    /// requests it held (in service first, then queued) when it stops.
+    pub fn refresh(
+        &mut self,
+        model: &Model,
+        scenario: &Scenario,
+        faults: &Faults,
+        kernel: &mut Kernel,
+        i: InstanceId,
+    ) -> Vec<ReqId> {
         let instance = &model.instances[i];
         let state = &self.instances[i];
         let up = state.provisioned
             && !faults.instance_down(i)
             && !faults.zone_down(instance.zone)
             && !faults.region_down(instance.region);
-        let health = if up { Health::Serving } else { Health::Out };
+        let degradation = if up { faults.degradation(model, i) } else { Degradation::NONE };
+        let (was_up, was_in, was_degradation) = (state.up, state.in_rotation, state.degradation);
+        if up == was_up && degradation == was_degradation {
+            return Vec::new();
+        }
+        let checks = model.services[instance.service].health_check.is_some();
+        let in_rotation = if !checks || !self.started {
+            // Without checks the balancer knows at once; the fleet a replication starts with has
+            // passed its checks.
+            up
+        } else if !state.provisioned {
+            false
+        } else {
+            was_in
+        };
+        self.set(model, i, up, in_rotation);
+        self.instances[i].degradation = degradation;
+        if checks && self.started && self.instances[i].provisioned {
+            self.walk_checks(model, scenario, kernel, i);
+        }
+        if up || !was_up {
+            return Vec::new();
+        }
         let state = &mut self.instances[i];
-        let was = state.serving();
-        state.health = health;
-        if up == was {
-            return Vec::new();
-        }
-        let dep = &mut self.deployments[instance.deployment];
-        if up {
-            dep.serving += 1;
-            return Vec::new();
-        }
-        dep.serving -= 1;
         state.epoch = state.epoch.wrapping_add(1);
         let queued = state.queue.drain(..).map(|(req, _)| req);
         state.in_service.drain(..).chain(queued).collect()
+    }
+
+    /// Sets instance `i`'s condition and rotation, keeping its deployment's counts.
+    fn set(&mut self, model: &Model, i: InstanceId, up: bool, in_rotation: bool) {
+        let state = &mut self.instances[i];
+        let dep = &mut self.deployments[model.instances[i].deployment];
+        let (was_in, was_answering) = (state.in_rotation, state.in_rotation && state.up);
+        state.up = up;
+        state.in_rotation = in_rotation;
+        state.registered = state.provisioned && (state.registered || in_rotation);
+        let answering = in_rotation && up;
+        dep.serving = dep.serving + u32::from(in_rotation) - u32::from(was_in);
+        dep.answering = dep.answering + u32::from(answering) - u32::from(was_answering);
+    }
+
+    /// The balancer's health checks of instance `i` flip it into rotation (`into`) or out. Returns
+    /// whether the event was current (it changed the rotation); the walk then goes on, as a partly
+    /// failing instance may flip back.
+    pub fn rotation(
+        &mut self,
+        model: &Model,
+        scenario: &Scenario,
+        kernel: &mut Kernel,
+        i: InstanceId,
+        into: bool,
+        epoch: u32,
+    ) -> bool {
+        let state = &self.instances[i];
+        if state.check_epoch != epoch || state.in_rotation == into || !state.provisioned {
+            return false;
+        }
+        let up = state.up;
+        self.set(model, i, up, into);
+        self.walk_checks(model, scenario, kernel, i);
+        true
+    }
+
+    /// Walks instance `i`'s health checks forward from now to the first that flips its rotation, and
+    /// schedules that flip (if it comes before the horizon). A crashed instance fails every check,
+    /// each at its timeout; a partly failing one fails each with its failing share (its deployment's
+    /// check stream decides); a slow one passes.
+    fn walk_checks(&mut self, model: &Model, scenario: &Scenario, kernel: &mut Kernel, i: InstanceId) {
+        let instance = &model.instances[i];
+        let Some(hc) = model.services[instance.service].health_check else { return };
+        let state = &mut self.instances[i];
+        state.check_epoch = state.check_epoch.wrapping_add(1);
+        let fail_p = if state.up { state.degradation.fail_share } else { 1.0 };
+        let in_rotation = state.in_rotation;
+        // Nothing can flip: every check confirms the rotation as it is.
+        if (in_rotation && fail_p <= 0.0) || (!in_rotation && fail_p >= 1.0) {
+            return;
+        }
+        let (epoch, phase, now, up) = (state.check_epoch, state.phase, kernel.now, state.up);
+        let interval = hc.interval.0;
+        // The first check strictly after now.
+        let mut t =
+            if now.0 < phase.0 { phase.0 } else { phase.0 + ((now.0 - phase.0) / interval + 1) * interval };
+        let needed = match (in_rotation, state.registered) {
+            (true, _) => hc.unhealthy_threshold,
+            (false, true) => hc.healthy_threshold,
+            (false, false) => 1,
+        };
+        let rng = &mut self.check_rng[instance.deployment];
+        let mut run = 0;
+        for _ in 0..MAX_CHECKS_PER_WALK {
+            if t > scenario.horizon.0 {
+                return;
+            }
+            let fails = fail_p >= 1.0 || (fail_p > 0.0 && rng.random::<f64>() < fail_p);
+            // A check fails at its timeout when nothing answers; a failing answer comes at once.
+            let seen = if up { t } else { t + hc.timeout.0 };
+            run = if fails == in_rotation { run + 1 } else { 0 };
+            if run == needed {
+                let event =
+                    Event::Fleet(FleetEvent::Rotation { instance: i as u32, into: !in_rotation, epoch });
+                let change = if in_rotation { Change::TakesAway } else { Change::Adds };
+                kernel.schedule_change(SimTime(seen), event, change);
+                return;
+            }
+            t += interval;
+        }
     }
 
     /// Deployment `d`'s instance-seconds provisioned from its last change (or the warm-up) to `until`

@@ -26,6 +26,7 @@ impl Engine<'_> {
         self.recorder.arrival(counted);
         let one_way =
             self.traffic.crossing_s(model, p, model.populations[p].location, model.regions[region].location);
+        let serial = self.behaviours.retries.next_serial();
         let req = self.traffic.requests.insert(Request {
             population: p as u32,
             entry_region: region as u32,
@@ -38,10 +39,64 @@ impl Engine<'_> {
             back: SimTime::from_secs_f64(one_way),
             counted,
             version,
+            index,
+            attempt: 0,
+            abandoned: false,
+            attempt_start: now,
+            serial,
+            last_sleep_s: 0.0,
         });
         match self.behaviours.admit() {
-            Admission::Admit => self.reach_after(SimTime::from_secs_f64(one_way), req),
+            Admission::Admit => self.send(req, SimTime::from_secs_f64(one_way)),
         }
+    }
+
+    /// Sends attempt `req`, which reaches its entry's balancer after `one_way`; its client abandons it at
+    /// its attempt timeout, if it has one.
+    fn send(&mut self, req: ReqId, one_way: SimTime) -> Result<(), SimError> {
+        self.recorder.attempt_sent();
+        let r = *self.traffic.requests.get(req);
+        let deadline = r.start.plus(self.traffic.request_timeout);
+        let abandon = self.behaviours.retries.attempt_deadline(&r, deadline);
+        if abandon < deadline {
+            let event = Event::Request(RequestEvent::AttemptTimeout { req, serial: r.serial });
+            self.kernel.schedule(abandon, event);
+        }
+        self.reach_after(one_way, req)
+    }
+
+    /// The client of `req` sends it again, to the region its (possibly newer) DNS answer names.
+    pub(super) fn on_retry(&mut self, req: ReqId) -> Result<(), SimError> {
+        let now = self.kernel.now;
+        let model = self.model;
+        let r = *self.traffic.requests.get(req);
+        let p = r.population as usize;
+        let (region, version) = self.steering.choose_region(model, p, r.index, now);
+        let one_way =
+            self.traffic.crossing_s(model, p, model.populations[p].location, model.regions[region].location);
+        let slot = self.traffic.requests.get_mut(req);
+        slot.entry_region = region as u32;
+        slot.region = region as u32;
+        slot.step = 0;
+        slot.crossed = false;
+        slot.back = SimTime::from_secs_f64(one_way);
+        slot.version = version;
+        slot.attempt_start = now;
+        self.send(req, SimTime::from_secs_f64(one_way))
+    }
+
+    /// The client of attempt `serial` gives up on it: the attempt is left to finish for nobody (its
+    /// server does not know), and the request retries or times out.
+    pub(super) fn on_attempt_timeout(&mut self, req: ReqId, serial: u32) {
+        if !self.traffic.requests.is_live(req) {
+            return;
+        }
+        let r = *self.traffic.requests.get(req);
+        if r.serial != serial || r.abandoned {
+            return;
+        }
+        self.traffic.requests.get_mut(req).abandoned = true;
+        self.conclude(r, self.kernel.now, Err(FailureCause::Timeout));
     }
 
     /// Delivers `req` to its current step's load balancer after `delay`: at once when the delay is zero
@@ -83,6 +138,22 @@ impl Engine<'_> {
                 // meanwhile, so the outcome is known now and needs no event.
                 let wait = SimTime::from_secs_f64(self.model.network.connect_timeout_s);
                 self.finish_at(req, now.plus(wait), Err(FailureCause::NoHealthyInstance));
+                Ok(())
+            }
+            Some(i) if !self.fleet.up(i) => {
+                // Sent to an instance that crashed but is still in its balancer's rotation (its health
+                // checks have not noticed): nothing answers, the client gives up at its connect timeout.
+                let wait = SimTime::from_secs_f64(self.model.network.connect_timeout_s);
+                self.finish_at(req, now.plus(wait), Err(FailureCause::TargetDown));
+                Ok(())
+            }
+            Some(i) if let Some(hang) = self.fleet.fails_request(self.model, i) => {
+                // A partly failing instance: an error at once, or no answer until the client gives up.
+                if hang {
+                    self.finish_at(req, r.start.plus(timeout), Err(FailureCause::Timeout));
+                } else {
+                    self.finish(req, Err(FailureCause::InstanceError));
+                }
                 Ok(())
             }
             Some(i) => {
@@ -221,11 +292,52 @@ impl Engine<'_> {
     /// outcome recorded.
     fn finish_at(&mut self, req: ReqId, at: SimTime, outcome: Result<(), FailureCause>) {
         let r = self.traffic.requests.remove(req);
-        let deadline = r.start.plus(self.traffic.request_timeout);
+        if r.abandoned {
+            return; // its client gave up on this attempt: the request has moved on
+        }
+        let deadline =
+            self.behaviours.retries.attempt_deadline(&r, r.start.plus(self.traffic.request_timeout));
         let (at, outcome) =
             if at > deadline { (deadline, Err(FailureCause::Timeout)) } else { (at, outcome) };
-        match self.behaviours.attempt_outcome(outcome.is_ok()) {
-            AttemptOutcome::Final => self.recorder.outcome(self.model, self.scenario, &r, at, outcome),
+        self.conclude(r, at, outcome);
+    }
+
+    /// Attempt `r` (no longer in its slot) ended at `at` with `outcome`: the request's outcome, or a
+    /// retry in a fresh slot.
+    fn conclude(&mut self, r: Request, at: SimTime, outcome: Result<(), FailureCause>) {
+        let deadline = r.start.plus(self.traffic.request_timeout);
+        match self.behaviours.attempt_outcome(&mut self.kernel, &r, at, outcome, deadline) {
+            AttemptOutcome::Final { refused } => self.record_final(&r, at, outcome, refused),
+            AttemptOutcome::Retry { at: when, sleep_s } => {
+                let serial = self.behaviours.retries.next_serial();
+                let next = Request {
+                    attempt: r.attempt + 1,
+                    abandoned: false,
+                    serial,
+                    last_sleep_s: sleep_s as f32,
+                    ..r
+                };
+                let id = self.traffic.requests.insert(next);
+                self.kernel.schedule(when, Event::Request(RequestEvent::Retry { req: id }));
+            }
         }
+    }
+
+    /// Records request `r`'s outcome, with the attempts it took (and whether the retry budget refused
+    /// one).
+    pub(super) fn record_final(
+        &mut self,
+        r: &Request,
+        at: SimTime,
+        outcome: Result<(), FailureCause>,
+        refused: bool,
+    ) {
+        if r.counted {
+            self.recorder.tally(r, |t| {
+                t.attempts += f64::from(r.attempt) + 1.0;
+                t.retries_refused += f64::from(u8::from(refused));
+            });
+        }
+        self.recorder.outcome(self.model, self.scenario, r, at, outcome);
     }
 }

@@ -67,7 +67,6 @@ impl Kernel {
 
     /// Declares a change made now outside an infrastructure event (a behaviour changing its state on
     /// the traffic path, such as a circuit breaker tripping).
-    #[allow(dead_code)] // the behaviours with state (breakers, retry budgets) call it
     pub fn changed(&mut self, change: Change) {
         self.changes.push(change);
     }

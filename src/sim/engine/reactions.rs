@@ -5,6 +5,7 @@
 
 use super::Engine;
 use super::arena::ReqId;
+use super::event::FaultCause;
 use super::steering::Flip;
 use crate::model::scenario::Component;
 use crate::sim::observation::{FailureCause, SteeringKind};
@@ -45,18 +46,18 @@ impl Engine<'_> {
         self.recorder.judge_clients(self.model, self.scenario, &self.steering, until, false);
     }
 
-    pub(super) fn on_down(&mut self, c: Component, injected: bool) {
+    pub(super) fn on_down(&mut self, c: Component, cause: FaultCause) {
         let now = self.kernel.now;
-        self.recorder.infra_event(self.model, self.scenario, now, c, false, injected);
-        if self.faults.down(&mut self.kernel, self.scenario, c, injected) {
+        self.recorder.infra_event(self.model, self.scenario, now, c, false, cause.injected());
+        if self.faults.down(&mut self.kernel, self.scenario, c, cause) {
             self.component_changed(c, false);
         }
     }
 
-    pub(super) fn on_up(&mut self, c: Component, injected: bool) {
+    pub(super) fn on_up(&mut self, c: Component, cause: FaultCause) {
         let now = self.kernel.now;
-        self.recorder.infra_event(self.model, self.scenario, now, c, true, injected);
-        if self.faults.up(&mut self.kernel, self.scenario, c, injected) {
+        self.recorder.infra_event(self.model, self.scenario, now, c, true, cause.injected());
+        if self.faults.up(&mut self.kernel, self.scenario, c, cause) {
             self.component_changed(c, true);
         }
     }
@@ -69,8 +70,16 @@ impl Engine<'_> {
     }
 
     fn refresh_instance(&mut self, i: usize) {
-        let lost = self.fleet.refresh(self.model, &self.faults, i);
+        let lost = self.fleet.refresh(self.model, self.scenario, &self.faults, &mut self.kernel, i);
         self.fail_all(lost);
+    }
+
+    /// A balancer's health checks put instance `i` in rotation or take it out.
+    pub(super) fn on_rotation(&mut self, i: usize, into: bool, epoch: u32) {
+        if self.fleet.rotation(self.model, self.scenario, &mut self.kernel, i, into, epoch) {
+            self.refresh_endpoints();
+            self.refresh_served();
+        }
     }
 
     /// A component went down (`up == false`) or came back: update what depends on it.

@@ -88,6 +88,12 @@ impl Recorder {
         }
     }
 
+    /// A client sent an attempt (a request's first, or a retry).
+    #[inline]
+    pub fn attempt_sent(&mut self) {
+        self.current.attempts += 1;
+    }
+
     /// Adds to the tallies of request `r`'s cell, and to the open window's copy of that cell.
     pub fn tally(&mut self, r: &Request, mut f: impl FnMut(&mut Tally)) {
         let cell = self.cell(r);
@@ -194,8 +200,11 @@ impl Recorder {
             for (c, f) in cell.counts.failed.iter_mut().zip(failed) {
                 *c += f;
             }
+            // Skipped attempts are the skipped requests' at least: the expected amounts round apart.
+            let attempts_before = cell.tally.attempts;
             cell.tally.add(tally);
             cell.tally.round_counts();
+            cell.tally.attempts = cell.tally.attempts.max(attempts_before + attempted as f64);
             added += attempted;
         }
         self.obs.arrivals_in_window += added;
