@@ -282,7 +282,7 @@ fn odd_results_files_render_or_fail_cleanly_but_never_panic() {
 #[test]
 fn report_set_reprices_a_results_file_without_simulating_again() {
     let report = support::mmc_short();
-    assert_eq!(report.cost.breakdown.compute, 0.0, "the validation model runs for free");
+    assert_eq!(report.cost_usd_per_month.breakdown.compute, 0.0, "the validation model runs for free");
     let src = tempfile::tempdir().unwrap();
     write_everything(src.path(), &report);
     let results = src.path().join("results.json");
@@ -301,9 +301,9 @@ fn report_set_reprices_a_results_file_without_simulating_again() {
     // One instance provisioned the whole time, billed for a 730-hour month at $0.50 an hour.
     let truth = 1.0 * 730.0 * 0.5;
     assert!(
-        (repriced.cost.breakdown.compute - truth).abs() < 1e-9 * truth,
+        (repriced.cost_usd_per_month.breakdown.compute - truth).abs() < 1e-9 * truth,
         "compute {} != {truth}",
-        repriced.cost.breakdown.compute
+        repriced.cost_usd_per_month.breakdown.compute
     );
     // What was simulated does not change, and the re-pricing is on record.
     assert_eq!(repriced.requests, report.requests);
@@ -330,4 +330,66 @@ fn report_set_reprices_a_results_file_without_simulating_again() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("only prices can change"), "{stderr}");
     assert!(!refused.path().join("out").exists());
+}
+
+#[test]
+fn report_rerenders_runs_csv_byte_identical_to_the_run() {
+    // A run writes runs.csv from the floats it computed; `report` from the floats it reads back from
+    // results.json. The default JSON parser may miss a float by one ulp, and the CSV, which prints the
+    // shortest form that reads back exactly, showed it in the last digit.
+    let src = tempfile::tempdir().unwrap();
+    let o = regionsim(&[
+        "run",
+        "tests/fixtures/zone_outage_model.ron",
+        "tests/fixtures/zone_outage_scenario.ron",
+        "--replications",
+        "6",
+        "--out",
+        src.path().to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = tempfile::tempdir().unwrap();
+    let results = src.path().join("results.json");
+    let o = regionsim(&["report", results.to_str().unwrap(), "--out", out.path().to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (ran, rendered) =
+        (fs::read(src.path().join("runs.csv")).unwrap(), fs::read(out.path().join("runs.csv")).unwrap());
+    // Non-trivial floats are there to be compared (availabilities, latencies, costs with many digits).
+    let text = String::from_utf8_lossy(&ran);
+    assert!(text.lines().skip(1).any(|l| l.split(',').any(|c| c.len() > 12 && c.contains('.'))), "{text}");
+    assert_eq!(String::from_utf8_lossy(&rendered), text);
+    assert_eq!(ran, rendered);
+    assert_eq!(
+        fs::read(src.path().join("summary.md")).unwrap(),
+        fs::read(out.path().join("summary.md")).unwrap()
+    );
+}
+
+#[test]
+fn markdown_tables_escape_pipes_and_newlines_in_names() {
+    let mut report = support::zone_outage();
+    report.per_population[0].name = "east|west\nclients".into();
+    report.per_region[0].name = "r|1".into();
+    let md = summary_md(&report);
+    // Every table line has as many unescaped cell separators as its header: no cell broke out.
+    let separators = |line: &str| line.replace("\\|", "").matches('|').count();
+    let mut tables = 0;
+    let mut header = None;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            header = None;
+            continue;
+        }
+        match header {
+            None => {
+                header = Some(separators(line));
+                tables += 1;
+            }
+            Some(n) => assert_eq!(separators(line), n, "a row broke its table: {line}"),
+        }
+    }
+    assert!(tables >= 3, "{md}");
+    assert!(md.contains("| east\\|west<br>clients |"), "{md}");
+    assert!(md.contains("| r\\|1 |"), "{md}");
 }
