@@ -393,3 +393,16 @@ fn markdown_tables_escape_pipes_and_newlines_in_names() {
     assert!(md.contains("| east\\|west<br>clients |"), "{md}");
     assert!(md.contains("| r\\|1 |"), "{md}");
 }
+
+#[test]
+fn readme_outputs_lists_every_chart_a_run_writes() {
+    // The README's Outputs section once left cost_per_month out.
+    let readme = fs::read_to_string(support::repo("README.md")).unwrap();
+    let start = readme.find("\n## Outputs\n").expect("an Outputs section");
+    let section = &readme[start..];
+    let section = &section[..section[1..].find("\n## ").map_or(section.len(), |e| e + 1)];
+    for stem in chart::STEMS {
+        assert!(section.contains(&format!("`{stem}`")), "README's Outputs does not list {stem}");
+    }
+    assert!(section.contains("docs/outputs.md"), "it points to the detailed reference");
+}
