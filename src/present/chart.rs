@@ -257,15 +257,15 @@ pub(crate) fn nines_position(percent: f64) -> f64 {
     if percent.is_nan() { 0.0 } else { -unavailable.log10() }
 }
 
-/// The tick label at position `n` of a nines scale: the availability there, with `decimals` decimals.
-pub(crate) fn nines_tick(n: f64, decimals: usize) -> String {
+/// The tick label at position `n` of a nines scale: the availability there, with the decimals its nines
+/// need (`99.0%` at 2, `99.90%` at 3, `99.9997%` at 5.5).
+pub(crate) fn nines_tick(n: f64) -> String {
+    let decimals = (n.floor() as i64 - 1).clamp(1, 6) as usize;
     format!("{:.decimals$}%", 100.0 * (1.0 - 10f64.powf(-n)))
 }
 
-/// Decimals for the ticks of a nines scale reaching `hi` nines: enough to tell 99.99% from 99.9%.
-pub(crate) fn nines_decimals(hi: f64) -> usize {
-    (hi.ceil() as i64 - 1).clamp(1, 6) as usize
-}
+/// Ticks on a nines scale: few, since each label is long.
+pub(crate) const NINES_TICKS: usize = 5;
 
 /// One tick format for a whole axis from `lo` to `hi` (so `-10k` never sits beside `-5000`): a `k` or `M`
 /// suffix when the axis's largest magnitude calls for one, and the decimals its step needs.
@@ -452,9 +452,9 @@ mod tests {
         // 97.9%, 98.95% and 99.2% are a third of a nine apart, not a tenth of an axis from 0 to 100%.
         let spread = nines_position(99.2) - nines_position(97.9);
         assert!(spread > 0.4, "{spread}");
-        assert_eq!(nines_tick(2.0, 1), "99.0%");
-        assert_eq!(nines_tick(3.0, 2), "99.90%");
-        assert_eq!(nines_decimals(3.2), 3);
+        assert_eq!(nines_tick(2.0), "99.0%");
+        assert_eq!(nines_tick(3.0), "99.90%");
+        assert_eq!(nines_tick(5.5), "99.9997%");
     }
 
     #[test]

@@ -123,8 +123,7 @@ impl Plot for SweepLine {
             None => x_linear(v),
         };
         let y_linear = axis_format(y0, y1);
-        let nines_decimals = super::nines_decimals(y1);
-        let y_format = |v: &f64| if self.nines { super::nines_tick(*v, nines_decimals) } else { y_linear(v) };
+        let y_format = |v: &f64| if self.nines { super::nines_tick(*v) } else { y_linear(v) };
         let y_desc = if self.nines { format!("{}, nines scale", self.y_desc) } else { self.y_desc.clone() };
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(self.x_desc.as_str())
@@ -134,6 +133,9 @@ impl Plot for SweepLine {
             .x_label_formatter(&x_format)
             .y_label_formatter(&y_format)
             .light_line_style(RGBColor(235, 235, 235));
+        if self.nines {
+            mesh.y_labels(super::NINES_TICKS);
+        }
         if let Some(l) = &self.x_labels {
             mesh.x_labels(l.len() * 2 + 1);
         } else if self.integer_x {
