@@ -121,42 +121,44 @@ impl Renderer for Html {
         if doc.charts.is_empty() {
             out.push_str("<p>No chart: there is no data to draw.</p>\n");
         }
-        // Charts in a subfolder (`charts/designs/`, `charts/differences/`) fold by subfolder: the first
-        // group open, the others closed, so a comparison of many metrics is not a page of 20,000 px.
-        let mut group: Option<&str> = None;
-        for (i, c) in doc.charts.iter().enumerate() {
-            let sub = chart_group(&c.path);
-            if sub != group {
-                if group.is_some() {
-                    out.push_str("</details>\n");
-                }
-                if let Some(g) = sub {
-                    let n = doc.charts[i..].iter().take_while(|x| chart_group(&x.path) == sub).count();
-                    let open = if doc.charts[..i].iter().any(|x| chart_group(&x.path).is_some()) {
-                        ""
-                    } else {
-                        " open"
-                    };
-                    let _ = writeln!(
-                        out,
-                        "<details class=\"charts\"{open}>\n<summary>charts/{} ({n})</summary>",
-                        escape(g)
-                    );
-                }
-                group = sub;
+        // Charts in a subfolder (`charts/designs/`, `charts/differences/`) fold by subfolder, in the order
+        // the subfolders first appear: the first open, the others closed, so a comparison of many metrics
+        // is not a page of 20,000 px. Charts at the top of `charts/` are shown as they come.
+        let mut groups: Vec<Option<&str>> = Vec::new();
+        for c in &doc.charts {
+            let g = chart_group(&c.path);
+            if !groups.contains(&g) {
+                groups.push(g);
             }
-            let id = c.path.trim_start_matches("charts/").replace('/', "-");
-            let _ = writeln!(out, "<figure class=\"chart\" id=\"chart-{}\">", escape(&id));
-            out.push_str(c.svg.trim());
-            let _ = writeln!(
-                out,
-                "\n<figcaption>{} (also <code>{}.svg</code> and <code>.png</code>)</figcaption>\n</figure>",
-                escape(&c.title),
-                escape(&c.path)
-            );
         }
-        if group.is_some() {
-            out.push_str("</details>\n");
+        let mut first = true;
+        for g in groups {
+            let members: Vec<&crate::present::document::Figure> =
+                doc.charts.iter().filter(|c| chart_group(&c.path) == g).collect();
+            if let Some(name) = g {
+                let open = if first { " open" } else { "" };
+                first = false;
+                let _ = writeln!(
+                    out,
+                    "<details class=\"charts\"{open}>\n<summary>charts/{} ({})</summary>",
+                    escape(name),
+                    members.len()
+                );
+            }
+            for c in members {
+                let id = c.path.trim_start_matches("charts/").replace('/', "-");
+                let _ = writeln!(out, "<figure class=\"chart\" id=\"chart-{}\">", escape(&id));
+                out.push_str(c.svg.trim());
+                let _ = writeln!(
+                    out,
+                    "\n<figcaption>{} (also <code>{}.svg</code> and <code>.png</code>)</figcaption>\n</figure>",
+                    escape(&c.title),
+                    escape(&c.path)
+                );
+            }
+            if g.is_some() {
+                out.push_str("</details>\n");
+            }
         }
         out.push_str("</section>\n<section id=\"inputs\">\n<h2>Inputs</h2>\n");
         if !doc.inputs.rows.is_empty() {
@@ -219,7 +221,7 @@ mod tests {
         let mut doc = Document::default();
         doc.section("summary", "Summary").table(None, wide);
         doc.section("differences", "Differences").text("long").folded = true;
-        doc.charts = ["charts/designs/a", "charts/designs/b", "charts/differences/a"]
+        doc.charts = ["charts/designs/a", "charts/differences/a", "charts/designs/b"]
             .iter()
             .map(|p| crate::present::document::Figure {
                 path: p.to_string(),
