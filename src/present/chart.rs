@@ -69,6 +69,8 @@ pub mod palette {
     pub const YELLOW: RGBColor = RGBColor(0xF0, 0xE4, 0x42);
     /// Black, `#000000`.
     pub const BLACK: RGBColor = RGBColor(0x00, 0x00, 0x00);
+    /// Grey, `#777777`: the neutral that goes with the palette, for one more kind of marker.
+    pub const GREY: RGBColor = RGBColor(0x77, 0x77, 0x77);
 
     /// Series colours, in order; series beyond the eighth reuse them. The first four differ from the
     /// marker colours of timelines (vermillion, orange, bluish green: see `chart/markers.rs`).
@@ -233,6 +235,56 @@ pub(crate) fn time_unit(horizon_s: f64) -> (&'static str, f64) {
     }
 }
 
+/// A bucket width as a reader says it: `7.5 s`, `2 min`, `1.5 h`, in the largest unit it is at least
+/// one of.
+pub(crate) fn duration_label(seconds: f64) -> String {
+    let (unit, length) = match seconds {
+        s if s >= 86_400.0 => ("d", 86_400.0),
+        s if s >= 3_600.0 => ("h", 3_600.0),
+        s if s >= 60.0 => ("min", 60.0),
+        _ => ("s", 1.0),
+    };
+    format!("{} {unit}", trim(seconds / length, 3))
+}
+
+/// The highest position of the nines scale: seven nines, where 100% (no failure seen) is drawn.
+pub(crate) const NINES_MAX: f64 = 7.0;
+
+/// An availability `percent` as its position on a nines scale: `-log10(1 - a)` (99% at 2, 99.9% at 3),
+/// capped at [`NINES_MAX`] so that 100% is drawn at the top; below 0% at 0.
+pub(crate) fn nines_position(percent: f64) -> f64 {
+    let unavailable = (1.0 - percent / 100.0).clamp(10f64.powf(-NINES_MAX), 1.0);
+    if percent.is_nan() { 0.0 } else { -unavailable.log10() }
+}
+
+/// The tick label at position `n` of a nines scale: the availability there, with the decimals its nines
+/// need (`99.0%` at 2, `99.90%` at 3, `99.9997%` at 5.5).
+pub(crate) fn nines_tick(n: f64) -> String {
+    let decimals = (n.floor() as i64 - 1).clamp(1, 6) as usize;
+    format!("{:.decimals$}%", 100.0 * (1.0 - 10f64.powf(-n)))
+}
+
+/// Ticks on a nines scale: few, since each label is long.
+pub(crate) const NINES_TICKS: usize = 5;
+
+/// One tick format for a whole axis from `lo` to `hi` (so `-10k` never sits beside `-5000`): a `k` or `M`
+/// suffix when the axis's largest magnitude calls for one, and the decimals its step needs.
+pub(crate) fn axis_format(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
+    let top = lo.abs().max(hi.abs());
+    let (divisor, suffix) = match top {
+        t if t >= 1e6 => (1e6, "M"),
+        t if t >= 1e4 => (1e3, "k"),
+        _ => (1.0, ""),
+    };
+    let decimals = decimals_for(lo / divisor, hi / divisor);
+    move |v: &f64| {
+        let x = v / divisor;
+        // No "-0" from rounding a tiny negative.
+        let x = if x.abs() < 0.5 * 10f64.powi(-(decimals as i32)) { 0.0 } else { x };
+        format!("{x:.decimals$}{suffix}")
+    }
+}
+
 /// `v` pulled into `[lo, hi]` (NaN to `lo`). Data far outside an axis would overflow plotters' pixel
 /// arithmetic, and a hand-edited results file can hold anything.
 pub(crate) fn within(v: f64, (lo, hi): (f64, f64)) -> f64 {
@@ -366,6 +418,43 @@ mod tests {
         assert_eq!(decimals_for(0.0, 300.0), 0);
         assert_eq!(with_decimals(12_500.0, 0), "12.5k");
         assert_eq!(decimals_for(1.0, 1.0), 2);
+    }
+
+    #[test]
+    fn bucket_widths_read_in_a_unit_they_are_at_least_one_of() {
+        // Not "per 0.125 min" nor "per 0.025 h".
+        assert_eq!(duration_label(7.5), "7.5 s");
+        assert_eq!(duration_label(90.0), "1.5 min");
+        assert_eq!(duration_label(0.025 * 3_600.0), "1.5 min");
+        assert_eq!(duration_label(7_200.0), "2 h");
+        assert_eq!(duration_label(0.5), "0.5 s");
+    }
+
+    #[test]
+    fn one_axis_has_one_tick_format() {
+        // An axis from -12k to 0 labels -5000 as -5k, like its -10k.
+        let f = axis_format(-12_000.0, 0.0);
+        assert_eq!((f(&-10_000.0), f(&-5_000.0), f(&0.0)), ("-10k".into(), "-5k".into(), "0k".into()));
+        let f = axis_format(0.0, 2_000.0);
+        assert_eq!((f(&500.0), f(&1_500.0)), ("500".into(), "1500".into()));
+        let f = axis_format(0.0, 1.0);
+        assert_eq!(f(&0.5), "0.5");
+        let f = axis_format(-1.0, 1.0);
+        assert_eq!(f(&-0.000001), "0.0");
+    }
+
+    #[test]
+    fn the_nines_scale_spreads_availabilities_near_one_hundred_percent() {
+        assert!((nines_position(99.0) - 2.0).abs() < 1e-9);
+        assert!((nines_position(99.9) - 3.0).abs() < 1e-9);
+        assert_eq!(nines_position(100.0), NINES_MAX);
+        assert_eq!(nines_position(-5.0), 0.0);
+        // 97.9%, 98.95% and 99.2% are a third of a nine apart, not a tenth of an axis from 0 to 100%.
+        let spread = nines_position(99.2) - nines_position(97.9);
+        assert!(spread > 0.4, "{spread}");
+        assert_eq!(nines_tick(2.0), "99.0%");
+        assert_eq!(nines_tick(3.0), "99.90%");
+        assert_eq!(nines_tick(5.5), "99.9997%");
     }
 
     #[test]

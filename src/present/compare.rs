@@ -42,6 +42,18 @@ pub(crate) fn objective_line(report: &Report, key: &str, unit: Unit) -> Option<(
     Some((o.objective.target * k, format!("objective {}", target_text(o))))
 }
 
+/// Whether every row is exactly zero, interval included.
+pub(crate) fn all_zero(rows: &[IntervalRow]) -> bool {
+    rows.iter().all(|r| r.mean == 0.0 && r.ci == [0.0, 0.0])
+}
+
+/// A fraction's row \[%\] kept within 0..100%: a Student-t interval of an availability near 100% can
+/// reach past it, which no availability can.
+fn as_percentage(r: &mut IntervalRow) {
+    r.mean = r.mean.clamp(0.0, 100.0);
+    r.ci = r.ci.map(|v| v.clamp(0.0, 100.0));
+}
+
 /// The charts of a comparison: per metric, the designs' estimates, then the differences.
 pub fn charts(c: &Comparison) -> Result<Vec<(String, Rendered)>, ChartError> {
     let mut out = Vec::new();
@@ -61,6 +73,13 @@ pub fn charts(c: &Comparison) -> Result<Vec<(String, Rendered)>, ChartError> {
                 }
             }
         }
+        // A metric that is zero everywhere (writes lost without a store) says nothing: no chart.
+        if all_zero(&rows) {
+            continue;
+        }
+        if unit == Unit::Fraction {
+            rows.iter_mut().for_each(as_percentage);
+        }
         let reference = c.designs.first().and_then(|d| objective_line(&d.results, key, unit));
         if let Some(p) = Intervals::new(
             key,
@@ -70,6 +89,7 @@ pub fn charts(c: &Comparison) -> Result<Vec<(String, Rendered)>, ChartError> {
             ("mean and 95% CI".into(), String::new()),
             reference,
         ) {
+            let p = if unit == Unit::Fraction { p.on_nines_scale() } else { p };
             out.push((format!("designs/{key}"), chart::render(&p)?));
         }
 
@@ -292,4 +312,23 @@ pub fn bundle(c: &Comparison) -> Result<Bundle, ChartError> {
     }
     b.add("compare.html", Html.render(&doc));
     Ok(b)
+}
+
+#[cfg(test)]
+mod chart_tests {
+    use super::*;
+
+    #[test]
+    fn all_zero_metrics_have_no_chart_and_availability_stays_within_one_hundred_percent() {
+        let zero = IntervalRow { label: "a".into(), mean: 0.0, ci: [0.0, 0.0], contrast: None };
+        assert!(all_zero(&[zero.clone(), zero.clone()]));
+        assert!(!all_zero(&[
+            zero,
+            IntervalRow { label: "b".into(), mean: 0.0, ci: [0.0, 1.0], contrast: None }
+        ]));
+        // Time availability 99.95% with a Student-t CI up to 101%.
+        let mut r = IntervalRow { label: "a".into(), mean: 99.95, ci: [98.9, 101.0], contrast: None };
+        as_percentage(&mut r);
+        assert_eq!((r.mean, r.ci), (99.95, [98.9, 100.0]));
+    }
 }

@@ -5,6 +5,7 @@
 
 use crate::analysis::metric::{self, Series};
 use crate::analysis::sweep::{self, Sweep, measured_series};
+use crate::analysis::unit::Unit;
 use crate::analysis::verdict;
 use crate::present::bundle::Bundle;
 use crate::present::chart::{self, ChartError, Pareto, Rendered, SweepLine, SweepSeries};
@@ -53,7 +54,8 @@ pub fn charts(s: &Sweep) -> Result<Vec<(String, Rendered)>, ChartError> {
                     else {
                         continue;
                     };
-                    points.push((xs[i], e.mean * k, e.ci95[0] * k, e.ci95[1] * k));
+                    let v = |x: f64| if unit == Unit::Fraction { (x * k).clamp(0.0, 100.0) } else { x * k };
+                    points.push((xs[i], v(e.mean), v(e.ci95[0]), v(e.ci95[1])));
                     if s.chosen == Some(i) && m.population.is_none() {
                         chosen = Some((xs[i], e.mean * k));
                     }
@@ -64,7 +66,8 @@ pub fn charts(s: &Sweep) -> Result<Vec<(String, Rendered)>, ChartError> {
                 series.push(SweepSeries { label, points });
             }
         }
-        if series.iter().all(|x| x.points.is_empty()) {
+        // Nothing measured, or zero everywhere (writes lost without a store): no chart.
+        if series.iter().all(|x| x.points.iter().all(|p| p.1 == 0.0 && p.2 == 0.0 && p.3 == 0.0)) {
             continue;
         }
         let reference = s.points.first().and_then(|p| objective_line(&p.results, key, unit));
@@ -77,6 +80,8 @@ pub fn charts(s: &Sweep) -> Result<Vec<(String, Rendered)>, ChartError> {
             series,
             reference,
             chosen,
+            integer_x: x_labels.is_none() && xs.iter().all(|x| x.fract() == 0.0),
+            nines: unit == Unit::Fraction,
         };
         out.push((key.to_string(), chart::render(&p)?));
     }
@@ -90,13 +95,9 @@ pub fn charts(s: &Sweep) -> Result<Vec<(String, Rendered)>, ChartError> {
     let pairs: Option<Vec<(f64, f64)>> = (0..s.points.len()).map(pair).collect();
     if let Some(pairs) = pairs.filter(|p| !p.is_empty()) {
         let front = sweep::pareto_front(&pairs);
-        let points = s
-            .points
-            .iter()
-            .zip(&pairs)
-            .map(|(p, &(c, a))| (sweep::label(&s.parameters, &p.values), c, a))
-            .collect();
-        out.push(("pareto".to_string(), chart::render(&Pareto { points, front })?));
+        let points = s.points.iter().zip(&pairs).map(|(p, &(c, a))| (p.values.join(", "), c, a)).collect();
+        let labelled_by = s.parameters.iter().map(|v| v.path.as_str()).collect::<Vec<_>>().join(", ");
+        out.push(("pareto".to_string(), chart::render(&Pareto { points, front, labelled_by })?));
     }
     Ok(out)
 }

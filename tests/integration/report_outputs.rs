@@ -331,3 +331,78 @@ fn report_set_reprices_a_results_file_without_simulating_again() {
     assert!(stderr.contains("only prices can change"), "{stderr}");
     assert!(!refused.path().join("out").exists());
 }
+
+#[test]
+fn report_rerenders_runs_csv_byte_identical_to_the_run() {
+    // A run writes runs.csv from the floats it computed; `report` from the floats it reads back from
+    // results.json. The default JSON parser may miss a float by one ulp, and the CSV, which prints the
+    // shortest form that reads back exactly, showed it in the last digit.
+    let src = tempfile::tempdir().unwrap();
+    let o = regionsim(&[
+        "run",
+        "tests/fixtures/zone_outage_model.ron",
+        "tests/fixtures/zone_outage_scenario.ron",
+        "--replications",
+        "6",
+        "--out",
+        src.path().to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = tempfile::tempdir().unwrap();
+    let results = src.path().join("results.json");
+    let o = regionsim(&["report", results.to_str().unwrap(), "--out", out.path().to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (ran, rendered) =
+        (fs::read(src.path().join("runs.csv")).unwrap(), fs::read(out.path().join("runs.csv")).unwrap());
+    // Non-trivial floats are there to be compared (availabilities, latencies, costs with many digits).
+    let text = String::from_utf8_lossy(&ran);
+    assert!(text.lines().skip(1).any(|l| l.split(',').any(|c| c.len() > 12 && c.contains('.'))), "{text}");
+    assert_eq!(String::from_utf8_lossy(&rendered), text);
+    assert_eq!(ran, rendered);
+    assert_eq!(
+        fs::read(src.path().join("summary.md")).unwrap(),
+        fs::read(out.path().join("summary.md")).unwrap()
+    );
+}
+
+#[test]
+fn markdown_tables_escape_pipes_and_newlines_in_names() {
+    let mut report = support::zone_outage();
+    report.per_population[0].name = "east|west\nclients".into();
+    report.per_region[0].name = "r|1".into();
+    let md = summary_md(&report);
+    // Every table line has as many unescaped cell separators as its header: no cell broke out.
+    let separators = |line: &str| line.replace("\\|", "").matches('|').count();
+    let mut tables = 0;
+    let mut header = None;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            header = None;
+            continue;
+        }
+        match header {
+            None => {
+                header = Some(separators(line));
+                tables += 1;
+            }
+            Some(n) => assert_eq!(separators(line), n, "a row broke its table: {line}"),
+        }
+    }
+    assert!(tables >= 3, "{md}");
+    assert!(md.contains("| east\\|west<br>clients |"), "{md}");
+    assert!(md.contains("| r\\|1 |"), "{md}");
+}
+
+#[test]
+fn readme_outputs_lists_every_chart_a_run_writes() {
+    // The README's Outputs section once left cost_per_month out.
+    let readme = fs::read_to_string(support::repo("README.md")).unwrap();
+    let start = readme.find("\n## Outputs\n").expect("an Outputs section");
+    let section = &readme[start..];
+    let section = &section[..section[1..].find("\n## ").map_or(section.len(), |e| e + 1)];
+    for stem in chart::STEMS {
+        assert!(section.contains(&format!("`{stem}`")), "README's Outputs does not list {stem}");
+    }
+    assert!(section.contains("docs/outputs.md"), "it points to the detailed reference");
+}

@@ -103,6 +103,7 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
             warnings.push(Warning::NothingSucceeded { population: pop.name.clone() });
         }
     }
+    warnings.extend(Warning::failures(&total.counts));
     warnings.extend(scenario.overloads(model).into_iter().map(Warning::Overloaded));
     if runs.iter().any(|o| o.timeline.infra_truncated) {
         warnings.push(Warning::TimelineTruncated);

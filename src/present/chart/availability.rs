@@ -5,8 +5,8 @@ use plotters::prelude::*;
 
 use super::markers::{self, Band, Marker};
 use super::{
-    AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, decimals_for, palette, short_number, stroke, text,
-    time_unit, titled_with_key, with_decimals, within,
+    AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, axis_format, decimals_for, duration_label, palette,
+    stroke, text, time_unit, titled_with_key, with_decimals, within,
 };
 use crate::analysis::report::Report;
 
@@ -72,8 +72,7 @@ impl Plot for AvailabilityOverTime {
         let (y0, y1) = self.y_range();
         let (unit, unit_s) = time_unit(self.horizon_s);
         let line = stroke(palette::BLUE, LINE_PX);
-        let mut key =
-            vec![(format!("availability per {} {unit}", short_number(self.bucket_s / unit_s)), line)];
+        let mut key = vec![(format!("availability per {}", duration_label(self.bucket_s)), line)];
         key.extend(markers::key_entries(&self.markers));
         let body = titled_with_key(root, &self.title(), &key)?;
         let mut chart = ChartBuilder::on(&body)
@@ -88,7 +87,7 @@ impl Plot for AvailabilityOverTime {
             .y_desc("requests succeeded [%]")
             .axis_desc_style(text(AXIS_DESC_PX))
             .label_style(text(TICK_PX))
-            .x_label_formatter(&|v| short_number(*v))
+            .x_label_formatter(&axis_format(0.0, self.horizon_s / unit_s))
             .y_label_formatter(&|v| with_decimals(*v, decimals_for(y0, y1)))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;

@@ -4,9 +4,14 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{AXIS_DESC_PX, ChartError, Plot, TICK_PX, palette, short_number, text, titled_with_key};
+use super::{
+    AXIS_DESC_PX, ChartError, Plot, TICK_PX, axis_format, palette, short_number, text, titled_with_key,
+};
 
 pub use crate::analysis::cost::CostBreakdown;
+
+/// Half the width of a bar, in units of the x axis (one unit per bar).
+const BAR_HALF_WIDTH: f64 = 0.3;
 
 /// Stacked bars of monthly cost.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,8 +54,7 @@ impl Plot for CostChart {
             return Err(ChartError::NoData(self.stem()));
         }
         let max = self.bars.iter().map(|(_, b)| Self::stack(b)[5].1).fold(0.0, f64::max);
-        // Integer ranges include their end: 0..last has one segment per bar.
-        let last = self.bars.len() as u32 - 1;
+        let n = self.bars.len();
         let key: Vec<(String, ShapeStyle)> = (0..6)
             .filter(|&c| self.bars.iter().any(|(_, b)| Self::stack(b)[c].1 > Self::stack(b)[c].0))
             .map(|c| {
@@ -58,12 +62,16 @@ impl Plot for CostChart {
             })
             .collect();
         let body = titled_with_key(root, &self.title(), &key)?;
+        // A plain numeric x axis, bar i centred on x = i: a segmented axis of one bar has no segment end to
+        // draw to (its bar came out with a negative width, left of the axis).
+        let x = (-0.5, n as f64 - 0.5);
+        let y1 = (max * 1.12).max(1.0);
         let mut chart = ChartBuilder::on(&body)
             .margin(24)
             .margin_top(8)
             .x_label_area_size(80)
             .y_label_area_size(130)
-            .build_cartesian_2d((0..last).into_segmented(), 0.0..(max * 1.12).max(1.0))?;
+            .build_cartesian_2d(x.0..x.1, 0.0..y1)?;
         let labels: Vec<String> = self.bars.iter().map(|(l, _)| l.clone()).collect();
         chart
             .configure_mesh()
@@ -71,11 +79,16 @@ impl Plot for CostChart {
             .y_desc("cost [USD/month]")
             .axis_desc_style(text(AXIS_DESC_PX))
             .label_style(text(TICK_PX))
-            .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
-                _ => String::new(),
+            .x_labels(2 * n + 1)
+            .x_label_formatter(&|v| {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                    labels[i as usize].clone()
+                } else {
+                    String::new()
+                }
             })
-            .y_label_formatter(&|v| short_number(*v))
+            .y_label_formatter(&axis_format(0.0, y1))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
 
@@ -83,14 +96,12 @@ impl Plot for CostChart {
             let color = palette::series(c);
             let boxes = self.bars.iter().enumerate().filter_map(move |(i, (_, b))| {
                 let (lo, hi) = Self::stack(b)[c];
-                let i = i as u32;
+                let i = i as f64;
                 (hi > lo).then(|| {
-                    let mut r = Rectangle::new(
-                        [(SegmentValue::Exact(i), lo), (SegmentValue::Exact(i + 1), hi)],
+                    Rectangle::new(
+                        [(i - BAR_HALF_WIDTH, lo.min(y1)), (i + BAR_HALF_WIDTH, hi.min(y1))],
                         color.filled(),
-                    );
-                    r.set_margin(0, 0, 30, 30);
-                    r
+                    )
                 })
             });
             chart.draw_series(boxes)?;
@@ -98,7 +109,7 @@ impl Plot for CostChart {
         chart.draw_series(self.bars.iter().enumerate().map(|(i, (_, b))| {
             Text::new(
                 format!("${}", short_number(b.total())),
-                (SegmentValue::CenterOf(i as u32), Self::stack(b)[5].1 + max * 0.06),
+                (i as f64, (Self::stack(b)[5].1 + max * 0.06).min(y1)),
                 text(TICK_PX + 2).pos(plotters::style::text_anchor::Pos::new(
                     plotters::style::text_anchor::HPos::Center,
                     plotters::style::text_anchor::VPos::Center,

@@ -8,8 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, decimals_for, padded, palette, stroke, text,
-    titled_with_key, with_decimals, within,
+    AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, padded, palette, stroke, text, titled_with_key, within,
 };
 
 /// One row: a label, a point and its interval, and perhaps a contrasting interval.
@@ -40,6 +39,8 @@ pub struct Intervals {
     pub names: (String, String),
     /// A vertical line and its legend name.
     pub reference: Option<(f64, String)>,
+    /// Values are availabilities \[%\] drawn on a nines scale (see [`Intervals::on_nines_scale`]).
+    pub nines: bool,
 }
 
 /// The widest ratio of largest to smallest value a linear axis is used for.
@@ -62,7 +63,26 @@ impl Intervals {
             rows,
             names,
             reference,
+            nines: false,
         })
+    }
+
+    /// Draws availabilities \[%\] on a nines scale (`-log10(1 - a)`, labelled in %): 97.9%, 98.95% and
+    /// 99.2% are a third of a nine apart, where a linear axis squashes them into one spot.
+    pub fn on_nines_scale(mut self) -> Intervals {
+        self.nines = true;
+        self
+    }
+
+    /// The axis position of value `v`.
+    fn position(&self, v: f64) -> f64 {
+        if self.nines {
+            super::nines_position(v)
+        } else if self.log() {
+            v.log10()
+        } else {
+            v
+        }
     }
 
     /// Whether the axis is logarithmic (base 10): every value positive, spanning a factor of
@@ -71,7 +91,7 @@ impl Intervals {
         let values = self.values();
         let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        lo > 0.0 && hi / lo >= LINEAR_SPAN_MAX
+        !self.nines && lo > 0.0 && hi / lo >= LINEAR_SPAN_MAX
     }
 
     /// Every finite value drawn: means, interval ends, the reference.
@@ -91,9 +111,7 @@ impl Intervals {
     }
 
     fn x_range(&self) -> (f64, f64) {
-        let log = self.log();
-        let positions: Vec<f64> =
-            self.values().into_iter().map(|v| if log { v.log10() } else { v }).collect();
+        let positions: Vec<f64> = self.values().into_iter().map(|v| self.position(v)).collect();
         let lo = positions.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = positions.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         padded(lo, hi, 0.08)
@@ -149,18 +167,38 @@ impl Plot for Intervals {
             .y_label_area_size(label_px.clamp(120, 520))
             .build_cartesian_2d(x0..x1, -0.5..n - 0.5)?;
         let labels: Vec<String> = self.rows.iter().map(|r| r.label.clone()).collect();
-        let decimals = decimals_for(x0, x1);
         // On a log axis, a tick at each power of ten (asking for one per unit of the axis).
         let log = self.log();
-        let x_labels = if log { (x1 - x0).ceil() as usize + 1 } else { 6 };
-        let x_desc = if log { format!("{}, log scale", self.x_desc) } else { self.x_desc.clone() };
+        let x_labels = if log {
+            (x1 - x0).ceil() as usize + 1
+        } else if self.nines {
+            super::NINES_TICKS
+        } else {
+            6
+        };
+        let x_desc = if log {
+            format!("{}, log scale", self.x_desc)
+        } else if self.nines {
+            format!("{}, nines scale (log of 100% - availability)", self.x_desc)
+        } else {
+            self.x_desc.clone()
+        };
+        let linear = super::axis_format(x0, x1);
         chart
             .configure_mesh()
             .x_desc(x_desc.as_str())
             .axis_desc_style(text(AXIS_DESC_PX))
             .label_style(text(TICK_PX))
             .x_labels(x_labels)
-            .x_label_formatter(&|v| if log { log_tick(*v) } else { with_decimals(*v, decimals) })
+            .x_label_formatter(&|v| {
+                if log {
+                    log_tick(*v)
+                } else if self.nines {
+                    super::nines_tick(*v)
+                } else {
+                    linear(v)
+                }
+            })
             .y_labels(self.rows.len() * 2 + 1)
             .y_label_formatter(&|v| {
                 // Row i sits at y = n − 1 − i (first row on top); other ticks are blank.
@@ -174,7 +212,7 @@ impl Plot for Intervals {
             .disable_y_mesh()
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
-        let x = |v: f64| within(if log { v.log10() } else { v }, (x0, x1));
+        let x = |v: f64| within(self.position(v), (x0, x1));
         if let Some((v, _)) = &self.reference {
             chart.draw_series(DashedLineSeries::new([(x(*v), -0.5), (x(*v), n - 0.5)], 14, 8, reference))?;
         }
@@ -226,6 +264,36 @@ mod tests {
         assert!(
             Intervals::new("x", String::new(), String::new(), vec![], Default::default(), None).is_none()
         );
+    }
+
+    #[test]
+    fn availabilities_get_a_nines_scale_that_spreads_them() {
+        let rows = [97.9, 98.95, 99.2]
+            .iter()
+            .map(|&m| IntervalRow {
+                label: format!("{m}"),
+                mean: m,
+                ci: [m - 0.05, (m + 0.05).min(100.0)],
+                contrast: None,
+            })
+            .collect();
+        let c = Intervals::new(
+            "availability",
+            "a".into(),
+            "availability [%]".into(),
+            rows,
+            Default::default(),
+            None,
+        )
+        .unwrap()
+        .on_nines_scale();
+        let (lo, hi) = c.x_range();
+        // On a nines scale the three means span more than half the axis.
+        let span = c.position(99.2) - c.position(97.9);
+        assert!(span > 0.5 * (hi - lo), "{span} of {lo}..{hi}");
+        let svg = super::super::render(&c).unwrap().svg;
+        assert!(svg.contains("nines scale"), "the axis says it is not linear");
+        assert!(svg.contains("99.0%") || svg.contains("98.5%"), "ticks are availabilities in %");
     }
 
     fn rto_chart(means: &[f64]) -> Intervals {

@@ -6,10 +6,13 @@ use plotters::prelude::*;
 
 use super::markers::{self, Band, Marker};
 use super::{
-    AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, palette, short_number, stroke, text, time_unit,
+    AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, axis_format, short_number, stroke, text, time_unit,
     titled_with_key, within,
 };
 use crate::analysis::report::Report;
+
+/// A panel's axis clips when its peak is more than this many times its 99th percentile.
+const CLIP_RATIO: f64 = 3.0;
 
 /// One region's two curves: `(bucket end [s], requests)`.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +72,21 @@ impl LoadOverTime {
         })
     }
 
+    /// The top of a panel's y axis for `values`, and whether it clips: the largest value, unless a spike
+    /// dwarfs the rest, when the axis ends a quarter above the 99th percentile (and says so) so that one
+    /// spike does not flatten hours of load.
+    pub(crate) fn y_top(values: &[f64]) -> (f64, Option<f64>) {
+        let mut v: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        let max = v.last().copied().unwrap_or(0.0);
+        let p99 = v.get((v.len().saturating_sub(1) as f64 * 0.99).round() as usize).copied().unwrap_or(0.0);
+        if p99 > 0.0 && max > CLIP_RATIO * p99 {
+            ((p99 * 1.25).max(1.0), Some(max))
+        } else {
+            ((max * 1.1).max(1.0), None)
+        }
+    }
+
     fn panel<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
@@ -76,8 +94,12 @@ impl LoadOverTime {
         pick: fn(&RegionLoad) -> &Vec<(f64, f64)>,
         names: bool,
     ) -> Result<(), ChartError> {
-        let max = self.regions.iter().flat_map(|r| pick(r).iter().map(|p| p.1)).fold(0.0, f64::max);
-        let y1 = (max * 1.1).max(1.0);
+        let values: Vec<f64> = self.regions.iter().flat_map(|r| pick(r).iter().map(|p| p.1)).collect();
+        let (y1, clipped) = Self::y_top(&values);
+        let y_desc = match clipped {
+            Some(peak) => format!("{y_desc} (peak {} clipped)", short_number(peak)),
+            None => y_desc.to_string(),
+        };
         let (unit, unit_s) = time_unit(self.horizon_s);
         let mut chart = ChartBuilder::on(area)
             .margin(16)
@@ -87,19 +109,20 @@ impl LoadOverTime {
         chart
             .configure_mesh()
             .x_desc(format!("time [{unit}]"))
-            .y_desc(y_desc)
+            .y_desc(y_desc.as_str())
             .axis_desc_style(text(AXIS_DESC_PX))
             .label_style(text(TICK_PX))
-            .x_label_formatter(&|v| short_number(*v))
-            .y_label_formatter(&|v| short_number(*v))
+            .x_label_formatter(&axis_format(0.0, self.horizon_s / unit_s))
+            .y_label_formatter(&axis_format(0.0, y1))
             .y_labels(5)
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
         let x = (0.0, self.horizon_s / unit_s);
         markers::draw(&mut chart, &self.markers, &self.bands, (x, unit_s), (0.0, y1), names)?;
-        for (i, r) in self.regions.iter().enumerate() {
+        let colours = markers::series_colours(&self.markers, self.regions.len());
+        for (r, colour) in self.regions.iter().zip(colours) {
             let points = pick(r).iter().map(|&(t, n)| (within(t / unit_s, x), within(n, (0.0, y1))));
-            chart.draw_series(LineSeries::new(points, stroke(palette::series(i), LINE_PX)))?;
+            chart.draw_series(LineSeries::new(points, stroke(colour, LINE_PX)))?;
         }
         Ok(())
     }
@@ -119,16 +142,38 @@ impl Plot for LoadOverTime {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        let colours = markers::series_colours(&self.markers, self.regions.len());
         let mut key: Vec<(String, ShapeStyle)> = self
             .regions
             .iter()
-            .enumerate()
-            .map(|(i, r)| (format!("region {}", r.name), stroke(palette::series(i), LINE_PX)))
+            .zip(colours)
+            .map(|(r, colour)| (format!("region {}", r.name), stroke(colour, LINE_PX)))
             .collect();
         key.extend(markers::key_entries(&self.markers));
         let body = titled_with_key(root, &self.title(), &key)?;
         let (top, bottom) = body.split_vertically(body.dim_in_pixel().1 / 2);
         self.panel(&top, "requests in region", |r| &r.in_system, true)?;
         self.panel(&bottom, "queued requests", |r| &r.queued, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_spike_does_not_flatten_hours_of_load() {
+        // Four hours of about 100 requests and one 30k spike: the axis ends near 125 and says so.
+        let mut values: Vec<f64> = (0..1_440).map(|i| 90.0 + (i % 20) as f64).collect();
+        values[700] = 30_000.0;
+        let (top, clipped) = LoadOverTime::y_top(&values);
+        assert_eq!(clipped, Some(30_000.0));
+        assert!((109.0 * 1.25 - 1e-9..=109.0 * 1.25 + 1e-9).contains(&top), "{top}");
+        // Without a spike, the whole range shows.
+        values[700] = 100.0;
+        let (top, clipped) = LoadOverTime::y_top(&values);
+        assert_eq!(clipped, None);
+        assert!((top - 109.0 * 1.1).abs() < 1e-9);
+        assert_eq!(LoadOverTime::y_top(&[]), (1.0, None));
     }
 }

@@ -58,10 +58,28 @@ impl MarkerKind {
             MarkerKind::Recovery => s("recovery", palette::BLUISH_GREEN, 3, true, false),
             MarkerKind::Detection => s("health checks detect", palette::REDDISH_PURPLE, 3, false, false),
             MarkerKind::DnsSwitch => s("DNS switch", palette::BLACK, 3, false, false),
-            MarkerKind::Promotion => s("replica promoted", palette::REDDISH_PURPLE, 2, true, false),
-            MarkerKind::ScaleUp => s("standby scaled up", palette::SKY_BLUE, 3, false, false),
+            MarkerKind::Promotion => s("replica promoted", palette::SKY_BLUE, 3, true, false),
+            MarkerKind::ScaleUp => s("standby scaled up", palette::GREY, 3, false, false),
         }
     }
+}
+
+/// The colours of the markers present, so that a chart's series can stay clear of them.
+pub(crate) fn colours(markers: &[Marker]) -> Vec<RGBColor> {
+    MarkerKind::ALL
+        .iter()
+        .filter(|k| markers.iter().any(|m| m.kind == **k))
+        .map(|k| k.style().color)
+        .collect()
+}
+
+/// Colours for `n` series on a timeline with `markers`: the palette's series colours that no marker
+/// present uses, then (when they run out) the others.
+pub(crate) fn series_colours(markers: &[Marker], n: usize) -> Vec<RGBColor> {
+    let taken = colours(markers);
+    let free = palette::SERIES.iter().filter(|c| !taken.contains(c));
+    let rest = palette::SERIES.iter().filter(|c| taken.contains(c));
+    free.chain(rest).copied().cycle().take(n).collect()
 }
 
 /// One event at a time on the timeline.
@@ -201,6 +219,25 @@ mod tests {
 
     fn event(t_s: f64, component: &str, up: bool, injected: bool) -> InfraEvent {
         InfraEvent { t_s, component: component.into(), up, injected }
+    }
+
+    #[test]
+    fn each_kind_of_marker_has_its_own_colour_and_series_avoid_them() {
+        // "region us-west-2", "health checks detect" and "replica promoted" once shared one pink.
+        let colours: Vec<RGBColor> = MarkerKind::ALL.iter().map(|k| k.style().color).collect();
+        for (i, a) in colours.iter().enumerate() {
+            for b in &colours[i + 1..] {
+                assert_ne!(a, b, "two kinds of marker share a colour");
+            }
+        }
+        let all: Vec<Marker> =
+            MarkerKind::ALL.iter().map(|&kind| Marker { t_s: 1.0, kind, component: String::new() }).collect();
+        let series = series_colours(&all, 1);
+        assert!(!colours.contains(&series[0]), "the first series is clear of every marker");
+        let few = &all[..3];
+        for c in series_colours(few, 3) {
+            assert!(!super::colours(few).contains(&c));
+        }
     }
 
     #[test]

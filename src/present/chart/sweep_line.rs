@@ -7,8 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, decimals_for, padded, palette, short_number, stroke,
-    text, titled_with_key, with_decimals, within,
+    AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, axis_format, padded, palette, stroke, text,
+    titled_with_key, within,
 };
 
 /// One line: `(x, mean, ci_lo, ci_hi)` per point, by increasing x.
@@ -39,15 +39,25 @@ pub struct SweepLine {
     pub reference: Option<(f64, String)>,
     /// The chosen point `(x, y)`, ringed.
     pub chosen: Option<(f64, f64)>,
+    /// The parameter takes whole values (instances, concurrency): ticks only at integers.
+    pub integer_x: bool,
+    /// The metric is an availability \[%\], drawn on a nines scale (`-log10(1 - a)`, labelled in %).
+    pub nines: bool,
 }
 
 impl SweepLine {
+    /// The y position of a metric's value: itself, or its place on the nines scale.
+    fn y(&self, v: f64) -> f64 {
+        if self.nines { super::nines_position(v) } else { v }
+    }
+
     fn ranges(&self) -> ((f64, f64), (f64, f64)) {
         let pts = self.series.iter().flat_map(|s| s.points.iter());
         let xs: Vec<f64> = pts.clone().map(|p| p.0).filter(|v| v.is_finite()).collect();
-        let mut ys: Vec<f64> = pts.flat_map(|p| [p.1, p.2, p.3]).filter(|v| v.is_finite()).collect();
+        let mut ys: Vec<f64> =
+            pts.flat_map(|p| [p.1, p.2, p.3]).filter(|v| v.is_finite()).map(|v| self.y(v)).collect();
         if let Some((v, _)) = &self.reference {
-            ys.push(*v);
+            ys.push(self.y(*v));
         }
         let span = |v: &[f64]| {
             (
@@ -96,8 +106,9 @@ impl Plot for SweepLine {
             .x_label_area_size(80)
             .y_label_area_size(130)
             .build_cartesian_2d(x0..x1, y0..y1)?;
-        let yd = decimals_for(y0, y1);
         let labels = self.x_labels.clone();
+        let integer_x = self.integer_x;
+        let x_linear = axis_format(x0, x1);
         let x_format = move |v: &f64| match &labels {
             Some(l) => {
                 let i = v.round();
@@ -107,22 +118,32 @@ impl Plot for SweepLine {
                     String::new()
                 }
             }
-            None => short_number(*v),
+            None if integer_x && (v - v.round()).abs() > 1e-9 => String::new(),
+            None if integer_x => format!("{}", v.round()),
+            None => x_linear(v),
         };
-        let y_format = |v: &f64| with_decimals(*v, yd);
+        let y_linear = axis_format(y0, y1);
+        let y_format = |v: &f64| if self.nines { super::nines_tick(*v) } else { y_linear(v) };
+        let y_desc = if self.nines { format!("{}, nines scale", self.y_desc) } else { self.y_desc.clone() };
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(self.x_desc.as_str())
-            .y_desc(self.y_desc.as_str())
+            .y_desc(y_desc.as_str())
             .axis_desc_style(text(AXIS_DESC_PX))
             .label_style(text(TICK_PX))
             .x_label_formatter(&x_format)
             .y_label_formatter(&y_format)
             .light_line_style(RGBColor(235, 235, 235));
+        if self.nines {
+            mesh.y_labels(super::NINES_TICKS);
+        }
         if let Some(l) = &self.x_labels {
             mesh.x_labels(l.len() * 2 + 1);
+        } else if self.integer_x {
+            // A tick per whole value when they are few; plotters' steps from 1 up are whole anyway.
+            mesh.x_labels(((x1 - x0).floor() as usize + 1).clamp(2, 12));
         }
         mesh.draw()?;
-        let clamp = |(x, y): (f64, f64)| (within(x, (x0, x1)), within(y, (y0, y1)));
+        let clamp = |(x, y): (f64, f64)| (within(x, (x0, x1)), within(self.y(y), (y0, y1)));
         for (i, s) in self.series.iter().enumerate() {
             let colour = palette::series(i);
             let pts: Vec<_> = s.points.iter().filter(|p| p.1.is_finite()).collect();
@@ -145,7 +166,8 @@ impl Plot for SweepLine {
             chart.draw_series(pts.iter().map(|p| Circle::new(clamp((p.0, p.1)), 7, colour.filled())))?;
         }
         if let Some((v, _)) = &self.reference {
-            chart.draw_series(DashedLineSeries::new([(x0, *v), (x1, *v)], 14, 8, reference))?;
+            let v = within(self.y(*v), (y0, y1));
+            chart.draw_series(DashedLineSeries::new([(x0, v), (x1, v)], 14, 8, reference))?;
         }
         if let Some(p) = self.chosen {
             chart.draw_series([Circle::new(clamp(p), 16, chosen_style)])?;
@@ -172,10 +194,44 @@ mod tests {
             }],
             reference: Some((120.0, "objective p99 <= 120 ms".into())),
             chosen: Some((0.0, 100.0)),
+            integer_x: false,
+            nines: false,
         };
         let ((_, _), (y0, y1)) = c.ranges();
         assert!(y0 < 90.0 && y1 > 170.0);
         let r = super::super::render(&c).unwrap();
         assert!(r.svg.contains("Warm") && r.svg.contains("objective p99"));
+    }
+
+    /// The tick labels of an SVG: the text of every `<text>` element.
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| Some(t.split_once('>')?.1.split_once("</text>")?.0.trim().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn integer_sweep_parameters_get_integer_ticks() {
+        let c = SweepLine {
+            stem: "latency_p99_ms",
+            title: "p99".into(),
+            x_desc: "services[mm].concurrency".into(),
+            y_desc: "p99 latency [ms]".into(),
+            x_labels: None,
+            series: vec![SweepSeries {
+                label: "all".into(),
+                points: vec![(10.0, 120.0, 110.0, 130.0), (12.0, 50.0, 48.0, 52.0), (13.0, 46.0, 45.0, 47.0)],
+            }],
+            reference: None,
+            chosen: None,
+            integer_x: true,
+            nines: false,
+        };
+        let labels = texts(&super::super::render(&c).unwrap().svg);
+        for n in ["10", "11", "12", "13"] {
+            assert!(labels.iter().any(|l| l == n), "tick {n} missing: {labels:?}");
+        }
+        assert!(!labels.iter().any(|l| l.contains("10.5") || l.contains("12.5")), "{labels:?}");
     }
 }

@@ -31,6 +31,9 @@ figure.chart svg { display: block; width: 100%; height: auto; }
 figcaption { color: var(--muted); padding: 4px 8px 0; }
 details { margin: 8px 0; border: 1px solid var(--line); padding: 6px 10px; }
 summary { cursor: pointer; font-weight: 600; }
+details.section { border: none; padding: 0; }
+details.section > summary { list-style-position: outside; }
+details.section > summary h2 { display: inline-block; width: calc(100% - 24px); }
 pre { overflow-x: auto; font: 13px/1.4 ui-monospace, 'DejaVu Sans Mono', monospace; }
 footer { margin-top: 48px; color: var(--muted); font-size: 0.9rem; }
 @media print { figure.chart { break-inside: avoid; } details { display: block; } }
@@ -79,11 +82,13 @@ impl Renderer for Html {
         out.push_str("<a href=\"#warnings\">Warnings</a><a href=\"#charts\">Charts</a><a href=\"#inputs\">Inputs</a></nav>\n");
         for s in doc.sections.iter().filter(|s| !s.is_empty()) {
             let _ = writeln!(out, "<section id=\"{}\">", escape(&s.id));
-            if s.folded {
-                let _ = writeln!(out, "<details>\n<summary><h2>{}</h2></summary>", escape(&s.title));
-            } else {
-                let _ = writeln!(out, "<h2>{}</h2>", escape(&s.title));
-            }
+            // Every section folds (no script: `<details>`); the main ones start open.
+            let open = if s.folded { "" } else { " open" };
+            let _ = writeln!(
+                out,
+                "<details class=\"section\"{open}>\n<summary><h2>{}</h2></summary>",
+                escape(&s.title)
+            );
             for b in &s.blocks {
                 match b {
                     Block::Table { title, table } => {
@@ -100,10 +105,7 @@ impl Renderer for Html {
                     }
                 }
             }
-            if s.folded {
-                out.push_str("</details>\n");
-            }
-            out.push_str("</section>\n");
+            out.push_str("</details>\n</section>\n");
         }
         let _ = writeln!(out, "<section id=\"warnings\">\n<h2>Warnings ({})</h2>", doc.warnings.len());
         if doc.warnings.is_empty() {
@@ -119,16 +121,44 @@ impl Renderer for Html {
         if doc.charts.is_empty() {
             out.push_str("<p>No chart: there is no data to draw.</p>\n");
         }
+        // Charts in a subfolder (`charts/designs/`, `charts/differences/`) fold by subfolder, in the order
+        // the subfolders first appear: the first open, the others closed, so a comparison of many metrics
+        // is not a page of 20,000 px. Charts at the top of `charts/` are shown as they come.
+        let mut groups: Vec<Option<&str>> = Vec::new();
         for c in &doc.charts {
-            let id = c.path.trim_start_matches("charts/").replace('/', "-");
-            let _ = writeln!(out, "<figure class=\"chart\" id=\"chart-{}\">", escape(&id));
-            out.push_str(c.svg.trim());
-            let _ = writeln!(
-                out,
-                "\n<figcaption>{} (also <code>{}.svg</code> and <code>.png</code>)</figcaption>\n</figure>",
-                escape(&c.title),
-                escape(&c.path)
-            );
+            let g = chart_group(&c.path);
+            if !groups.contains(&g) {
+                groups.push(g);
+            }
+        }
+        let mut first = true;
+        for g in groups {
+            let members: Vec<&crate::present::document::Figure> =
+                doc.charts.iter().filter(|c| chart_group(&c.path) == g).collect();
+            if let Some(name) = g {
+                let open = if first { " open" } else { "" };
+                first = false;
+                let _ = writeln!(
+                    out,
+                    "<details class=\"charts\"{open}>\n<summary>charts/{} ({})</summary>",
+                    escape(name),
+                    members.len()
+                );
+            }
+            for c in members {
+                let id = c.path.trim_start_matches("charts/").replace('/', "-");
+                let _ = writeln!(out, "<figure class=\"chart\" id=\"chart-{}\">", escape(&id));
+                out.push_str(c.svg.trim());
+                let _ = writeln!(
+                    out,
+                    "\n<figcaption>{} (also <code>{}.svg</code> and <code>.png</code>)</figcaption>\n</figure>",
+                    escape(&c.title),
+                    escape(&c.path)
+                );
+            }
+            if g.is_some() {
+                out.push_str("</details>\n");
+            }
         }
         out.push_str("</section>\n<section id=\"inputs\">\n<h2>Inputs</h2>\n");
         if !doc.inputs.rows.is_empty() {
@@ -157,6 +187,11 @@ impl Renderer for Html {
     }
 }
 
+/// The subfolder of a chart's path (`designs` of `charts/designs/availability`), if any.
+fn chart_group(path: &str) -> Option<&str> {
+    path.trim_start_matches("charts/").rsplit_once('/').map(|(dir, _)| dir)
+}
+
 /// A table in its scrolling box.
 fn table_html(t: &Table, out: &mut String) {
     out.push_str("<div class=\"table-wrap\"><table>\n<thead><tr>");
@@ -178,6 +213,38 @@ fn table_html(t: &Table, out: &mut String) {
 mod tests {
     use super::*;
     use crate::present::document::Section;
+
+    #[test]
+    fn wide_tables_scroll_and_sections_fold_without_script() {
+        let mut wide = Table::new(&["design", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]);
+        wide.row((0..12).map(|i| format!("value number {i} of a wide row")).collect());
+        let mut doc = Document::default();
+        doc.section("summary", "Summary").table(None, wide);
+        doc.section("differences", "Differences").text("long").folded = true;
+        doc.charts = ["charts/designs/a", "charts/differences/a", "charts/designs/b"]
+            .iter()
+            .map(|p| crate::present::document::Figure {
+                path: p.to_string(),
+                title: p.to_string(),
+                svg: "<svg></svg>".into(),
+            })
+            .collect();
+        let page = Html.render(&doc);
+        // The table scrolls inside its box, which the CSS makes scroll sideways.
+        assert!(
+            page.contains("<div class=\"table-wrap\"><table>")
+                && CSS.contains("div.table-wrap { overflow-x: auto;")
+        );
+        assert!(page.contains("<details class=\"section\" open>\n<summary><h2>Summary</h2>"), "summary open");
+        assert!(
+            page.contains("<details class=\"section\">\n<summary><h2>Differences</h2>"),
+            "secondary folded"
+        );
+        assert!(page.contains("<details class=\"charts\" open>\n<summary>charts/designs (2)</summary>"));
+        assert!(page.contains("<details class=\"charts\">\n<summary>charts/differences (1)</summary>"));
+        assert_eq!(page.matches("<details").count(), page.matches("</details>").count());
+        assert!(!page.contains("<script"));
+    }
 
     #[test]
     fn escapes_markup_and_quotes() {
@@ -206,7 +273,8 @@ mod tests {
         for needle in [
             "<title>T &amp; U</title>",
             "&lt;b&gt;",
-            "<details>",
+            "<details class=\"section\">\n<summary><h2>Summary</h2>",
+            "<div class=\"table-wrap\"><table>",
             "Warnings (1)",
             "regionsim run &#39;a b.ron&#39;",
         ] {
