@@ -105,6 +105,14 @@ fn failure_advice(cause: FailureCause) -> &'static str {
             "they were still in flight when the simulation ended: lengthen horizon_s, or shorten \
              network.request_timeout_ms"
         }
+        FailureCause::TargetDown => {
+            "their load balancer sent them to a crashed instance its health checks had not yet noticed: a \
+             shorter target_health_check interval or a lower unhealthy_threshold ejects it sooner"
+        }
+        FailureCause::InstanceError => {
+            "a partly failing instance answered them with an error: client retries (populations[..].retry) \
+             hide independent errors; health checks that see the errors eject the instance"
+        }
     }
 }
 
