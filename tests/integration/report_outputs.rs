@@ -282,7 +282,7 @@ fn odd_results_files_render_or_fail_cleanly_but_never_panic() {
 #[test]
 fn report_set_reprices_a_results_file_without_simulating_again() {
     let report = support::mmc_short();
-    assert_eq!(report.cost.breakdown.compute, 0.0, "the validation model runs for free");
+    assert_eq!(report.cost_usd_per_month.breakdown.compute, 0.0, "the validation model runs for free");
     let src = tempfile::tempdir().unwrap();
     write_everything(src.path(), &report);
     let results = src.path().join("results.json");
@@ -301,9 +301,9 @@ fn report_set_reprices_a_results_file_without_simulating_again() {
     // One instance provisioned the whole time, billed for a 730-hour month at $0.50 an hour.
     let truth = 1.0 * 730.0 * 0.5;
     assert!(
-        (repriced.cost.breakdown.compute - truth).abs() < 1e-9 * truth,
+        (repriced.cost_usd_per_month.breakdown.compute - truth).abs() < 1e-9 * truth,
         "compute {} != {truth}",
-        repriced.cost.breakdown.compute
+        repriced.cost_usd_per_month.breakdown.compute
     );
     // What was simulated does not change, and the re-pricing is on record.
     assert_eq!(repriced.requests, report.requests);
