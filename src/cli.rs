@@ -2,6 +2,7 @@
 //! library calls and outputs (`verbs`). `main` only maps a verb's outcome to an exit code.
 
 pub mod args;
+pub mod console;
 pub mod verbs;
 
 pub use args::{Cli, Command, exit};
