@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod console;
+pub mod examples;
 pub mod verbs;
 
 pub use args::{Cli, Command, exit};

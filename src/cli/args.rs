@@ -79,6 +79,32 @@ pub enum Command {
     /// Run a grid of variants of one design (`--vary`), with common random numbers, and chart each
     /// metric against the varied parameter.
     Sweep(SweepArgs),
+    /// List the models and scenarios built into regionsim (any verb takes their names, e.g.
+    /// `regionsim run single-region zone-outage`), or copy them into a folder.
+    Examples {
+        /// What to do with them (default: list them).
+        #[command(subcommand)]
+        action: Option<ExamplesAction>,
+    },
+    /// Print a shell completion script, e.g. `regionsim completions bash > ~/.local/share/bash-completion/completions/regionsim`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `regionsim man > regionsim.1; man ./regionsim.1`.
+    Man,
+}
+
+/// What `regionsim examples` does.
+#[derive(Debug, Subcommand)]
+pub enum ExamplesAction {
+    /// List them (the default).
+    List,
+    /// Copy every model and scenario into DIR (as models/... and scenarios/...), overwriting nothing.
+    Copy {
+        /// The folder to copy into (created if missing).
+        dir: PathBuf,
+    },
 }
 
 /// Options shared by the commands that simulate.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::analysis::{compare, objective, report, sweep, verdict};
-use crate::cli::args::{CompareArgs, ReportArgs, RunArgs, SimArgs, SweepArgs, exit};
+use crate::cli::args::{CompareArgs, ExamplesAction, ReportArgs, RunArgs, SimArgs, SweepArgs, exit};
 use crate::cli::console::{err, out};
 use crate::model::study::{self, Adjustments, InputError, InputErrors, Override};
 use crate::present as present_stage;
@@ -357,4 +357,42 @@ pub fn rerender(args: &ReportArgs) -> i32 {
         return exit::OBJECTIVE_MISSED;
     }
     exit::OK
+}
+
+/// `regionsim examples [list | copy DIR]`.
+pub fn examples(action: Option<&ExamplesAction>) -> i32 {
+    match action {
+        None | Some(ExamplesAction::List) => {
+            let mut text =
+                String::from("Built-in models and scenarios (any verb takes a name or path below):\n");
+            for (path, body) in crate::cli::examples::EXAMPLES {
+                let name = Path::new(path).file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+                let description = describe(body);
+                text.push_str(&format!("  {path:<34} {name:<20} {description}\n"));
+            }
+            text.push_str(
+                "\nTry: regionsim run single-region zone-outage\n     regionsim examples copy my-study  (to edit them)\n",
+            );
+            out(&text);
+            exit::OK
+        }
+        Some(ExamplesAction::Copy { dir }) => match crate::cli::examples::copy_to(dir) {
+            Ok(files) => {
+                out(&format!("copied {} files into {}\n", files.len(), dir.display()));
+                exit::OK
+            }
+            Err(e) => {
+                err(&format!("error: {e}"));
+                exit::ERROR
+            }
+        },
+    }
+}
+
+/// The `description: "..."` of a RON file, for listings.
+fn describe(ron: &str) -> String {
+    ron.lines()
+        .find_map(|l| l.trim().strip_prefix("description:"))
+        .map(|d| d.trim().trim_end_matches(',').trim_matches('"').to_string())
+        .unwrap_or_default()
 }

@@ -175,3 +175,59 @@ fn bad_sets_and_file_problems_are_reported_together() {
     );
     assert!(stderr.contains("error: 5 problems found"), "{stderr}");
 }
+
+fn regionsim_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_regionsim")).current_dir(dir).args(args).output().unwrap()
+}
+
+/// Issue 15, item 19: after `cargo install`, bare `regionsim run models/...` failed outside a clone.
+/// The shipped models and scenarios are built in: listed, copied, and used by name from any folder.
+#[test]
+fn an_installed_binary_runs_the_built_in_examples_from_any_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = regionsim_in(dir.path(), &["validate", "single-region", "scenarios/zone-outage.ron"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = regionsim_in(
+        dir.path(),
+        &["run", "mmc", "mmc", "--replications", "1", "--set", "horizon_s=30", "-q", "--out", "out"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.path().join("out/results.json").is_file());
+    // A name that is no example is still "no such file".
+    let o = regionsim_in(dir.path(), &["validate", "single-regio", "zone-outage"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("single-regio: no such file"));
+
+    let list = String::from_utf8_lossy(&regionsim_in(dir.path(), &["examples"]).stdout).to_string();
+    for (path, _) in regionsim::cli::examples::EXAMPLES {
+        assert!(list.contains(path), "{path} is not listed:\n{list}");
+    }
+    let o = regionsim_in(dir.path(), &["examples", "copy", "study"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = regionsim_in(
+        dir.path(),
+        &["validate", "study/models/warm-standby.ron", "study/scenarios/region-outage.ron"],
+    );
+    assert_eq!(o.status.code(), Some(0), "the copies are valid: {}", String::from_utf8_lossy(&o.stderr));
+    let o = regionsim_in(dir.path(), &["examples", "copy", "study"]);
+    assert_eq!(o.status.code(), Some(2), "a second copy overwrites nothing");
+}
+
+/// Issue 15, item 20: shell completions and a manual page, generated from the CLI definition.
+#[test]
+fn completions_and_the_manual_page_are_generated() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = regionsim(&["completions", shell]);
+        let script = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        assert!(script.contains("regionsim") && script.contains("replications"), "{shell}: {script}");
+    }
+    assert_eq!(regionsim(&["completions", "tcsh"]).status.code(), Some(2));
+    let o = regionsim(&["man"]);
+    let page = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        page.contains(".TH regionsim 1") && page.contains("sweep") && page.contains("Exit codes"),
+        "{page}"
+    );
+}

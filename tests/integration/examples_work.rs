@@ -32,14 +32,18 @@ fn commands(markdown: &str) -> Vec<Vec<String>> {
         let rest = full.strip_prefix("cargo run --release -- ").or_else(|| full.strip_prefix("regionsim "));
         let Some(rest) = rest else { continue };
         // Synopses (`regionsim run MODEL SCENARIO [options]`) are not examples.
-        if rest.contains("MODEL")
-            || rest.contains("SCENARIO")
-            || rest.contains("RESULTS")
-            || rest.contains('[') && !rest.contains("=")
-        {
+        let placeholder = |w: &str| {
+            let w = w.trim_matches(|c: char| "[].|".contains(c));
+            w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+        };
+        if rest.split_whitespace().any(placeholder) {
             continue;
         }
-        let words = shlex::split(rest).unwrap_or_else(|| panic!("cannot split {rest}"));
+        let mut words = shlex::split(rest).unwrap_or_else(|| panic!("cannot split {rest}"));
+        // The shell's part (`> file`, `| head`, `&& man ...`) is not regionsim's.
+        if let Some(at) = words.iter().position(|w| [">", "|", "&&", ";"].contains(&w.as_str())) {
+            words.truncate(at);
+        }
         out.push(words);
     }
     out
