@@ -2,6 +2,8 @@
 //! library calls and outputs (`verbs`). `main` only maps a verb's outcome to an exit code.
 
 pub mod args;
+pub mod console;
+pub mod examples;
 pub mod verbs;
 
 pub use args::{Cli, Command, exit};

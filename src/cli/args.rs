@@ -16,6 +16,32 @@ pub mod exit {
     pub const ERROR: i32 = 2;
 }
 
+/// Most worker threads `--threads` accepts: beyond, threads only cost memory and start-up time.
+pub const MAX_THREADS: usize = 1024;
+
+/// A whole number in `1..=max`, or a message saying what is expected (clap prefixes the flag's name).
+fn bounded(raw: &str, max: u64, zero_hint: &str) -> Result<u64, String> {
+    let n: i128 = raw.trim().parse().map_err(|_| format!("expected a whole number from 1 to {max}"))?;
+    if n < 1 {
+        return Err(format!("must be at least 1 (got {n}){zero_hint}"));
+    }
+    if n > i128::from(max) {
+        return Err(format!("must be at most {max} (got {n})"));
+    }
+    Ok(n as u64)
+}
+
+/// `--replications N`: 1 to [`MAX_REPLICATIONS`](crate::model::scenario::MAX_REPLICATIONS).
+fn parse_replications(raw: &str) -> Result<u32, String> {
+    let max = u64::from(crate::model::scenario::MAX_REPLICATIONS);
+    bounded(raw, max, "; 20 or more give useful confidence intervals").map(|n| n as u32)
+}
+
+/// `--threads N`: 1 to [`MAX_THREADS`].
+fn parse_threads(raw: &str) -> Result<usize, String> {
+    bounded(raw, MAX_THREADS as u64, "; leave --threads out to use every core").map(|n| n as usize)
+}
+
 /// The command line: one subcommand and its arguments.
 #[derive(Debug, Parser)]
 #[command(
@@ -53,6 +79,32 @@ pub enum Command {
     /// Run a grid of variants of one design (`--vary`), with common random numbers, and chart each
     /// metric against the varied parameter.
     Sweep(SweepArgs),
+    /// List the models and scenarios built into regionsim (any verb takes their names, e.g.
+    /// `regionsim run single-region zone-outage`), or copy them into a folder.
+    Examples {
+        /// What to do with them (default: list them).
+        #[command(subcommand)]
+        action: Option<ExamplesAction>,
+    },
+    /// Print a shell completion script, e.g. `regionsim completions bash > ~/.local/share/bash-completion/completions/regionsim`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `regionsim man > regionsim.1; man ./regionsim.1`.
+    Man,
+}
+
+/// What `regionsim examples` does.
+#[derive(Debug, Subcommand)]
+pub enum ExamplesAction {
+    /// List them (the default).
+    List,
+    /// Copy every model and scenario into DIR (as models/... and scenarios/...), overwriting nothing.
+    Copy {
+        /// The folder to copy into (created if missing).
+        dir: PathBuf,
+    },
 }
 
 /// Options shared by the commands that simulate.
@@ -61,14 +113,14 @@ pub struct SimArgs {
     /// The `--set` overrides.
     #[command(flatten)]
     pub overrides: OverrideArgs,
-    /// Number of replications (overrides the scenario's).
-    #[arg(long, value_name = "N")]
+    /// Number of replications (overrides the scenario's), 1 to 100,000.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_replications)]
     pub replications: Option<u32>,
     /// Master seed (overrides the scenario's).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N")]
+    /// Worker threads, 1 to 1024 (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Print nothing but errors.
     #[arg(long, short)]
@@ -133,9 +185,9 @@ pub struct ReportArgs {
 /// The `--set PATH=VALUE` overrides of the model or scenario.
 #[derive(Debug, Args)]
 pub struct OverrideArgs {
-    /// Override a value of the model or scenario before validation, e.g. `services[api].instances=6` or
-    /// `traffic.populations[eu].rate_per_s=450`. Repeatable; applied in order. Prefix the path with
-    /// `model.` or `scenario.` when both files have the field.
+    /// Override a value of the model or scenario before validation, e.g.
+    /// `services[api].deployments[us-east-1].instances=6` or `traffic.rate_per_s=450`. Repeatable; applied
+    /// in order. Prefix the path with `model.` or `scenario.` when both files have the field.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
 }

@@ -2,32 +2,21 @@
 //! simulating, runs, writes one output folder, prints its summary, and returns an exit code
 //! ([`exit`]).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::analysis::{compare, objective, report, sweep, verdict};
-use crate::cli::args::{CompareArgs, ReportArgs, RunArgs, SimArgs, SweepArgs, exit};
-use crate::model::study::{self, Adjustments, InputErrors, Override};
+use crate::cli::args::{CompareArgs, ExamplesAction, ReportArgs, RunArgs, SimArgs, SweepArgs, exit};
+use crate::cli::console::{err, out};
+use crate::model::study::{self, Adjustments, InputError, InputErrors, Override};
 use crate::present as present_stage;
 use crate::present::bundle::{self, Bundle};
 use crate::present::document::Renderer;
 use crate::present::render::text::Text;
 use crate::sim::montecarlo;
 
-/// Prints to stdout; a closed pipe (`| head`) is not an error worth more than stopping quietly.
-fn out(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
-}
-
-/// Prints to stderr, ignoring a closed stream.
-fn err(text: &str) {
-    let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "{text}");
-}
-
-fn parse_overrides(sets: &[String]) -> Result<Vec<Override>, InputErrors> {
+/// The `--set`s that parse, and a problem for each that does not.
+fn split_overrides(sets: &[String]) -> (Vec<Override>, Vec<InputError>) {
     let mut errors = Vec::new();
     let mut overrides = Vec::new();
     for s in sets {
@@ -36,20 +25,37 @@ fn parse_overrides(sets: &[String]) -> Result<Vec<Override>, InputErrors> {
             Err(e) => errors.push(e),
         }
     }
+    (overrides, errors)
+}
+
+/// Every `--set` parsed, or every problem with them.
+fn parse_overrides(sets: &[String]) -> Result<Vec<Override>, InputErrors> {
+    let (overrides, errors) = split_overrides(sets);
     if errors.is_empty() { Ok(overrides) } else { Err(InputErrors(errors)) }
 }
 
 fn report_input_errors(e: &InputErrors) -> i32 {
     err(&e.to_string());
-    let n = e.0.len();
+    let n = e.0.iter().filter(|e| !matches!(e, InputError::Hint { .. })).count();
     err(&format!("error: {n} problem{} found", if n == 1 { "" } else { "s" }));
     exit::ERROR
 }
 
-/// `--set`, `--seed` and `--replications` as library adjustments.
-fn adjustments(sim: &SimArgs) -> Result<Adjustments, InputErrors> {
-    let overrides = parse_overrides(&sim.overrides.set)?;
-    Ok(Adjustments { overrides, replications: sim.replications, seed: sim.seed })
+/// `--set`, `--seed` and `--replications` as library adjustments, with the `--set`s that do not parse:
+/// the files are loaded with the others, so that their problems are reported too.
+fn adjustments(sim: &SimArgs) -> (Adjustments, Vec<InputError>) {
+    let (overrides, errors) = split_overrides(&sim.overrides.set);
+    (Adjustments { overrides, replications: sim.replications, seed: sim.seed }, errors)
+}
+
+/// A load's result with the `--set`s that did not parse: an error if either has problems, all of them
+/// listed (the bad `--set`s first).
+fn with_set_errors<T>(set_errors: Vec<InputError>, loaded: Result<T, InputErrors>) -> Result<T, InputErrors> {
+    match (set_errors.is_empty(), loaded) {
+        (true, loaded) => loaded,
+        (false, Ok(_)) => Err(InputErrors(set_errors)),
+        (false, Err(InputErrors(more))) => Err(InputErrors(set_errors.into_iter().chain(more).collect())),
+    }
 }
 
 fn options(sim: &SimArgs) -> montecarlo::RunOptions {
@@ -83,15 +89,13 @@ fn write_bundle(b: Bundle, dir: &Path, open: &str, quiet: bool) -> Result<(), i3
 
 /// `regionsim validate MODEL [SCENARIO]`.
 pub fn validate(model: &Path, scenario: Option<&Path>, sets: &[String]) -> i32 {
-    let overrides = match parse_overrides(sets) {
-        Ok(o) => o,
-        Err(e) => return report_input_errors(&e),
-    };
+    let (overrides, set_errors) = split_overrides(sets);
     let adjust = Adjustments { overrides, ..Adjustments::default() };
     let result = match scenario {
         Some(s) => study::load_study(model, s, &adjust).map(|_| ()),
         None => study::load_model(model, &adjust).map(|_| ()),
     };
+    let result = with_set_errors(set_errors, result);
     match result {
         Ok(()) => {
             out(&format!(
@@ -107,11 +111,8 @@ pub fn validate(model: &Path, scenario: Option<&Path>, sets: &[String]) -> i32 {
 
 /// `regionsim run MODEL SCENARIO`.
 pub fn run(args: &RunArgs) -> i32 {
-    let adjust = match adjustments(&args.sim) {
-        Ok(a) => a,
-        Err(e) => return report_input_errors(&e),
-    };
-    let study = match study::load_study(&args.model, &args.scenario, &adjust) {
+    let (adjust, set_errors) = adjustments(&args.sim);
+    let study = match with_set_errors(set_errors, study::load_study(&args.model, &args.scenario, &adjust)) {
         Ok(s) => s,
         Err(e) => return report_input_errors(&e),
     };
@@ -171,11 +172,8 @@ pub fn run(args: &RunArgs) -> i32 {
 
 /// `regionsim compare MODEL... --scenario S`: designs run one after the other, each on all threads.
 pub fn compare(args: &CompareArgs) -> i32 {
-    let adjust = match adjustments(&args.sim) {
-        Ok(a) => a,
-        Err(e) => return report_input_errors(&e),
-    };
-    let studies = match compare::load(&args.models, &args.scenario, &adjust) {
+    let (adjust, set_errors) = adjustments(&args.sim);
+    let studies = match with_set_errors(set_errors, compare::load(&args.models, &args.scenario, &adjust)) {
         Ok(s) => s,
         Err(e) => return report_input_errors(&e),
     };
@@ -214,10 +212,16 @@ pub fn compare(args: &CompareArgs) -> i32 {
 
 /// `regionsim sweep MODEL SCENARIO --vary PATH=...`: the grid's points run one after the other.
 pub fn sweep(args: &SweepArgs) -> i32 {
-    let adjust = match adjustments(&args.sim) {
-        Ok(a) => a,
-        Err(e) => return report_input_errors(&e),
-    };
+    let (adjust, set_errors) = adjustments(&args.sim);
+    if !set_errors.is_empty() {
+        // A sweep loads its files once per point: check them once, with the good `--set`s, to report
+        // their problems beside the bad `--set`s.
+        let mut all = set_errors;
+        if let Err(InputErrors(more)) = study::load_study(&args.model, &args.scenario, &adjust) {
+            all.extend(more);
+        }
+        return report_input_errors(&InputErrors(all));
+    }
     let mut varies = Vec::new();
     let mut errors = Vec::new();
     for raw in &args.vary {
@@ -353,4 +357,42 @@ pub fn rerender(args: &ReportArgs) -> i32 {
         return exit::OBJECTIVE_MISSED;
     }
     exit::OK
+}
+
+/// `regionsim examples [list | copy DIR]`.
+pub fn examples(action: Option<&ExamplesAction>) -> i32 {
+    match action {
+        None | Some(ExamplesAction::List) => {
+            let mut text =
+                String::from("Built-in models and scenarios (any verb takes a name or path below):\n");
+            for (path, body) in crate::cli::examples::EXAMPLES {
+                let name = Path::new(path).file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+                let description = describe(body);
+                text.push_str(&format!("  {path:<34} {name:<20} {description}\n"));
+            }
+            text.push_str(
+                "\nTry: regionsim run single-region zone-outage\n     regionsim examples copy my-study  (to edit them)\n",
+            );
+            out(&text);
+            exit::OK
+        }
+        Some(ExamplesAction::Copy { dir }) => match crate::cli::examples::copy_to(dir) {
+            Ok(files) => {
+                out(&format!("copied {} files into {}\n", files.len(), dir.display()));
+                exit::OK
+            }
+            Err(e) => {
+                err(&format!("error: {e}"));
+                exit::ERROR
+            }
+        },
+    }
+}
+
+/// The `description: "..."` of a RON file, for listings.
+fn describe(ron: &str) -> String {
+    ron.lines()
+        .find_map(|l| l.trim().strip_prefix("description:"))
+        .map(|d| d.trim().trim_end_matches(',').trim_matches('"').to_string())
+        .unwrap_or_default()
 }

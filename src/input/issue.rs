@@ -47,6 +47,25 @@ pub fn known<'a>(names: impl Iterator<Item = &'a str>) -> String {
     if names.is_empty() { "(none)".to_string() } else { names.join(", ") }
 }
 
+/// The one of `candidates` closest to `name`, when it is close enough to be a typo of it: at most one
+/// edit (an insertion, a deletion, a substitution or a swap of neighbours) per three characters, at
+/// least one; never `name` itself.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let allowed = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(edits, _)| *edits <= allowed)
+        .min_by_key(|(edits, _)| *edits)
+        .map(|(_, c)| c)
+}
+
+/// `"; did you mean 'x'?"` when one of `candidates` is close to `name` (see [`closest`]), else `""`.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    closest(name, candidates).map(|c| format!("; did you mean '{c}'?")).unwrap_or_default()
+}
+
 /// A number as a message shows it: as written for ordinary magnitudes, in scientific notation beyond
 /// (`1e308`, not 309 digits).
 pub fn number(v: f64) -> String {
@@ -59,6 +78,16 @@ pub fn number(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_close_name_is_suggested_and_a_far_one_is_not() {
+        let known = ["use1-az1", "use1-az2", "eu-west-1"];
+        assert_eq!(super::closest("use1-az3", known), Some("use1-az1"));
+        assert_eq!(super::did_you_mean("eu-wst-1", known), "; did you mean 'eu-west-1'?");
+        assert_eq!(super::closest("lba", ["lab", "lab-a"]), Some("lab"), "a swap of neighbours is one edit");
+        assert_eq!(super::closest("mars", known), None);
+        assert_eq!(super::did_you_mean("use1-az1", ["use1-az1"]), "", "an exact match is not a suggestion");
+    }
+
     #[test]
     fn huge_and_tiny_numbers_are_written_in_scientific_notation() {
         assert_eq!(super::number(1e308), "1e308");

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::input::issue::{Issues, known, number};
+use crate::input::issue::{Issues, did_you_mean, known, number};
 use crate::input::spec::model::{LoadBalancing, ModelSpec, StandbySpec};
 
 /// How a load balancer picks among a deployment's serving instances.
@@ -38,6 +38,13 @@ use crate::model::time::SimTime;
 
 pub use super::ids::{DeploymentId, InstanceId, PopulationId, RegionId, ServiceId, ZoneId};
 pub use super::region::{Region, Zone};
+
+/// Most instances one deployment may have.
+pub const MAX_INSTANCES_PER_DEPLOYMENT: u32 = 10_000;
+/// Most instances a model may have in all: each is simulated (and can fail) on its own.
+pub const MAX_INSTANCES: usize = 100_000;
+/// Most client populations a model may have: each keeps its own statistics in every replication.
+pub const MAX_POPULATIONS: usize = 100;
 
 /// A stateless tier: identical instances behind a load balancer in each region it is deployed in.
 #[derive(Debug, Clone)]
@@ -287,11 +294,30 @@ impl Model {
             for (region_name, d) in &s.deployments {
                 let dpath = format!("{path}.deployments[{region_name}]");
                 let Some(region) = spec.regions.iter().position(|r| &r.name == region_name) else {
-                    issues.push(&dpath, format!("unknown region '{region_name}'; known: {}", region_names()));
+                    issues.push(
+                        &dpath,
+                        format!(
+                            "unknown region '{region_name}'; known: {}{}",
+                            region_names(),
+                            did_you_mean(region_name, spec.regions.iter().map(|r| r.name.as_str()))
+                        ),
+                    );
                     continue;
                 };
                 if d.instances == 0 {
                     issues.push(format!("{dpath}.instances"), "must be at least 1 (got 0)");
+                } else if d.instances > MAX_INSTANCES_PER_DEPLOYMENT {
+                    issues.push(
+                        format!("{dpath}.instances"),
+                        format!("must be at most {MAX_INSTANCES_PER_DEPLOYMENT} (got {})", d.instances),
+                    );
+                    continue;
+                } else if instances.len() + d.instances as usize > MAX_INSTANCES {
+                    issues.push(
+                        format!("{dpath}.instances"),
+                        format!("the model would have more than {MAX_INSTANCES} instances in all"),
+                    );
+                    continue;
                 }
                 let zone_ids: Vec<ZoneId> = match &d.zones {
                     None => regions[region].zones.clone(),
@@ -387,6 +413,16 @@ impl Model {
         let mut request_path = Vec::new();
         let mut path_store = None;
         for (k, name) in spec.request_path.iter().enumerate() {
+            if spec.request_path[..k].contains(name) {
+                issues.push(
+                    "request_path",
+                    format!(
+                        "'{name}' is listed twice: a request path is a sequence of distinct services (a cycle \
+                         would call them without end)"
+                    ),
+                );
+                continue;
+            }
             if let Some(id) = spec.services.iter().position(|s| &s.name == name) {
                 request_path.push(id);
             } else if let Some(id) = spec.stores.iter().position(|s| &s.name == name) {
@@ -398,13 +434,30 @@ impl Model {
                 }
                 path_store = Some(id);
             } else {
-                issues.push("request_path", format!("unknown service or store '{name}'; known: {}", names()));
+                let candidates = spec
+                    .services
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .chain(spec.stores.iter().map(|s| s.name.as_str()));
+                issues.push(
+                    "request_path",
+                    format!(
+                        "unknown service or store '{name}'; known: {}{}",
+                        names(),
+                        did_you_mean(name, candidates)
+                    ),
+                );
             }
         }
 
         // Populations and the network.
         if spec.populations.is_empty() {
             issues.push("populations", "a model needs at least one client population");
+        } else if spec.populations.len() > MAX_POPULATIONS {
+            issues.push(
+                "populations",
+                format!("at most {MAX_POPULATIONS} client populations (got {})", spec.populations.len()),
+            );
         }
         let mut seen_populations = BTreeSet::new();
         let mut share_sum = 0.0;
@@ -422,7 +475,26 @@ impl Model {
             issues.push("populations", format!("shares must add up to 1 (they add up to {share_sum})"));
         }
         let mut locations: Vec<String> = spec.regions.iter().map(|r| r.name.clone()).collect();
+        let elsewhere = crate::model::network::known_locations(&spec.network);
         for p in &spec.populations {
+            // A location that is no region and that the network does not know is most likely a typo: say
+            // so at the population, with the closest name, rather than as a missing round trip.
+            if !locations.contains(&p.location) && !elsewhere.contains(&p.location) {
+                let hint = did_you_mean(
+                    &p.location,
+                    spec.regions.iter().map(|r| r.name.as_str()).chain(elsewhere.iter().map(String::as_str)),
+                );
+                if !hint.is_empty() {
+                    issues.push(
+                        format!("populations[{}].location", p.name),
+                        format!(
+                            "'{}' is neither a region of the model nor a location the network knows{hint}",
+                            p.location
+                        ),
+                    );
+                    continue;
+                }
+            }
             if !locations.contains(&p.location) {
                 locations.push(p.location.clone());
             }

@@ -56,6 +56,18 @@ pub struct Network {
     pub request_timeout_s: f64,
 }
 
+/// The locations `spec` knows round trips for, beyond the model's regions: its links' ends and its
+/// built-in matrix's locations. Used to tell a misspelt population location from a location of its own.
+pub fn known_locations(spec: &NetworkSpec) -> Vec<String> {
+    let mut names: Vec<String> = spec.links.iter().flat_map(|l| [l.a.clone(), l.b.clone()]).collect();
+    if spec.builtin.as_deref() == Some("aws-p50-2025") {
+        names.extend(aws_p50_2025().keys().cloned());
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
 impl Network {
     /// Round trip from location `a` to location `b` \[s\].
     pub fn rtt_s(&self, a: usize, b: usize) -> f64 {

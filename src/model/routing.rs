@@ -311,6 +311,9 @@ impl Steering {
     }
 }
 
+/// Most health checkers a check may have: each is simulated on its own.
+pub const MAX_CHECKERS: u32 = 1000;
+
 /// Flavel, Mani and Maltz 2014 (docs/references.md#dns-ttl-and-resolvers): with a 20 s TTL, 90% of clients moved within 60 s and 2%
 /// were still stale after 15 min. Compliant clients move within the TTL, so violators are 10% of clients,
 /// and 2% of all clients (20% of violators) must be stale for more than ~900 s past the TTL. A lognormal
@@ -395,6 +398,11 @@ fn resolve_health(spec: Option<&HealthCheckSpec>, path: &str, issues: &mut Issue
     let checkers = s.checkers.unwrap_or(15);
     if checkers == 0 {
         issues.push(format!("{path}.checkers"), "must be at least 1");
+    } else if checkers > MAX_CHECKERS {
+        issues.push(
+            format!("{path}.checkers"),
+            format!("must be at most {MAX_CHECKERS} (got {checkers}; Route 53 uses about 15)"),
+        );
     }
     let fraction = s.healthy_above_fraction.unwrap_or(0.18);
     if !(0.0..1.0).contains(&fraction) {

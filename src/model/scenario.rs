@@ -2,8 +2,8 @@
 //! budgets, checked against the model they apply to.
 
 use crate::input::issue::Issues;
-use crate::input::issue::{known, number};
-use crate::input::spec::scenario::{ComponentKind, FailureModeSpec, OutageTarget, ScenarioSpec};
+use crate::input::issue::{did_you_mean, known, number};
+use crate::input::spec::scenario::{ComponentKind, FailureModeSpec, OutageSpec, OutageTarget, ScenarioSpec};
 use crate::model::architecture::Model;
 use crate::model::distribution::Distribution;
 use crate::model::fidelity::Fidelity;
@@ -16,6 +16,18 @@ use crate::model::time::SimTime;
 pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
 /// Default queue budget: requests queued at one instance before the replication stops with an error.
 pub const DEFAULT_MAX_QUEUE: u32 = 1_000_000;
+/// Longest horizon a scenario may have \[s\]: 500 years, within the nanosecond clock's 584.
+pub const MAX_HORIZON_S: f64 = 500.0 * 365.0 * 86_400.0;
+/// Shortest mean of a failure process's up or down times \[s\].
+pub const MIN_FAILURE_MEAN_S: f64 = 0.001;
+/// Highest request rate, of one population or all together \[requests/s\]: ten million a second is far
+/// beyond what a model of instances serves, and the clock would barely move.
+pub const MAX_RATE_PER_S: f64 = 1e7;
+/// Largest key space of `data.keys`: each key's replication state is kept per replication.
+pub const MAX_KEYS: u64 = 10_000_000;
+/// Most replications a study may ask for: each one's observations (histograms, timeline, incidents) are
+/// kept until the report is built, and a slot for each is reserved when the run starts.
+pub const MAX_REPLICATIONS: u32 = 100_000;
 
 /// A component that can fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -267,20 +279,41 @@ impl Recovery {
 impl Scenario {
     /// Checks a scenario against its model. Every problem is pushed onto `issues`; `None` if any.
     pub fn resolve(spec: &ScenarioSpec, model: &Model, issues: &mut Issues) -> Option<Scenario> {
+        Scenario::resolve_with(spec, Some(model), issues)
+    }
+
+    /// Checks what of a scenario can be checked without its model (times, rates, distributions, budgets,
+    /// data, fidelity, recovery): what is reported when the model itself has errors, so that a scenario's
+    /// problems do not wait for the model's to be fixed. Every problem is pushed onto `issues`.
+    pub fn check_without_model(spec: &ScenarioSpec, issues: &mut Issues) {
+        let _ = Scenario::resolve_with(spec, None, issues);
+    }
+
+    /// [`Scenario::resolve`], or only the checks that need no model when `model` is `None` (and then `None`).
+    fn resolve_with(spec: &ScenarioSpec, model: Option<&Model>, issues: &mut Issues) -> Option<Scenario> {
         let before = issues.len();
         if spec.name.trim().is_empty() {
             issues.push("name", "must not be empty");
         }
         let positive = |v: f64| v.is_finite() && v > 0.0;
         if !positive(spec.horizon_s) {
-            issues.push("horizon_s", format!("must be a finite number > 0 (got {})", spec.horizon_s));
+            issues.push("horizon_s", format!("must be a finite number > 0 (got {})", number(spec.horizon_s)));
+        } else if spec.horizon_s > MAX_HORIZON_S {
+            issues.push(
+                "horizon_s",
+                format!(
+                    "must be at most {MAX_HORIZON_S} s (500 years; the clock counts nanoseconds) (got {})",
+                    number(spec.horizon_s)
+                ),
+            );
         }
         if !(spec.warmup_s.is_finite() && spec.warmup_s >= 0.0 && spec.warmup_s < spec.horizon_s) {
             issues.push(
                 "warmup_s",
                 format!(
                     "must be >= 0 and shorter than horizon_s = {} (got {})",
-                    spec.horizon_s, spec.warmup_s
+                    number(spec.horizon_s),
+                    number(spec.warmup_s)
                 ),
             );
         }
@@ -289,36 +322,43 @@ impl Scenario {
                 "replications",
                 "must be at least 1 (got 0); 20 or more give useful confidence intervals",
             );
+        } else if spec.replications > MAX_REPLICATIONS {
+            issues.push(
+                "replications",
+                format!("must be at most {MAX_REPLICATIONS} (got {})", spec.replications),
+            );
         }
 
         // Traffic.
         let t = &spec.traffic;
-        let mut rates: Vec<Option<f64>> = vec![None; model.populations.len()];
+        let mut rates: Vec<Option<f64>> = vec![None; model.map_or(0, |m| m.populations.len())];
         for (i, p) in t.populations.iter().enumerate() {
             let path = format!("traffic.populations[{}]", p.name);
+            let Some(model) = model else {
+                check_rate(p.rate_per_s, &format!("{path}.rate_per_s"), issues);
+                continue;
+            };
             match model.population(&p.name) {
                 Some(id) if rates[id].is_some() => issues.push(&path, "population listed twice"),
                 Some(id) => rates[id] = Some(p.rate_per_s),
                 None => issues.push(
                     &path,
                     format!(
-                        "unknown population '{}' (entry {i}); the model has: {}",
+                        "unknown population '{}' (entry {i}); the model has: {}{}",
                         p.name,
-                        known(model.populations.iter().map(|p| p.name.as_str()))
+                        known(model.populations.iter().map(|p| p.name.as_str())),
+                        did_you_mean(&p.name, model.populations.iter().map(|p| p.name.as_str()))
                     ),
                 ),
             }
-            if !(p.rate_per_s.is_finite() && p.rate_per_s >= 0.0) {
-                issues.push(format!("{path}.rate_per_s"), format!("must be >= 0 (got {})", p.rate_per_s));
-            }
+            check_rate(p.rate_per_s, &format!("{path}.rate_per_s"), issues);
         }
-        if let Some(total) = t.rate_per_s
-            && !(total.is_finite() && total >= 0.0)
-        {
-            issues.push("traffic.rate_per_s", format!("must be >= 0 (got {total})"));
+        if let Some(total) = t.rate_per_s {
+            check_rate(total, "traffic.rate_per_s", issues);
         }
         let mut rates_per_s = Vec::new();
         for (p, rate) in rates.iter().enumerate() {
+            let Some(model) = model else { break };
             match (rate, t.rate_per_s) {
                 (Some(r), _) => rates_per_s.push(*r),
                 (None, Some(total)) => rates_per_s.push(total * model.populations[p].share),
@@ -331,6 +371,19 @@ impl Scenario {
                     ),
                 ),
             }
+        }
+        let sum: f64 = rates_per_s.iter().sum();
+        let each_within = t.rate_per_s.is_none_or(|r| r <= MAX_RATE_PER_S)
+            && rates_per_s.iter().all(|&r| r <= MAX_RATE_PER_S);
+        if each_within && sum > MAX_RATE_PER_S {
+            issues.push(
+                "traffic",
+                format!(
+                    "the populations' rates add up to {} requests/s: at most {} in all",
+                    number(sum),
+                    number(MAX_RATE_PER_S)
+                ),
+            );
         }
         let daily_profile = match &t.daily_profile {
             None => None,
@@ -350,11 +403,27 @@ impl Scenario {
         };
 
         // Failure processes: later entries override earlier ones for the components they cover.
-        let mut by_component: Vec<(Component, FailureProcess)> = Vec::new();
+        // A map: a model of many instances has as many components, and a linear search for each is quadratic.
+        let mut by_component: std::collections::BTreeMap<Component, FailureProcess> = Default::default();
         for (i, f) in spec.failures.iter().enumerate() {
             let path = format!("failures[{i}]");
             let ttf = f.time_to_failure.resolve(&format!("{path}.time_to_failure"), issues);
             let ttr = f.time_to_repair.resolve(&format!("{path}.time_to_repair"), issues);
+            for (what, d) in [("time_to_failure", &ttf), ("time_to_repair", &ttr)] {
+                if let Some(d) = d
+                    && (d.mean_s().is_nan() || d.mean_s() < MIN_FAILURE_MEAN_S)
+                {
+                    issues.push(
+                        format!("{path}.{what}"),
+                        format!(
+                            "has a mean of {} s: at least {MIN_FAILURE_MEAN_S} s (1 ms), or the components would fail \
+                             and be repaired without end",
+                            number(d.mean_s())
+                        ),
+                    );
+                }
+            }
+            let Some(model) = model else { continue };
             let components = match select(model, f.kind, &f.only, &format!("{path}.only"), issues) {
                 Some(c) => c,
                 None => continue,
@@ -364,25 +433,27 @@ impl Scenario {
                 let mode = FailureMode::resolve(f.mode.as_ref(), c, &format!("{path}.mode"), issues);
                 let process =
                     FailureProcess { time_to_failure: ttf.clone(), time_to_repair: ttr.clone(), mode };
-                match by_component.iter_mut().find(|(x, _)| *x == c) {
-                    Some(slot) => slot.1 = process,
-                    None => by_component.push((c, process)),
-                }
+                by_component.insert(c, process);
             }
         }
-        by_component.sort_by_key(|(c, _)| *c);
+        let by_component: Vec<(Component, FailureProcess)> = by_component.into_iter().collect();
 
         // Injected outages.
         let mut outages = Vec::new();
         for (i, o) in spec.outages.iter().enumerate() {
             let path = format!("outages[{i}]");
+            let Some(model) = model else {
+                check_outage_times(o, &path, spec, issues);
+                continue;
+            };
             let component = match &o.target {
                 OutageTarget::Region(name) => region(model, name).map(|r| Component::Region(r as u32)),
                 OutageTarget::Zone(name) => {
                     model.zone(name).map(|z| Component::Zone(z as u32)).ok_or_else(|| {
                         format!(
-                            "unknown zone '{name}'; known: {}",
-                            known(model.zones.iter().map(|z| z.name.as_str()))
+                            "unknown zone '{name}'; known: {}{}",
+                            known(model.zones.iter().map(|z| z.name.as_str())),
+                            did_you_mean(name, model.zones.iter().map(|z| z.name.as_str()))
                         )
                     })
                 }
@@ -395,15 +466,7 @@ impl Scenario {
             };
             match component {
                 Ok(c) => {
-                    if !(o.start_s.is_finite() && o.start_s >= 0.0) {
-                        issues.push(format!("{path}.start_s"), format!("must be >= 0 (got {})", o.start_s));
-                    }
-                    if !positive(o.duration_s) {
-                        issues.push(
-                            format!("{path}.duration_s"),
-                            format!("must be > 0 (got {})", o.duration_s),
-                        );
-                    }
+                    check_outage_times(o, &path, spec, issues);
                     let start = SimTime::from_secs_f64(o.start_s);
                     let mode = FailureMode::resolve(o.mode.as_ref(), c, &format!("{path}.mode"), issues);
                     outages.push(Outage {
@@ -417,7 +480,10 @@ impl Scenario {
             }
         }
 
-        let objectives = objective::resolve(spec.objectives.as_ref(), model, issues);
+        let objectives = match model {
+            Some(model) => objective::resolve(spec.objectives.as_ref(), model, issues),
+            None => Vec::new(),
+        };
 
         let budgets = spec.budgets.clone().unwrap_or_default();
         let max_events = budgets.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
@@ -441,14 +507,21 @@ impl Scenario {
         }
         if data.keys == 0 {
             issues.push("data.keys", "must be at least 1");
+        } else if data.keys > MAX_KEYS {
+            issues.push("data.keys", format!("must be at most {MAX_KEYS} (got {})", data.keys));
         }
         if !(data.zipf_exponent.is_finite() && data.zipf_exponent >= 0.0) {
             issues.push("data.zipf_exponent", format!("must be >= 0 (got {})", data.zipf_exponent));
         }
 
-        let fidelity = Fidelity::resolve(spec.fidelity.as_ref(), rates_per_s.iter().sum(), issues);
+        let total_rate = match model {
+            Some(_) => rates_per_s.iter().sum(),
+            None => t.rate_per_s.unwrap_or(0.0) + t.populations.iter().map(|p| p.rate_per_s).sum::<f64>(),
+        };
+        let fidelity = Fidelity::resolve(spec.fidelity.as_ref(), total_rate, issues);
         let recovery = Recovery::resolve(spec.recovery.as_ref(), issues);
 
+        let model = model?;
         if issues.len() > before {
             return None;
         }
@@ -542,6 +615,55 @@ impl Scenario {
     }
 }
 
+/// A request rate: finite, >= 0 and at most [`MAX_RATE_PER_S`].
+fn check_rate(rate: f64, path: &str, issues: &mut Issues) {
+    if !(rate.is_finite() && rate >= 0.0) {
+        issues.push(path, format!("must be >= 0 (got {})", number(rate)));
+    } else if rate > MAX_RATE_PER_S {
+        issues.push(
+            path,
+            format!("must be at most {} requests/s (got {})", number(MAX_RATE_PER_S), number(rate)),
+        );
+    }
+}
+
+/// An outage's start and duration, and where they fall: one that starts at or after the horizon never
+/// happens, and one that ends within the warm-up is never counted; both are surely mistakes.
+fn check_outage_times(o: &OutageSpec, path: &str, spec: &ScenarioSpec, issues: &mut Issues) {
+    let start_ok = o.start_s.is_finite() && o.start_s >= 0.0;
+    if !start_ok {
+        issues.push(format!("{path}.start_s"), format!("must be >= 0 (got {})", number(o.start_s)));
+    }
+    let duration_ok = o.duration_s.is_finite() && o.duration_s > 0.0;
+    if !duration_ok {
+        issues.push(format!("{path}.duration_s"), format!("must be > 0 (got {})", number(o.duration_s)));
+    }
+    if !(start_ok && duration_ok && spec.horizon_s.is_finite()) {
+        return;
+    }
+    if o.start_s >= spec.horizon_s {
+        issues.push(
+            format!("{path}.start_s"),
+            format!(
+                "starts at {} s, at or after the end of the run (horizon_s = {}): it would never happen; \
+                 start it earlier or lengthen horizon_s",
+                number(o.start_s),
+                number(spec.horizon_s)
+            ),
+        );
+    } else if spec.warmup_s.is_finite() && o.start_s + o.duration_s <= spec.warmup_s {
+        issues.push(
+            format!("{path}.start_s"),
+            format!(
+                "is over by {} s, within the warm-up (warmup_s = {}), whose requests are not counted: \
+                 nothing it does would be seen; start it after the warm-up",
+                number(o.start_s + o.duration_s),
+                number(spec.warmup_s)
+            ),
+        );
+    }
+}
+
 fn select(
     model: &Model,
     kind: ComponentKind,
@@ -563,8 +685,9 @@ fn select(
                     issues.push(
                         path,
                         format!(
-                            "unknown service '{s}'; known: {}",
-                            known(model.services.iter().map(|s| s.name.as_str()))
+                            "unknown service '{s}'; known: {}{}",
+                            known(model.services.iter().map(|s| s.name.as_str())),
+                            did_you_mean(s, model.services.iter().map(|s| s.name.as_str()))
                         ),
                     );
                     ok = false;
@@ -582,8 +705,9 @@ fn select(
                     issues.push(
                         path,
                         format!(
-                            "unknown zone '{z}'; known: {}",
-                            known(model.zones.iter().map(|z| z.name.as_str()))
+                            "unknown zone '{z}'; known: {}{}",
+                            known(model.zones.iter().map(|z| z.name.as_str())),
+                            did_you_mean(z, model.zones.iter().map(|z| z.name.as_str()))
                         ),
                     );
                     ok = false;
@@ -651,8 +775,9 @@ fn select(
                     issues.push(
                         path,
                         format!(
-                            "unknown region '{r}'; known: {}",
-                            known(model.regions.iter().map(|r| r.name.as_str()))
+                            "unknown region '{r}'; known: {}{}",
+                            known(model.regions.iter().map(|r| r.name.as_str())),
+                            did_you_mean(r, model.regions.iter().map(|r| r.name.as_str()))
                         ),
                     );
                     ok = false;
@@ -665,7 +790,8 @@ fn select(
 
 fn region(model: &Model, name: &str) -> Result<usize, String> {
     model.region(name).ok_or_else(|| {
-        format!("unknown region '{name}'; known: {}", known(model.regions.iter().map(|r| r.name.as_str())))
+        let names = || model.regions.iter().map(|r| r.name.as_str());
+        format!("unknown region '{name}'; known: {}{}", known(names()), did_you_mean(name, names()))
     })
 }
 

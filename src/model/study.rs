@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use thiserror::Error;
 
-use crate::input::issue::Issues;
+use crate::input::issue::{Issues, did_you_mean};
 use crate::input::ron_path::{self, Origin, RonPath, Segment, Spliced};
 use crate::input::spec::model::MODEL_FIELDS;
 use crate::input::spec::scenario::SCENARIO_FIELDS;
@@ -49,6 +49,20 @@ pub enum InputError {
         /// The field path (`services[api].concurrency`).
         field: String,
         /// What is wrong.
+        message: String,
+    },
+    /// A command-line flag whose value is not valid (`--replications 0`).
+    #[error("{flag}: {message}")]
+    Flag {
+        /// The flag and its value, as typed.
+        flag: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Advice about the other problems (two files given in the wrong order); not a problem itself.
+    #[error("hint: {message}")]
+    Hint {
+        /// The advice.
         message: String,
     },
     /// A `--set` that does not apply, or whose value is not valid there.
@@ -108,9 +122,9 @@ impl Override {
     /// explicitly, otherwise the file that has that top-level field.
     pub fn parse(raw: &str) -> Result<Override, InputError> {
         let err = |message: String| InputError::Override { set: raw.to_string(), message };
-        let (path, value) = raw
-            .split_once('=')
-            .ok_or_else(|| err("expected PATH=VALUE, e.g. services[api].instances=6".into()))?;
+        let (path, value) = raw.split_once('=').ok_or_else(|| {
+            err("expected PATH=VALUE, e.g. services[api].deployments[us-east-1].instances=6".into())
+        })?;
         let mut path: RonPath = path.trim().parse().map_err(|e: ron_path::PathError| err(e.to_string()))?;
         let first = match path.segments.first() {
             Some(Segment::Field(f)) => f.clone(),
@@ -131,9 +145,10 @@ impl Override {
             f if SCENARIO_FIELDS.contains(&f) => Target::Scenario,
             f => {
                 return Err(err(format!(
-                    "no top-level field '{f}'; model fields: {}; scenario fields: {}",
+                    "no top-level field '{f}'; model fields: {}; scenario fields: {}{}",
                     MODEL_FIELDS.join(", "),
-                    SCENARIO_FIELDS.join(", ")
+                    SCENARIO_FIELDS.join(", "),
+                    did_you_mean(f, MODEL_FIELDS.iter().chain(SCENARIO_FIELDS).copied())
                 )));
             }
         };
@@ -182,18 +197,20 @@ pub struct LoadedModel {
 pub fn load_model(file: &Path, adjust: &Adjustments) -> Result<LoadedModel, InputErrors> {
     let mut errors = Vec::new();
     let parsed = parse_file::<ModelSpec>(file, Target::Model, &adjust.overrides, &mut errors);
-    let Some((spec, text)) = parsed else { return Err(InputErrors(errors)) };
+    let Some(Parsed { spec, spliced, applied }) = parsed else { return Err(InputErrors(errors)) };
     let mut issues = Issues::default();
     match Model::resolve(&spec, &mut issues) {
         Some(model) if errors.is_empty() => Ok(LoadedModel { spec, model }),
         _ => {
-            errors.extend(locate_issues(file, &text, &adjust.overrides, Target::Model, issues));
+            errors.extend(locate_issues(file, &spliced, &applied, issues));
             Err(InputErrors(errors))
         }
     }
 }
 
-/// Loads and checks a model and a scenario, reporting the problems of both.
+/// Loads and checks a model and a scenario, reporting the problems of both: a syntax error in one file
+/// does not hide the other's problems, and the scenario is checked as far as it can be when the model
+/// has errors.
 pub fn load_study(
     model_file: &Path,
     scenario_file: &Path,
@@ -203,7 +220,16 @@ pub fn load_study(
     let model = parse_file::<ModelSpec>(model_file, Target::Model, &adjust.overrides, &mut errors);
     let scenario =
         parse_file::<ScenarioSpec>(scenario_file, Target::Scenario, &adjust.overrides, &mut errors);
-    let (Some((model_spec, model_text)), Some((mut scenario_spec, scenario_text))) = (model, scenario) else {
+    let resolved = model.as_ref().and_then(|m| {
+        let mut issues = Issues::default();
+        let resolved = Model::resolve(&m.spec, &mut issues);
+        errors.extend(locate_issues(model_file, &m.spliced, &m.applied, issues));
+        resolved
+    });
+    let Some(Parsed { spec: mut scenario_spec, spliced: scenario_text, applied: scenario_applied }) =
+        scenario
+    else {
+        swap_hint(model_file, scenario_file, &mut errors);
         return Err(InputErrors(errors));
     };
     if let Some(n) = adjust.replications {
@@ -212,42 +238,108 @@ pub fn load_study(
     if let Some(seed) = adjust.seed {
         scenario_spec.seed = seed;
     }
-    let mut model_issues = Issues::default();
-    let model = Model::resolve(&model_spec, &mut model_issues);
-    errors.extend(locate_issues(model_file, &model_text, &adjust.overrides, Target::Model, model_issues));
-    let Some(model) = model else { return Err(InputErrors(errors)) };
     let mut scenario_issues = Issues::default();
-    let scenario = Scenario::resolve(&scenario_spec, &model, &mut scenario_issues);
-    errors.extend(locate_issues(
-        scenario_file,
-        &scenario_text,
-        &adjust.overrides,
-        Target::Scenario,
-        scenario_issues,
-    ));
-    match scenario {
-        Some(scenario) if errors.is_empty() => Ok(Study {
-            model_file: model_file.to_path_buf(),
-            scenario_file: scenario_file.to_path_buf(),
-            model_spec,
-            scenario_spec,
-            model,
-            scenario,
-        }),
-        _ => Err(InputErrors(errors)),
+    let scenario = match &resolved {
+        Some(model) => Scenario::resolve(&scenario_spec, model, &mut scenario_issues),
+        None => {
+            Scenario::check_without_model(&scenario_spec, &mut scenario_issues);
+            None
+        }
+    };
+    // `--replications` replaces the file's value: a problem with it is the flag's.
+    if adjust.replications.is_some() {
+        scenario_issues.0.retain(|issue| {
+            let flag = issue.path == "replications";
+            if flag {
+                errors.push(InputError::Flag {
+                    flag: format!("--replications {}", scenario_spec.replications),
+                    message: issue.message.clone(),
+                });
+            }
+            !flag
+        });
+    }
+    errors.extend(locate_issues(scenario_file, &scenario_text, &scenario_applied, scenario_issues));
+    match (model, resolved, scenario) {
+        (Some(Parsed { spec: model_spec, .. }), Some(model), Some(scenario)) if errors.is_empty() => {
+            Ok(Study {
+                model_file: model_file.to_path_buf(),
+                scenario_file: scenario_file.to_path_buf(),
+                model_spec,
+                scenario_spec,
+                model,
+                scenario,
+            })
+        }
+        _ => {
+            swap_hint(model_file, scenario_file, &mut errors);
+            Err(InputErrors(errors))
+        }
     }
 }
 
-/// Reads a file into a string with a one-line error for every way that can fail.
+/// When the model file looks like a scenario and the scenario file like a model (each file's errors say
+/// it lacks the other kind's fields), one more line says the two were likely given in the wrong order.
+fn swap_hint(model_file: &Path, scenario_file: &Path, errors: &mut Vec<InputError>) {
+    let (model_name, scenario_name) = (model_file.display().to_string(), scenario_file.display().to_string());
+    let mentions = |file: &str, fields: &[&str]| {
+        errors.iter().any(|e| match e {
+            InputError::At { file: f, message, .. } | InputError::Field { file: f, message, .. } => {
+                f == file
+                    && fields.iter().any(|field| {
+                        message.contains(&format!("unknown field '{field}'"))
+                            || message.contains(&format!("missing field '{field}'"))
+                    })
+            }
+            _ => false,
+        })
+    };
+    let model_only = ["regions", "services", "request_path", "populations"];
+    let scenario_only = ["horizon_s", "replications", "seed", "traffic"];
+    if mentions(&model_name, &scenario_only) && mentions(&scenario_name, &model_only) {
+        errors.push(InputError::Hint {
+            message: format!(
+                "{model_name} looks like a scenario and {scenario_name} like a model: the model comes first \
+                 (regionsim run MODEL SCENARIO)"
+            ),
+        });
+    }
+}
+
+/// Largest input file read \[bytes\]: the shipped models are a few kilobytes; anything near this is
+/// not a model written by hand.
+pub const MAX_INPUT_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Reads a file into a string with a one-line error for every way that can fail. Only regular files
+/// are read (a FIFO would block, `/dev/zero` never ends), and at most [`MAX_INPUT_BYTES`]. A UTF-8 byte
+/// order mark, which some editors write, is skipped.
 pub fn read_file(file: &Path) -> Result<String, InputError> {
+    use std::io::Read;
     let name = file.display().to_string();
     let err = |message: String| InputError::File { file: name.clone(), message };
     let meta = std::fs::metadata(file).map_err(|e| err(describe_io(&e)))?;
     if meta.is_dir() {
         return Err(err("is a directory; expected a RON file".into()));
     }
-    let bytes = std::fs::read(file).map_err(|e| err(describe_io(&e)))?;
-    let text = String::from_utf8(bytes).map_err(|e| err(format!("is not UTF-8 text ({e})")))?;
+    if !meta.is_file() {
+        return Err(err("is not a regular file (a pipe, a device or a socket); expected a RON file".into()));
+    }
+    let too_big =
+        || err(format!("is larger than {} MB; expected a RON file written by hand", MAX_INPUT_BYTES >> 20));
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| err(describe_io(&e)))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_big());
+    }
+    let mut text = String::from_utf8(bytes).map_err(|e| err(format!("is not UTF-8 text ({e})")))?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
     if text.trim().is_empty() {
         return Err(err("is empty; expected a RON file".into()));
     }
@@ -268,7 +360,7 @@ fn parse_file<T: DeserializeOwned>(
     target: Target,
     overrides: &[Override],
     errors: &mut Vec<InputError>,
-) -> Option<(T, Spliced)> {
+) -> Option<Parsed<T>> {
     let text = match read_file(file) {
         Ok(t) => t,
         Err(e) => {
@@ -314,7 +406,8 @@ pub fn reprice_model(
     let text = ron::ser::to_string_pretty(spec, ron::ser::PrettyConfig::default()).map_err(|e| {
         InputErrors(vec![InputError::File { file: name.display().to_string(), message: e.to_string() }])
     })?;
-    let Some((spec, spliced)) = parse_text::<ModelSpec>(name, &text, Target::Model, overrides, &mut errors)
+    let Some(Parsed { spec, spliced, applied }) =
+        parse_text::<ModelSpec>(name, &text, Target::Model, overrides, &mut errors)
     else {
         return Err(InputErrors(errors));
     };
@@ -322,54 +415,85 @@ pub fn reprice_model(
     match Model::resolve(&spec, &mut issues) {
         Some(model) if errors.is_empty() => Ok((spec, model)),
         _ => {
-            errors.extend(locate_issues(name, &spliced, overrides, Target::Model, issues));
+            errors.extend(locate_issues(name, &spliced, &applied, issues));
             Err(InputErrors(errors))
         }
     }
 }
 
-/// Splices the overrides into `text` (the contents of `file`) and parses it.
+/// A file parsed: the spec, the text it was parsed from (overrides spliced in), and the overrides that
+/// were spliced (those of this file that could be applied, in order).
+struct Parsed<T> {
+    spec: T,
+    spliced: Spliced,
+    applied: Vec<Override>,
+}
+
+/// Splices the overrides into `text` (the contents of `file`) and parses it. Every override that cannot
+/// be applied, or whose value does not parse, is reported on its own, and the file is parsed again
+/// without it, so that one bad `--set` hides neither another nor the file's own problems (the result
+/// then only serves to find more problems: `errors` is not empty).
 fn parse_text<T: DeserializeOwned>(
     file: &Path,
     text: &str,
     target: Target,
     overrides: &[Override],
     errors: &mut Vec<InputError>,
-) -> Option<(T, Spliced)> {
-    let mine: Vec<&Override> = overrides.iter().filter(|o| o.target == target).collect();
-    let edits: Vec<(RonPath, String)> = mine.iter().map(|o| (o.path.clone(), o.value.clone())).collect();
-    let spliced = match ron_path::splice(text, &edits) {
-        Ok(s) => s,
-        Err(e) => {
-            // Name the failing override when the message lets us; otherwise all of this file's.
-            let set = mine.iter().map(|o| o.raw.as_str()).collect::<Vec<_>>().join(" ");
-            errors.push(InputError::Override { set, message: e.to_string() });
-            return None;
-        }
-    };
-    match deserialize::<T>(&spliced.text) {
-        Ok(spec) => Some((spec, spliced)),
-        Err(e) => {
-            // RON may start a span at the blank before a token: an error whose span touches a spliced
-            // value is that override's.
-            let from_override =
-                [e.start, e.end].into_iter().find_map(|(line, col)| match spliced.origin(line, col) {
-                    Origin::Override(i) => Some(i),
-                    Origin::Source { .. } => None,
+) -> Option<Parsed<T>> {
+    let mut active: Vec<&Override> = overrides.iter().filter(|o| o.target == target).collect();
+    let edit = |o: &Override| (o.path.clone(), o.value.clone());
+    loop {
+        let edits: Vec<(RonPath, String)> = active.iter().map(|o| edit(o)).collect();
+        let spliced = match ron_path::splice(text, &edits) {
+            Ok(s) => s,
+            Err(e) => {
+                // Each override that fails on its own is named with its own message; if none does, it is
+                // their combination, and all are named.
+                let before = active.len();
+                active.retain(|o| match ron_path::splice(text, &[edit(o)]) {
+                    Ok(_) => true,
+                    Err(alone) => {
+                        errors.push(InputError::Override { set: o.raw.clone(), message: alone.to_string() });
+                        false
+                    }
                 });
-            errors.push(match (from_override, spliced.origin(e.start.0, e.start.1)) {
-                (Some(i), _) | (None, Origin::Override(i)) => {
-                    InputError::Override { set: mine[i].raw.clone(), message: e.message }
+                if active.len() == before {
+                    let set = active.iter().map(|o| o.raw.as_str()).collect::<Vec<_>>().join(" ");
+                    errors.push(InputError::Override { set, message: e.to_string() });
+                    return None;
                 }
-                (None, Origin::Source { line, col }) => InputError::At {
-                    file: file.display().to_string(),
-                    line,
-                    col,
-                    field: e.field,
-                    message: e.message,
-                },
-            });
-            None
+                continue;
+            }
+        };
+        match deserialize::<T>(&spliced.text) {
+            Ok(spec) => {
+                return Some(Parsed { spec, spliced, applied: active.into_iter().cloned().collect() });
+            }
+            Err(e) => {
+                // RON may start a span at the blank before a token: an error whose span touches a spliced
+                // value is that override's.
+                let from_override =
+                    [e.start, e.end].into_iter().find_map(|(line, col)| match spliced.origin(line, col) {
+                        Origin::Override(i) => Some(i),
+                        Origin::Source { .. } => None,
+                    });
+                match (from_override, spliced.origin(e.start.0, e.start.1)) {
+                    (Some(i), _) | (None, Origin::Override(i)) => {
+                        errors.push(InputError::Override { set: active[i].raw.clone(), message: e.message });
+                        active.remove(i);
+                    }
+                    (None, Origin::Source { line, col }) => {
+                        errors.push(InputError::At {
+                            file: file.display().to_string(),
+                            line,
+                            col,
+                            field: e.field,
+                            message: e.message,
+                        });
+                        return None;
+                    }
+                }
+            }
         }
     }
 }
@@ -385,27 +509,62 @@ struct ParseFailure {
 }
 
 impl ParseFailure {
-    fn new(e: &ron::error::SpannedError, field: Option<String>) -> ParseFailure {
-        ParseFailure {
-            start: (e.span.start.line, e.span.start.col),
-            end: (e.span.end.line, e.span.end.col),
-            field,
-            message: describe_ron(&e.code),
+    fn new(e: &ron::error::SpannedError, field: Option<String>, text: &str) -> ParseFailure {
+        let start = (e.span.start.line, e.span.start.col);
+        let mut message = describe_ron(&e.code);
+        if matches!(e.code, ron::Error::ExpectedComma) {
+            // RON read a value and expected a separator: say what the value was when the text shows it.
+            if let Some(better) = after_a_value(text, start) {
+                message = better;
+            }
         }
+        // serde_path_to_error writes `?` for a place it cannot name: keep the part of the path it could.
+        let field = field.and_then(|f| {
+            let known = f.split(".?").next().unwrap_or_default().trim_end_matches('?').trim_end_matches('.');
+            (!known.is_empty() && known != "?").then(|| known.to_string())
+        });
+        // RON quotes what it found in some messages: keep them to a line.
+        let (message, field) = (cut(&message, 300), field.map(|f| cut(&f, 200)));
+        ParseFailure { start, end: (e.span.end.line, e.span.end.col), field, message }
+    }
+}
+
+/// What an "expected comma" at 1-based `(line, col)` of `text` means, when the text around it shows it:
+/// a fraction after a whole number (`16.5` where an integer is expected), or arguments after a name
+/// that takes none (`RoundRobin(1)`).
+fn after_a_value(text: &str, (line, col): (usize, usize)) -> Option<String> {
+    let row = text.lines().nth(line.checked_sub(1)?)?;
+    let chars: Vec<char> = row.chars().collect();
+    // RON may point at the blank before the token.
+    let mut at = col.checked_sub(1)?;
+    while chars.get(at).is_some_and(|c| c.is_whitespace()) {
+        at += 1;
+    }
+    let before: String = chars[..at.min(chars.len())].iter().collect();
+    let token: String = before.chars().rev().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let token: String = token.chars().rev().collect();
+    match chars.get(at) {
+        Some('.' | 'e' | 'E') if !token.is_empty() && token.chars().all(|c| c.is_ascii_digit()) => Some(
+            format!("expected an integer (a whole number), found {token} followed by a fraction or exponent"),
+        ),
+        Some('(') if token.chars().next().is_some_and(char::is_alphabetic) => {
+            Some(format!("'{token}' takes no value here: write {token} alone, without (...)"))
+        }
+        _ => None,
     }
 }
 
 /// Parses RON text into `T` with the `implicit_some` extension.
 fn deserialize<T: DeserializeOwned>(text: &str) -> Result<T, ParseFailure> {
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let mut de =
-        ron::Deserializer::from_str_with_options(text, &options).map_err(|e| ParseFailure::new(&e, None))?;
+    let mut de = ron::Deserializer::from_str_with_options(text, &options)
+        .map_err(|e| ParseFailure::new(&e, None, text))?;
     let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let field = (path != "." && !path.is_empty()).then_some(path);
-        ParseFailure::new(&de.span_error(e.into_inner()), field)
+        ParseFailure::new(&de.span_error(e.into_inner()), field, text)
     })?;
-    de.end().map_err(|e| ParseFailure::new(&de.span_error(e), None))?;
+    de.end().map_err(|e| ParseFailure::new(&de.span_error(e), None, text))?;
     Ok(value)
 }
 
@@ -413,26 +572,43 @@ fn deserialize<T: DeserializeOwned>(text: &str) -> Result<T, ParseFailure> {
 fn describe_ron(e: &ron::Error) -> String {
     match e {
         ron::Error::NoSuchStructField { expected, found, .. } => {
-            format!("unknown field '{found}'; fields here: {}", expected.join(", "))
+            format!(
+                "unknown field '{}'; fields here: {}{}",
+                shorten(found),
+                expected.join(", "),
+                did_you_mean(found, expected.iter().copied())
+            )
         }
         ron::Error::MissingStructField { field, .. } => format!("missing field '{field}'"),
         ron::Error::NoSuchEnumVariant { expected, found, .. } => {
-            format!("unknown variant '{found}'; expected one of: {}", expected.join(", "))
+            format!(
+                "unknown variant '{}'; expected one of: {}{}",
+                shorten(found),
+                expected.join(", "),
+                did_you_mean(found, expected.iter().copied())
+            )
         }
         ron::Error::DuplicateStructField { field, .. } => format!("field '{field}' is given twice"),
         other => other.to_string(),
     }
 }
 
+/// A name quoted in a message, cut to 60 characters: a garbage file must not make a garbage-sized
+/// message.
+fn shorten(text: &str) -> String {
+    cut(text, 60)
+}
+
+/// `text`, cut to `max` characters.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 /// Turns path-located issues into errors with a line and column where the path can be found.
-fn locate_issues(
-    file: &Path,
-    spliced: &Spliced,
-    overrides: &[Override],
-    target: Target,
-    issues: Issues,
-) -> Vec<InputError> {
-    let mine: Vec<&Override> = overrides.iter().filter(|o| o.target == target).collect();
+fn locate_issues(file: &Path, spliced: &Spliced, applied: &[Override], issues: Issues) -> Vec<InputError> {
     let file = file.display().to_string();
     issues
         .0
@@ -448,7 +624,7 @@ fn locate_issues(
                     message: issue.message,
                 },
                 Some(Origin::Override(i)) => InputError::Override {
-                    set: mine[i].raw.clone(),
+                    set: applied[i].raw.clone(),
                     message: format!("{}: {}", issue.path, issue.message),
                 },
                 None => InputError::Field { file: file.clone(), field: issue.path, message: issue.message },

@@ -2,6 +2,7 @@
 //! is the same for any thread count (docs/architecture.md#determinism).
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -20,18 +21,26 @@ pub struct RunOptions {
     pub progress: bool,
 }
 
-/// Runs every replication of the scenario on the model. On a budget error, reports the one of the lowest
-/// replication index, so the message too is independent of scheduling.
+/// Runs every replication of the scenario on the model. The first error (a budget exceeded) stops the
+/// run: no replication starts after it, so a runaway costs one replication's budget per thread, not
+/// every replication's. Of the replications that failed, the one of the lowest index is reported.
 pub fn run(model: &Model, scenario: &Scenario, options: &RunOptions) -> Result<Vec<Observations>, SimError> {
     let n = scenario.replications;
     let bar = progress_bar(n as u64, options.progress);
+    let stop = AtomicBool::new(false);
     let work = || {
         (0..n)
             .into_par_iter()
             .map(|r| {
+                if stop.load(Ordering::Relaxed) {
+                    return None;
+                }
                 let result = engine::run(model, scenario, scenario.seed, r);
+                if result.is_err() {
+                    stop.store(true, Ordering::Relaxed);
+                }
                 bar.inc(1);
-                result
+                Some(result)
             })
             .collect::<Vec<_>>()
     };
@@ -44,7 +53,8 @@ pub fn run(model: &Model, scenario: &Scenario, options: &RunOptions) -> Result<V
         None => work(),
     };
     bar.finish_and_clear();
-    results.into_iter().collect()
+    // A replication is skipped only after another failed, whose error this returns.
+    results.into_iter().flatten().collect()
 }
 
 fn progress_bar(len: u64, wanted: bool) -> ProgressBar {

@@ -113,3 +113,123 @@ fn run_writes_results_and_prints_a_summary() {
     // 3 replications × (30 − 20 s warm-up) × 900/s ≈ 27,000 requests.
     assert!((25_000..29_000).contains(&total), "{total}");
 }
+
+/// Issue 15, item 11: `--threads 0` was silently 1, `--threads 100000` started 100,000 threads,
+/// `--threads -1` got a message without the flag, `--replications 0` was blamed on the scenario's line
+/// and `--replications 4294967295` allocated 2.6 TB. Each is now refused, naming the flag, at once.
+#[test]
+fn thread_and_replication_flags_are_bounded_and_named() {
+    let base = ["run", "models/validation/mmc.ron", "scenarios/validation/mmc.ron"];
+    let cases: [(&[&str], &str); 6] = [
+        (&["--threads", "0"], "invalid value '0' for '--threads <N>': must be at least 1"),
+        (&["--threads", "100000"], "invalid value '100000' for '--threads <N>': must be at most 1024"),
+        (&["--threads", "-1"], "invalid value '-1' for '--threads <N>'"),
+        (&["--replications", "0"], "invalid value '0' for '--replications <N>': must be at least 1"),
+        (&["--replications", "4294967295"], "'--replications <N>': must be at most 100000"),
+        (&["--replications", "2.5"], "'--replications <N>': expected a whole number"),
+    ];
+    for (flags, expected) in cases {
+        let started = std::time::Instant::now();
+        let out = regionsim(&[&base[..], flags].concat());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.contains(expected), "{flags:?}: {stderr}");
+        assert!(
+            !stderr.contains("scenarios/validation/mmc.ron:"),
+            "blamed on the flag, not the file: {stderr}"
+        );
+        assert!(started.elapsed().as_secs() < 10, "{flags:?} is refused before anything runs");
+    }
+}
+
+/// Issue 15, item 12: any `--set` that did not parse hid every problem of the files.
+#[test]
+fn bad_sets_and_file_problems_are_reported_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("s.ron");
+    std::fs::write(
+        &scenario,
+        r#"(name: "s", horizon_s: -1.0, replications: 2, seed: 1, traffic: (rate_per_s: 10.0))"#,
+    )
+    .unwrap();
+    let out = regionsim(&[
+        "validate",
+        "models/validation/mmc.ron",
+        scenario.to_str().unwrap(),
+        "--set",
+        "nonsense",
+        "--set",
+        "frobnicate.x=1",
+        "--set",
+        "services[mn].concurrency=2",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--set nonsense: expected PATH=VALUE"), "{stderr}");
+    assert!(stderr.contains("--set frobnicate.x=1: no top-level field 'frobnicate'"), "{stderr}");
+    assert!(
+        stderr.contains("--set services[mn].concurrency=2") && stderr.contains("did you mean 'mm'?"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("s.ron:1:") && stderr.contains("horizon_s: must be a finite number > 0"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error: 5 problems found"), "{stderr}");
+}
+
+fn regionsim_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_regionsim")).current_dir(dir).args(args).output().unwrap()
+}
+
+/// Issue 15, item 19: after `cargo install`, bare `regionsim run models/...` failed outside a clone.
+/// The shipped models and scenarios are built in: listed, copied, and used by name from any folder.
+#[test]
+fn an_installed_binary_runs_the_built_in_examples_from_any_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = regionsim_in(dir.path(), &["validate", "single-region", "scenarios/zone-outage.ron"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = regionsim_in(
+        dir.path(),
+        &["run", "mmc", "mmc", "--replications", "1", "--set", "horizon_s=30", "-q", "--out", "out"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.path().join("out/results.json").is_file());
+    // A name that is no example is still "no such file".
+    let o = regionsim_in(dir.path(), &["validate", "single-regio", "zone-outage"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("single-regio: no such file"));
+
+    let list = String::from_utf8_lossy(&regionsim_in(dir.path(), &["examples"]).stdout).to_string();
+    for (path, _) in regionsim::cli::examples::EXAMPLES {
+        assert!(list.contains(path), "{path} is not listed:\n{list}");
+    }
+    let o = regionsim_in(dir.path(), &["examples", "copy", "study"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = regionsim_in(
+        dir.path(),
+        &["validate", "study/models/warm-standby.ron", "study/scenarios/region-outage.ron"],
+    );
+    assert_eq!(o.status.code(), Some(0), "the copies are valid: {}", String::from_utf8_lossy(&o.stderr));
+    let o = regionsim_in(dir.path(), &["examples", "copy", "study"]);
+    assert_eq!(o.status.code(), Some(2), "a second copy overwrites nothing");
+}
+
+/// Issue 15, item 20: shell completions and a manual page, generated from the CLI definition.
+#[test]
+fn completions_and_the_manual_page_are_generated() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = regionsim(&["completions", shell]);
+        let script = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        assert!(script.contains("regionsim") && script.contains("replications"), "{shell}: {script}");
+    }
+    assert_eq!(regionsim(&["completions", "tcsh"]).status.code(), Some(2));
+    let o = regionsim(&["man"]);
+    let page = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        page.contains(".TH regionsim 1") && page.contains("sweep") && page.contains("Exit codes"),
+        "{page}"
+    );
+}

@@ -69,10 +69,12 @@ pub fn load(path: &Path) -> Result<Report, LoadError> {
 pub fn from_json(file: &str, text: &str) -> Result<Report, LoadError> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|source| LoadError::Json { file: file.into(), source })?;
-    let found = value
-        .get("schema_version")
-        .and_then(serde_json::Value::as_u64)
-        .ok_or_else(|| LoadError::NotResults { file: file.into() })?;
+    let version = value.get("schema_version").ok_or_else(|| LoadError::NotResults { file: file.into() })?;
+    let found = version.as_u64().ok_or_else(|| LoadError::Field {
+        file: file.into(),
+        field: "schema_version".into(),
+        message: format!("must be a whole number such as {SCHEMA_VERSION} (got {version})"),
+    })?;
     if found != u64::from(SCHEMA_VERSION) {
         return Err(LoadError::SchemaVersion { file: file.into(), found, expected: SCHEMA_VERSION });
     }
@@ -93,6 +95,11 @@ mod tests {
         assert!(e.starts_with("r.json: not valid JSON"), "{e}");
         let e = from_json("r.json", "{\"seed\": 1}").unwrap_err().to_string();
         assert_eq!(e, "r.json: not a regionsim results file (no schema_version field)");
+        let e = from_json("r.json", "{\"schema_version\": \"1\"}").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!("r.json: schema_version: must be a whole number such as {SCHEMA_VERSION} (got \"1\")")
+        );
         let e = from_json("r.json", "{\"schema_version\": 999}").unwrap_err().to_string();
         assert!(
             e.contains("schema version 999") && e.contains(&format!("reads version {SCHEMA_VERSION}")),

@@ -71,7 +71,11 @@ fn step<'a>(node: &'a Node, segment: &Segment, prefix: &RonPath, src: &str) -> R
             let names: Vec<String> = group.entries.iter().filter_map(|e| element_name(&e.value)).collect();
             let message = match (names.is_empty(), group.entries.len()) {
                 (_, 0) => format!("no element named '{key}' in {place}: the list is empty"),
-                (false, _) => format!("no element named '{key}' in {place}; names here: {}", names.join(", ")),
+                (false, _) => format!(
+                    "no element named '{key}' in {place}; names here: {}{}",
+                    names.join(", "),
+                    crate::input::issue::did_you_mean(&key.to_string(), names.iter().map(String::as_str))
+                ),
                 (true, n) => format!(
                     "no element named '{key}' in {place}; its elements have no `name` field: select one by index 0..{}",
                     n - 1
