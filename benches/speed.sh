@@ -9,10 +9,11 @@
 #     memory (GNU time's maximum resident set size).
 #
 # Each timing is the median of three runs. Usage: benches/speed.sh [quick] (quick: steps 1 and 2 only).
+# REGIONSIM_BIN=path runs another build of regionsim (an older commit's) through the same steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --bin regionsim --example mmc_loop >/dev/null
-bin=target/release/regionsim
+bin=${REGIONSIM_BIN:-target/release/regionsim}
 loop=target/release/examples/mmc_loop
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
