@@ -37,14 +37,14 @@ t_engine=$(median3 $bin run models/validation/mmc.ron scenarios/validation/mmc.r
     --set warmup_s=0 --replications 1 --seed 1 --threads 1 --quiet --out "$out/mmc")
 engine_requests=$(python3 -c "import json; print(json.load(open('$out/mmc/results.json'))['requests']['total'])")
 printf 'M/M/c: hand-written loop %.2f M requests/s, regionsim run %.2f M requests/s: %.2f x\n' \
-    "$(echo "$requests / $t_loop / 1e6" | bc -l)" "$(echo "$engine_requests / $t_engine / 1e6" | bc -l)" \
+    "$(echo "$requests / $t_loop / 1000000" | bc -l)" "$(echo "$engine_requests / $t_engine / 1000000" | bc -l)" \
     "$(echo "($engine_requests / $t_engine) / ($requests / $t_loop)" | bc -l)"
 
 t_ap=$(median3 $bin run models/active-passive.ron scenarios/region-outage.ron --set fidelity=Full \
     --set horizon_s=3600 --set outages[0].duration_s=1200 --replications 1 --threads 1 --quiet --out "$out/ap")
 ap_requests=$(python3 -c "import json; print(json.load(open('$out/ap/results.json'))['requests']['total'])")
 printf 'active-passive x region-outage (1 h, full fidelity, 1 thread): %.2f M requests/s\n' \
-    "$(echo "$ap_requests / $t_ap / 1e6" | bc -l)"
+    "$(echo "$ap_requests / $t_ap / 1000000" | bc -l)"
 [ "${1:-}" = quick ] && exit 0
 
 t_cmp=$(median3 $bin compare models/backup-restore.ron models/pilot-light.ron models/warm-standby.ron \
