@@ -100,3 +100,15 @@ pub fn regionsim(args: &[&str]) -> Output {
         .output()
         .expect("binary runs")
 }
+
+/// Mean and Student-t 95% CI of per-replication values, computed in the test, independently of the
+/// report's estimators.
+pub fn mean_ci(values: &[f64]) -> (f64, [f64; 2]) {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let t = StudentsT::new(0.0, 1.0, n - 1.0).expect("n > 1").inverse_cdf(0.975);
+    let half = t * (var / n).sqrt();
+    (mean, [mean - half, mean + half])
+}

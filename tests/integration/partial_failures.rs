@@ -3,20 +3,9 @@
 //! partly failing one fails its share of its share), and their input errors.
 
 use regionsim::analysis::report::Report;
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::analytic::erlang_c;
-use crate::common::{Files, run};
-
-/// Mean and Student-t 95% CI of per-replication values: computed here, independently of the report.
-fn mean_ci(values: &[f64]) -> (f64, [f64; 2]) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    let t = StudentsT::new(0.0, 1.0, n - 1.0).unwrap().inverse_cdf(0.975);
-    let half = t * (var / n).sqrt();
-    (mean, [mean - half, mean + half])
-}
+use crate::common::{Files, mean_ci, run};
 
 fn failed(report: &Report, cause: &str) -> Vec<f64> {
     report.runs.iter().map(|r| r.failed_by_cause.get(cause).copied().unwrap_or(0) as f64).collect()

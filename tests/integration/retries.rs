@@ -3,20 +3,7 @@
 
 use regionsim::analysis::report::Report;
 
-use crate::common::{Files, assert_within_ci, run};
-
-/// Mean and Student-t 95% CI of per-replication values.
-fn mean_ci(values: &[f64]) -> (f64, [f64; 2]) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    let t = <statrs::distribution::StudentsT as statrs::distribution::ContinuousCDF<f64, f64>>::inverse_cdf(
-        &statrs::distribution::StudentsT::new(0.0, 1.0, n - 1.0).unwrap(),
-        0.975,
-    );
-    let half = t * (var / n).sqrt();
-    (mean, [mean - half, mean + half])
-}
+use crate::common::{Files, assert_within_ci, mean_ci, run};
 
 /// One instance of ample capacity whose every attempt fails with probability `p` (a gray failure for the
 /// whole run), clients retrying with `retry`.
