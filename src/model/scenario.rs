@@ -16,8 +16,9 @@ use crate::model::time::SimTime;
 pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
 /// Default queue budget: requests queued at one instance before the replication stops with an error.
 pub const DEFAULT_MAX_QUEUE: u32 = 1_000_000;
-/// Longest horizon a scenario may have \[s\]: 500 years, within the nanosecond clock's 584.
-pub const MAX_HORIZON_S: f64 = 500.0 * 365.0 * 86_400.0;
+/// Longest horizon a scenario may have \[s\]: 250 years, within the 292 years a signed count of
+/// nanoseconds reaches (durations convert through `i64`, see `SimTime::from_secs_f64`).
+pub const MAX_HORIZON_S: f64 = 250.0 * 365.0 * 86_400.0;
 /// Shortest mean of a failure process's up or down times \[s\].
 pub const MIN_FAILURE_MEAN_S: f64 = 0.001;
 /// Highest request rate, of one population or all together \[requests/s\]: ten million a second is far
@@ -302,7 +303,7 @@ impl Scenario {
             issues.push(
                 "horizon_s",
                 format!(
-                    "must be at most {MAX_HORIZON_S} s (500 years; the clock counts nanoseconds) (got {})",
+                    "must be at most {MAX_HORIZON_S} s (250 years; the clock counts nanoseconds) (got {})",
                     number(spec.horizon_s)
                 ),
             );

@@ -172,6 +172,9 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError>
     // fdeflate's PNG-tuned fast mode: charts are flat colour, so it compresses them well at a fraction of
     // the default's time (encoding dominated the cost of writing a run's outputs).
     encoder.set_compression(png::Compression::Fast);
+    // One filter for every row instead of the adaptive choice (which tries all five per row and cost more
+    // than the deflate): Paeth alone keeps the files within ~15% of adaptive at about half the time.
+    encoder.set_filter(png::Filter::Paeth);
     let mut writer = encoder.write_header()?;
     writer.write_image_data(rgb)?;
     writer.finish()?;

@@ -332,12 +332,6 @@ impl Engine<'_> {
         outcome: Result<(), FailureCause>,
         refused: bool,
     ) {
-        if r.counted {
-            self.recorder.tally(r, |t| {
-                t.attempts += f64::from(r.attempt) + 1.0;
-                t.retries_refused += f64::from(u8::from(refused));
-            });
-        }
-        self.recorder.outcome(self.model, self.scenario, r, at, outcome);
+        self.recorder.outcome(self.model, self.scenario, r, at, outcome, refused);
     }
 }

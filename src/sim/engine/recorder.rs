@@ -114,7 +114,8 @@ impl Recorder {
     }
 
     /// The one place a request's outcome is counted: its cell (and the open window's), the timeline,
-    /// the incidents it belongs to, Little's law's tallies.
+    /// the incidents it belongs to, Little's law's tallies, the attempts it took (and whether the retry
+    /// budget refused one).
     pub fn outcome(
         &mut self,
         model: &Model,
@@ -122,14 +123,13 @@ impl Recorder {
         r: &Request,
         at: SimTime,
         outcome: Result<(), FailureCause>,
+        refused: bool,
     ) {
         let (warmup, horizon) = (scenario.warmup, scenario.horizon);
+        let cell = self.cell(r);
         // ∫N(t)dt over the window: each request adds the part of its stay inside the window.
         let (a, b) = (r.start.max(warmup), at.min(horizon));
-        if b > a {
-            let inside = b.since(a).as_secs_f64();
-            self.tally(r, |t| t.in_system_s += inside);
-        }
+        let inside = if b > a { b.since(a).as_secs_f64() } else { 0.0 };
         if at <= horizon {
             self.current.finished += 1;
             if outcome.is_ok() {
@@ -142,20 +142,28 @@ impl Recorder {
             self.incidents.note_outcome(r.population as usize, r.start, r.version, outcome.is_ok(), at, bin);
         }
         if !r.counted {
+            // Started in the warm-up: only its stay inside the window counts.
+            if inside > 0.0 {
+                self.tally(r, |t| t.in_system_s += inside);
+            }
             return;
         }
         self.obs.outcomes_simulated += 1;
-        let cell = self.cell(r);
         let latency_s = at.since(r.start).as_secs_f64();
         let egress = model.response_bytes as f64;
+        // One pass over the cell (and the open window's): this runs once per request.
         let record = |slice: &mut Slice| {
-            slice.tally.sojourn_s += latency_s;
+            let tally = &mut slice.tally;
+            tally.in_system_s += inside;
+            tally.sojourn_s += latency_s;
+            tally.attempts += f64::from(r.attempt) + 1.0;
+            tally.retries_refused += f64::from(u8::from(refused));
             match outcome {
                 Ok(()) => {
                     slice.counts.succeeded += 1;
                     slice.latency.record_s(latency_s);
-                    slice.tally.cross_region += f64::from(u8::from(r.crossed));
-                    slice.tally.egress_bytes += egress;
+                    tally.cross_region += f64::from(u8::from(r.crossed));
+                    tally.egress_bytes += egress;
                 }
                 Err(cause) => slice.counts.failed[cause as usize] += 1,
             }

@@ -59,7 +59,7 @@ impl Retries {
     /// the request's `deadline`.
     #[inline]
     pub fn attempt_deadline(&self, r: &Request, deadline: SimTime) -> SimTime {
-        match self.policies[r.population as usize].and_then(|p| p.attempt_timeout) {
+        match self.policies[r.population as usize].as_ref().and_then(|p| p.attempt_timeout) {
             Some(t) => r.attempt_start.plus(t).min(deadline),
             None => deadline,
         }
@@ -75,7 +75,7 @@ impl Retries {
         deadline: SimTime,
     ) -> Decision {
         let p = r.population as usize;
-        let Some(policy) = self.policies[p] else { return Decision::Final { refused: false } };
+        let Some(policy) = &self.policies[p] else { return Decision::Final { refused: false } };
         let cause = match outcome {
             Ok(()) => {
                 if let Some(b) = policy.budget {
@@ -93,7 +93,7 @@ impl Retries {
         if cause == FailureCause::Unfinished || r.attempt as u32 + 1 >= policy.max_attempts as u32 {
             return Decision::Final { refused: false };
         }
-        let sleep_s = backoff(&policy, r.attempt as u32 + 1, r.last_sleep_s as f64, &mut self.rng[p]);
+        let sleep_s = backoff(policy, r.attempt as u32 + 1, r.last_sleep_s as f64, &mut self.rng[p]);
         let when = at.plus(SimTime::from_secs_f64(sleep_s));
         if when >= deadline {
             return Decision::Final { refused: false };
