@@ -9,6 +9,7 @@ pub mod keyspace;
 pub mod network;
 pub mod objective;
 pub mod prices;
+pub mod queueing;
 pub mod region;
 pub mod retry;
 pub mod routing;

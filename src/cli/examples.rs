@@ -12,6 +12,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("models/backup-restore.ron", include_str!("../../models/backup-restore.ron")),
     ("models/pilot-light.ron", include_str!("../../models/pilot-light.ron")),
     ("models/retry-storm-budget.ron", include_str!("../../models/retry-storm-budget.ron")),
+    ("models/retry-storm-lifo.ron", include_str!("../../models/retry-storm-lifo.ron")),
     ("models/retry-storm.ron", include_str!("../../models/retry-storm.ron")),
     ("models/single-region-large.ron", include_str!("../../models/single-region-large.ron")),
     ("models/single-region.ron", include_str!("../../models/single-region.ron")),

@@ -32,6 +32,7 @@ pub struct TargetHealthCheck {
 use crate::model::distribution::Distribution;
 use crate::model::network::Network;
 use crate::model::prices::Prices;
+use crate::model::queueing::Discipline;
 use crate::model::routing::{Answer, Routing, Steering};
 use crate::model::store::{Store, StoreId};
 use crate::model::time::SimTime;
@@ -62,6 +63,10 @@ pub struct Service {
     /// Queue capacity of one instance, beyond which a request is shed (`queue_full`); `None`: unbounded (up
     /// to the scenario's queue budget).
     pub max_queue: Option<u32>,
+    /// Whom each instance's queue serves next and whom it sheds.
+    pub discipline: Discipline,
+    /// The mean of `service_time` \[s\]: what deadline-aware shedding predicts a service takes.
+    pub mean_service_s: f64,
     /// The balancers' health checks of their instances; `None`: the balancer knows at once.
     pub health_check: Option<TargetHealthCheck>,
     /// The deployment in each region, if any (indexed by [`RegionId`]).
@@ -365,6 +370,7 @@ impl Model {
                 deployments.push(Deployment { service: id, region, instances: members, standby });
                 deployment_in[region] = Some(deployment);
             }
+            let mean_service_s = service_time.as_ref().map_or(0.0, Distribution::mean_s);
             services.push(Service {
                 name: s.name.clone(),
                 service_time: service_time.unwrap_or(Distribution::fixed(0.0)),
@@ -376,6 +382,12 @@ impl Model {
                     LoadBalancing::Random => Balancing::Random,
                 },
                 max_queue: s.max_queue,
+                discipline: Discipline::resolve(
+                    s.queue_discipline.as_ref(),
+                    &format!("{path}.queue_discipline"),
+                    issues,
+                ),
+                mean_service_s,
                 health_check: s.target_health_check.as_ref().and_then(|h| {
                     resolve_target_health_check(h, &format!("{path}.target_health_check"), issues)
                 }),

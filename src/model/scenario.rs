@@ -127,6 +127,21 @@ pub enum FailureMode {
 }
 
 impl FailureMode {
+    /// How a component in this mode serves, said aloud (`slow ×3`, `failing 50%`, `failing 50%,
+    /// hanging`); `None` for a crash.
+    pub fn describe(&self) -> Option<String> {
+        match *self {
+            FailureMode::Crash => None,
+            FailureMode::Slow { factor } => Some(format!("slow ×{}", (factor * 100.0).round() / 100.0)),
+            FailureMode::Failing { share, hang } => {
+                let pct = (share * 10_000.0).round() / 100.0;
+                Some(if hang { format!("failing {pct}%, hanging") } else { format!("failing {pct}%") })
+            }
+        }
+    }
+}
+
+impl FailureMode {
     /// Resolves `spec` (default `Crash`) for `component`, recording a problem at `path`.
     fn resolve(
         spec: Option<&FailureModeSpec>,

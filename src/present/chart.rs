@@ -7,6 +7,7 @@
 //! per backend, so the SVG and the PNG always show the same picture.
 
 mod across_runs;
+mod attempts;
 mod availability;
 mod cost;
 mod intervals;
@@ -26,6 +27,7 @@ use thiserror::Error;
 use crate::analysis::report::Report;
 
 pub use across_runs::Distribution;
+pub use attempts::AttemptsOverTime;
 pub use availability::AvailabilityOverTime;
 pub use cost::{CostBreakdown, CostChart};
 pub use intervals::{IntervalRow, Intervals};
@@ -187,6 +189,7 @@ pub const STEMS: &[&str] = &[
     "latency_cdf",
     "availability_over_time",
     "load_per_region",
+    "attempts_and_goodput",
     "availability_across_runs",
     "latency_p99_across_runs",
     "cost_per_month",
@@ -203,6 +206,9 @@ pub fn render_all(report: &Report) -> Result<Vec<Rendered>, ChartError> {
         out.push(render(&p)?);
     }
     if let Some(p) = LoadOverTime::from_report(report) {
+        out.push(render(&p)?);
+    }
+    if let Some(p) = AttemptsOverTime::from_report(report) {
         out.push(render(&p)?);
     }
     for p in Distribution::from_report(report) {

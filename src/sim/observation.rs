@@ -30,11 +30,14 @@ pub enum FailureCause {
     TargetDown = 7,
     /// A partly failing instance (a gray failure) answered it with an error.
     InstanceError = 8,
+    /// Deadline-aware shedding turned it away: its instance could not serve it before its client's
+    /// deadline (`queue_discipline: DeadlineAware`).
+    Shed = 9,
 }
 
 impl FailureCause {
     /// Every cause, in the order of their discriminants (the index of each in [`Counts::failed`]).
-    pub const ALL: [FailureCause; 9] = [
+    pub const ALL: [FailureCause; 10] = [
         FailureCause::NoHealthyInstance,
         FailureCause::InstanceFailed,
         FailureCause::QueueFull,
@@ -44,6 +47,7 @@ impl FailureCause {
         FailureCause::Unfinished,
         FailureCause::TargetDown,
         FailureCause::InstanceError,
+        FailureCause::Shed,
     ];
 
     /// The name used in reports and `results.json`.
@@ -58,6 +62,7 @@ impl FailureCause {
             FailureCause::Unfinished => "unfinished",
             FailureCause::TargetDown => "target_down",
             FailureCause::InstanceError => "instance_error",
+            FailureCause::Shed => "shed",
         }
     }
 }
@@ -242,6 +247,10 @@ pub struct InfraEvent {
     pub up: bool,
     /// An injected outage rather than a random failure.
     pub injected: bool,
+    /// For a gray failure, how the component serves instead of stopping (`slow ×3`, `failing 50%`);
+    /// `None` when it crashed (or, for a return, when the failure that ended was a crash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub degraded: Option<String>,
 }
 
 /// What the routing and recovery machinery did, for timelines.

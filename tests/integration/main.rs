@@ -20,6 +20,7 @@ mod partial_failures;
 mod properties;
 mod report_outputs;
 mod retries;
+mod shedding;
 mod streams;
 mod support;
 mod svg_marks;

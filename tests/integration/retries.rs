@@ -138,10 +138,13 @@ fn success_after(report: &Report, from_s: f64) -> f64 {
 /// The shipped retry storm, shortened: a 60 s gray failure at t = 120 s in a fleet at 70%. Without a
 /// retry budget every attempt keeps timing out long after the trigger ended (over the last 200 s,
 /// 300 s after it, almost nothing succeeds: a metastable failure); the same system under the SDKs'
-/// retry quota serves normally again. The attempts sent per request tell the cause: near three in the
-/// storm, near one with the budget.
+/// retry quota serves normally again, and so does the system whose servers shed load (adaptive LIFO
+/// serves the attempts whose clients still wait and lets the abandoned ones age out). The attempts sent
+/// per request tell the cause: near three in the storm, near one with the budget. The attempts-and-
+/// goodput chart shows the loop (attempts per second far above the requests sent, goodput near zero,
+/// after the trigger), and the timeline names the trigger for what it is, a slowdown, not an outage.
 #[test]
-fn a_retry_storm_outlasts_its_trigger_and_a_retry_budget_ends_it() {
+fn a_retry_storm_outlasts_its_trigger_and_a_retry_budget_or_shedding_ends_it() {
     let sets = ["horizon_s=600", "outages[0].start_s=120", "replications=2"];
     let load = |m: &str| {
         crate::common::load(
@@ -155,11 +158,45 @@ fn a_retry_storm_outlasts_its_trigger_and_a_retry_budget_ends_it() {
     };
     let storm = run(&load("models/retry-storm.ron"));
     let budget = run(&load("models/retry-storm-budget.ron"));
-    let (after_storm, after_budget) = (success_after(&storm, 400.0), success_after(&budget, 400.0));
-    eprintln!("success after the trigger: storm {after_storm:.4}, budget {after_budget:.4}");
-    assert!(after_storm < 0.05, "the storm ended by itself: {after_storm}");
-    assert!(after_budget > 0.999, "the budget did not end the storm: {after_budget}");
+    let lifo = run(&load("models/retry-storm-lifo.ron"));
+    let after = |r: &Report| success_after(r, 400.0);
+    eprintln!(
+        "success after the trigger: storm {:.4}, budget {:.4}, lifo {:.4}",
+        after(&storm),
+        after(&budget),
+        after(&lifo)
+    );
+    assert!(after(&storm) < 0.05, "the storm ended by itself: {}", after(&storm));
+    assert!(after(&budget) > 0.999, "the budget did not end the storm: {}", after(&budget));
+    assert!(after(&lifo) > 0.999, "shedding did not end the storm: {}", after(&lifo));
     let per_request = |r: &Report| r.requests.attempts as f64 / r.requests.total as f64;
     assert!(per_request(&storm) > 2.5, "storm attempts per request {}", per_request(&storm));
     assert!(per_request(&budget) < 1.1, "budget attempts per request {}", per_request(&budget));
+
+    // The chart of the loop: after the trigger (t ≥ 400 s), three attempts per request sent and
+    // (almost) nothing succeeding in the storm; attempts back to the requests sent with the budget.
+    use regionsim::present::chart::AttemptsOverTime;
+    let late = |series: &[(f64, f64)]| {
+        let v: Vec<f64> = series.iter().filter(|p| p.0 >= 400.0).map(|p| p.1).collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let chart = AttemptsOverTime::from_report(&storm).expect("the storm's clients retried");
+    let (attempts, sent, goodput) = (late(&chart.attempts), late(&chart.sent), late(&chart.goodput));
+    eprintln!("storm after the trigger: {attempts:.0} attempts/s, {sent:.0} sent/s, {goodput:.0} ok/s");
+    assert!(attempts > 2.5 * sent && sent > 600.0, "attempts {attempts}/s for {sent}/s sent");
+    assert!(goodput < 0.05 * sent, "goodput {goodput}/s");
+    let chart = AttemptsOverTime::from_report(&budget).expect("the budget's clients retried");
+    assert!(late(&chart.attempts) < 1.01 * late(&chart.sent), "budget: attempts {}", late(&chart.attempts));
+    // Without retries there is no such chart (it would repeat the load).
+    assert!(AttemptsOverTime::from_report(&crate::support::mmc_short()).is_none());
+
+    // The trigger is a gray failure: its marker says how the region serves, not that it went down.
+    let svg = regionsim::present::chart::render_all(&storm)
+        .expect("charts")
+        .into_iter()
+        .find(|c| c.stem == "availability_over_time")
+        .expect("an availability timeline")
+        .svg;
+    assert!(svg.contains("region:us-east-1 slow ×3"), "the marker does not name the slowdown");
+    assert!(!svg.contains("us-east-1 down"), "a slowdown is labelled as an outage");
 }

@@ -113,6 +113,10 @@ fn failure_advice(cause: FailureCause) -> &'static str {
             "a partly failing instance answered them with an error: client retries (populations[..].retry) \
              hide independent errors; health checks that see the errors eject the instance"
         }
+        FailureCause::Shed => {
+            "their instances shed them because they could not be served before their clients' deadlines: \
+             the fleet is overloaded there; add instances, or retry them elsewhere"
+        }
     }
 }
 

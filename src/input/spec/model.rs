@@ -72,6 +72,9 @@ pub struct ServiceSpec {
     /// Default: unbounded (subject to the scenario's queue budget).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_queue: Option<u32>,
+    /// Whom an instance's queue serves next and whom it turns away under overload. Default `Fifo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_discipline: Option<QueueDisciplineSpec>,
     /// The load balancer's health checks of its instances. Default: none, the balancer knows at once
     /// (an idealisation); with checks, a failed instance keeps its share of requests until they notice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,6 +116,42 @@ impl TargetHealthCheckSpec {
     }
     fn default_unhealthy_threshold() -> u32 {
         2
+    }
+}
+
+/// Whom an instance's queue serves next, and whom it sheds (docs/references.md#load-shedding).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum QueueDisciplineSpec {
+    /// First in, first out; a request whose client has given up is dropped unserved when reached.
+    Fifo,
+    /// First in, first out, and a request that cannot be served before its client's deadline is shed
+    /// (fails at once, `shed`): at the door when its predicted wait plus a mean service time exceeds
+    /// `slack` × the time its client has left, and when reached if less than a mean service time is left.
+    /// Its client propagates the attempt's deadline (`retry.attempt_timeout_ms`, else the request's).
+    DeadlineAware {
+        /// The share of a request's remaining time its predicted wait and service may take, above 0 and
+        /// at most 1. Default 0.5: the prediction (requests ahead × mean service / concurrency) errs by a
+        /// few service times, far less than half of a deadline.
+        #[serde(default = "QueueDisciplineSpec::default_slack")]
+        slack: f64,
+    },
+    /// First in, first out while the queue is short; once its oldest request has waited `after_ms`, the
+    /// newest is served first (adaptive LIFO: under overload the requests served are those whose clients
+    /// still wait, and the oldest age out).
+    AdaptiveLifo {
+        /// The oldest request's wait that switches the queue to newest first \[ms\]. Default 100.
+        #[serde(default = "QueueDisciplineSpec::default_after_ms")]
+        after_ms: f64,
+    },
+}
+
+impl QueueDisciplineSpec {
+    fn default_slack() -> f64 {
+        0.5
+    }
+    fn default_after_ms() -> f64 {
+        100.0
     }
 }
 

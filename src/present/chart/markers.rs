@@ -91,6 +91,8 @@ pub struct Marker {
     pub kind: MarkerKind,
     /// `zone:use1-az1`, `instance:api@us-east-1#0`, ...
     pub component: String,
+    /// A gray failure's state (`slow ×3`), named instead of `down`.
+    pub degraded: Option<String>,
 }
 
 /// An interval during which an injected outage held a component down \[s\].
@@ -113,6 +115,7 @@ pub(crate) fn markers(timeline: &Timeline) -> Vec<Marker> {
                 (true, _) => MarkerKind::Recovery,
             },
             component: e.component.clone(),
+            degraded: e.degraded.clone(),
         })
         .collect();
     for e in &timeline.steering {
@@ -123,7 +126,7 @@ pub(crate) fn markers(timeline: &Timeline) -> Vec<Marker> {
             SteeringKind::ScaleUp => MarkerKind::ScaleUp,
             SteeringKind::Recovered | SteeringKind::ScaleIn => continue,
         };
-        out.push(Marker { t_s: e.t_s, kind, component: e.subject.clone() });
+        out.push(Marker { t_s: e.t_s, kind, component: e.subject.clone(), degraded: None });
     }
     out.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
     out
@@ -200,7 +203,8 @@ pub(crate) fn draw<DB: DrawingBackend>(
             chart.draw_series(of_kind.iter().take(MAX_NAMED).enumerate().map(|(i, m)| {
                 // Staggered downwards so close events stay readable.
                 let height = y1 - (y1 - y0) * (0.04 + 0.07 * (i % 3) as f64);
-                Text::new(format!(" {} down", m.component), (at(m.t_s), height), label_style.clone())
+                let state = m.degraded.as_deref().unwrap_or("down");
+                Text::new(format!(" {} {state}", m.component), (at(m.t_s), height), label_style.clone())
             }))?;
         }
     }
@@ -218,7 +222,7 @@ mod tests {
     use crate::sim::observation::InfraEvent;
 
     fn event(t_s: f64, component: &str, up: bool, injected: bool) -> InfraEvent {
-        InfraEvent { t_s, component: component.into(), up, injected }
+        InfraEvent { t_s, component: component.into(), up, injected, degraded: None }
     }
 
     #[test]
@@ -231,7 +235,7 @@ mod tests {
             }
         }
         let all: Vec<Marker> =
-            MarkerKind::ALL.iter().map(|&kind| Marker { t_s: 1.0, kind, component: String::new() }).collect();
+            MarkerKind::ALL.iter().map(|&kind| Marker { t_s: 1.0, kind, component: String::new(), degraded: None }).collect();
         let series = series_colours(&all, 1);
         assert!(!colours.contains(&series[0]), "the first series is clear of every marker");
         let few = &all[..3];

@@ -78,7 +78,7 @@ impl Faults {
     }
 
     /// The failure mode of `cause` for component `c`.
-    fn mode(&self, scenario: &Scenario, c: Component, cause: FaultCause) -> FailureMode {
+    pub fn mode(&self, scenario: &Scenario, c: Component, cause: FaultCause) -> FailureMode {
         match cause {
             FaultCause::Outage(k) => scenario.outages[k as usize].mode,
             FaultCause::Process => {

@@ -1,7 +1,8 @@
 //! The fleet: instances and their queues, behind a load balancer per deployment (one service in one
 //! region). A balancer picks an instance in rotation (round-robin, least outstanding requests, or at
-//! random); each instance serves `concurrency` requests at once and queues the rest first-in first-out,
-//! shedding beyond `max_queue`. An instance is up while it is provisioned and neither it, its zone nor
+//! random); each instance serves `concurrency` requests at once and queues the rest, shedding beyond
+//! `max_queue`; its queue's discipline picks whom to serve next (first in first out, deadline-aware
+//! shedding of what cannot be served in time, or adaptive LIFO, docs/references.md#load-shedding). An instance is up while it is provisioned and neither it, its zone nor
 //! its region is down; it may be up and degraded (slower, or failing a share of its requests: gray
 //! failures, [`Degradation`]). When it stops, the requests it holds are handed back to fail.
 //!
@@ -30,8 +31,10 @@ use super::faults::Faults;
 use super::kernel::{Change, Kernel};
 use crate::model::architecture::{Balancing, Model};
 use crate::model::ids::{DeploymentId, InstanceId};
+use crate::model::queueing::Discipline;
 use crate::model::scenario::Scenario;
 use crate::model::time::SimTime;
+use crate::sim::observation::FailureCause;
 use crate::sim::streams::{Purpose, stream};
 
 /// The most checks one walk looks ahead before giving up on a flip (a partly failing instance whose
@@ -57,9 +60,17 @@ pub(super) struct InstanceState {
     /// When its health checks happen: at `phase + k × interval`.
     phase: SimTime,
     in_service: Vec<ReqId>,
-    /// Waiting requests and their clients' deadlines (kept here so the dequeue need not touch the
-    /// request).
-    queue: VecDeque<(ReqId, SimTime)>,
+    /// Waiting requests, oldest first.
+    queue: VecDeque<Waiting>,
+}
+
+/// A request waiting in an instance's queue, with what the dequeue needs (so it need not touch the
+/// request): its client's deadline, and since when it waits.
+#[derive(Debug, Clone, Copy)]
+struct Waiting {
+    req: ReqId,
+    deadline: SimTime,
+    since: SimTime,
 }
 
 impl InstanceState {
@@ -91,6 +102,8 @@ pub(super) enum Enqueued {
     Accepted,
     /// The queue was full (`max_queue`): shed at once.
     Shed,
+    /// Deadline-aware shedding: it could not be served before its client's deadline.
+    Unmeetable,
     /// The queue reached the scenario's budget: the model is overloaded there.
     OverBudget,
 }
@@ -267,10 +280,19 @@ impl Fleet {
         {
             return Enqueued::Shed;
         }
+        let now = kernel.now;
+        if let Discipline::DeadlineAware { slack } = service.discipline {
+            // The requests ahead leave at `concurrency` per mean service time, then its own service.
+            let ahead = inst.queue.len() as f64 * service.mean_service_s / f64::from(service.concurrency);
+            let predicted = ahead + service.mean_service_s;
+            if predicted > slack * deadline.since(now).as_secs_f64() {
+                return Enqueued::Unmeetable;
+            }
+        }
         if inst.queue.len() >= queue_budget as usize {
             return Enqueued::OverBudget;
         }
-        inst.queue.push_back((req, deadline));
+        inst.queue.push_back(Waiting { req, deadline, since: now });
         Enqueued::Accepted
     }
 
@@ -299,8 +321,10 @@ impl Fleet {
     }
 
     /// A server of `i` finished `req`. `None` when the departure is stale (the instance failed while
-    /// serving: the request was failed then). Else the next waiting request whose client still waits
-    /// starts, and those that gave up are returned, to time out, in queue order.
+    /// serving: the request was failed then). Else the next waiting request, as the queue's discipline
+    /// picks it, starts; those passed over are returned with their outcome, in the order dropped: a
+    /// timeout for those whose client gave up, `shed` for those deadline-aware shedding cannot serve in
+    /// time.
     pub fn depart(
         &mut self,
         model: &Model,
@@ -309,7 +333,7 @@ impl Fleet {
         i: InstanceId,
         req: ReqId,
         epoch: u32,
-    ) -> Option<Vec<ReqId>> {
+    ) -> Option<Vec<(ReqId, FailureCause)>> {
         let inst = &mut self.instances[i];
         if inst.epoch != epoch {
             return None;
@@ -317,12 +341,29 @@ impl Fleet {
         if let Some(pos) = inst.in_service.iter().position(|&r| r == req) {
             inst.in_service.swap_remove(pos);
         }
+        let service = &model.services[model.instances[i].service];
+        let now = kernel.now;
         let mut gone = Vec::new();
-        while let Some((next, deadline)) = self.instances[i].queue.pop_front() {
-            if kernel.now > deadline {
-                gone.push(next);
+        loop {
+            let queue = &mut self.instances[i].queue;
+            let picked = match (service.discipline, queue.front()) {
+                // The oldest are dropped first (their clients have gone); past `after`, the newest.
+                (Discipline::AdaptiveLifo { after }, Some(w))
+                    if now <= w.deadline && now.since(w.since) >= after =>
+                {
+                    queue.pop_back()
+                }
+                _ => queue.pop_front(),
+            };
+            let Some(w) = picked else { break };
+            if now > w.deadline {
+                gone.push((w.req, FailureCause::Timeout));
+            } else if matches!(service.discipline, Discipline::DeadlineAware { .. })
+                && now.plus(SimTime::from_secs_f64(service.mean_service_s)) > w.deadline
+            {
+                gone.push((w.req, FailureCause::Shed));
             } else {
-                self.start(model, behaviours, kernel, i, next);
+                self.start(model, behaviours, kernel, i, w.req);
                 break;
             }
         }
@@ -372,7 +413,7 @@ impl Fleet {
         }
         let state = &mut self.instances[i];
         state.epoch = state.epoch.wrapping_add(1);
-        let queued = state.queue.drain(..).map(|(req, _)| req);
+        let queued = state.queue.drain(..).map(|w| w.req);
         state.in_service.drain(..).chain(queued).collect()
     }
 

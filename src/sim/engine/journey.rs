@@ -8,6 +8,7 @@ use super::behaviour::{Admission, AttemptOutcome};
 use super::event::{Event, RequestEvent};
 use super::fleet::Enqueued;
 use super::{Engine, SimError};
+use crate::model::queueing::Discipline;
 use crate::model::time::SimTime;
 use crate::sim::observation::FailureCause;
 
@@ -157,7 +158,12 @@ impl Engine<'_> {
                 Ok(())
             }
             Some(i) => {
-                let deadline = r.start.plus(timeout);
+                let mut deadline = r.start.plus(timeout);
+                if let Discipline::DeadlineAware { .. } = self.model.services[service].discipline {
+                    // A deadline-aware server is told the attempt's deadline (its client propagates it);
+                    // others learn only that the request's client has gone.
+                    deadline = self.behaviours.retries.attempt_deadline(&r, deadline);
+                }
                 let budget = self.scenario.max_queue;
                 match self.fleet.enqueue(
                     self.model,
@@ -171,6 +177,10 @@ impl Engine<'_> {
                     Enqueued::Accepted => Ok(()),
                     Enqueued::Shed => {
                         self.finish(req, Err(FailureCause::QueueFull));
+                        Ok(())
+                    }
+                    Enqueued::Unmeetable => {
+                        self.finish(req, Err(FailureCause::Shed));
                         Ok(())
                     }
                     Enqueued::OverBudget => Err(SimError::QueueBudget {
@@ -192,9 +202,9 @@ impl Engine<'_> {
         else {
             return Ok(()); // the instance failed while serving: the request was already failed
         };
-        // Dropped unserved: their outcome is a timeout, recorded at their deadline by `finish_at`.
-        for next in gone {
-            self.finish(next, Err(FailureCause::Timeout));
+        // Dropped unserved: a timeout (recorded at the deadline by `finish_at`), or shed now.
+        for (next, cause) in gone {
+            self.finish(next, Err(cause));
         }
         self.advance(req)
     }

@@ -8,7 +8,7 @@ use super::arena::ReqId;
 use super::event::FaultCause;
 use super::steering::Flip;
 use crate::model::scenario::Component;
-use crate::sim::observation::{FailureCause, SteeringKind};
+use crate::sim::observation::{FailureCause, InfraEvent, SteeringKind};
 
 impl Engine<'_> {
     /// Whether region `r`'s entry point (the first service's deployment) serves.
@@ -47,19 +47,31 @@ impl Engine<'_> {
     }
 
     pub(super) fn on_down(&mut self, c: Component, cause: FaultCause) {
-        let now = self.kernel.now;
-        self.recorder.infra_event(self.model, self.scenario, now, c, false, cause.injected());
+        self.note_infra(c, cause, false);
         if self.faults.down(&mut self.kernel, self.scenario, c, cause) {
             self.component_changed(c, false);
         }
     }
 
     pub(super) fn on_up(&mut self, c: Component, cause: FaultCause) {
-        let now = self.kernel.now;
-        self.recorder.infra_event(self.model, self.scenario, now, c, true, cause.injected());
+        self.note_infra(c, cause, true);
         if self.faults.up(&mut self.kernel, self.scenario, c, cause) {
             self.component_changed(c, true);
         }
+    }
+
+    /// Keeps component `c` going down or coming back (`up`) for the timeline, with how it serves when
+    /// the cause is a gray failure.
+    fn note_infra(&mut self, c: Component, cause: FaultCause, up: bool) {
+        let now = self.kernel.now;
+        let event = InfraEvent {
+            t_s: now.as_secs_f64(),
+            component: c.name(self.model),
+            up,
+            injected: cause.injected(),
+            degraded: self.faults.mode(self.scenario, c, cause).describe(),
+        };
+        self.recorder.infra_event(self.scenario, now, event);
     }
 
     /// Fails requests an instance held when it stopped serving.

@@ -9,7 +9,7 @@ use super::steering::Steering;
 use super::stores::Loss;
 use crate::model::architecture::Model;
 use crate::model::routing::Follow;
-use crate::model::scenario::{Component, Scenario};
+use crate::model::scenario::Scenario;
 use crate::model::time::SimTime;
 use crate::sim::histogram::LatencyHistogram;
 use crate::sim::observation::{
@@ -245,15 +245,8 @@ impl Recorder {
         self.obs.timeline.buckets.len() < Timeline::BUCKETS
     }
 
-    pub fn infra_event(
-        &mut self,
-        model: &Model,
-        scenario: &Scenario,
-        now: SimTime,
-        c: Component,
-        up: bool,
-        injected: bool,
-    ) {
+    /// A component went down or came back (`event`, stamped now), kept for the timeline's markers.
+    pub fn infra_event(&mut self, scenario: &Scenario, now: SimTime, event: InfraEvent) {
         if now > scenario.horizon {
             return;
         }
@@ -262,7 +255,7 @@ impl Recorder {
             self.obs.timeline.infra_truncated = true;
             return;
         }
-        infra.push(InfraEvent { t_s: now.as_secs_f64(), component: c.name(model), up, injected });
+        infra.push(event);
     }
 
     pub fn steering_event(&mut self, scenario: &Scenario, now: SimTime, kind: SteeringKind, subject: String) {
