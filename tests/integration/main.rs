@@ -20,6 +20,7 @@ mod partial_failures;
 mod properties;
 mod report_outputs;
 mod retries;
+mod shards;
 mod streams;
 mod support;
 mod svg_marks;
