@@ -17,13 +17,14 @@ if [ ! -x /usr/bin/time ]; then
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-printf '%-13s %14s %12s\n' replications "peak RSS (MB)" "wall (s)"
+printf '%-13s %14s %12s %14s\n' replications "peak RSS (MB)" "wall (s)" "CPU user (s)"
 for n in "${counts[@]}"; do
     /usr/bin/time -v "$bin" run models/active-passive.ron scenarios/year-of-failures.ron \
         --replications "$n" --quiet --out "$out/run-$n" 2>"$out/time-$n" >/dev/null || true
     kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time-$n")
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$out/time-$n")
     status=$(awk -F': ' '/Exit status/ {print $2}' "$out/time-$n")
+    user=$(awk -F': ' '/User time \(seconds\)/ {print $2}' "$out/time-$n")
     # Exit 1 is an objective missed: the run itself finished.
     if [ -z "$kb" ] || { [ "$status" != 0 ] && [ "$status" != 1 ]; }; then
         echo "error: the run of $n replications failed:" >&2
@@ -32,5 +33,5 @@ for n in "${counts[@]}"; do
     fi
     # Elapsed is [h:]m:ss.cc; in seconds.
     secs=$(echo "$wall" | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.1f", s }')
-    printf '%-13s %14.1f %12s\n' "$n" "$(echo "$kb / 1024" | bc -l)" "$secs"
+    printf '%-13s %14.1f %12s %14s\n' "$n" "$(echo "$kb / 1024" | bc -l)" "$secs" "$user"
 done
