@@ -4,6 +4,8 @@
 pub mod args;
 pub mod console;
 pub mod examples;
+pub mod outputs;
+pub mod shard;
 pub mod verbs;
 
 pub use args::{Cli, Command, exit};

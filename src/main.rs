@@ -52,6 +52,7 @@ fn dispatch(command: Command) -> i32 {
             args.scenario = examples.resolve(&args.scenario, Kind::Scenario);
             verbs::sweep(&args)
         }
+        Command::Merge(args) => regionsim::cli::shard::merge(&args),
         Command::Examples { action } => verbs::examples(action.as_ref()),
         Command::Completions { shell } => {
             let mut script = Vec::new();

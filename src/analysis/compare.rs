@@ -19,7 +19,7 @@ use crate::analysis::unit::Unit;
 use crate::analysis::verdict;
 use crate::model::study::{self, Adjustments, InputErrors, Study};
 use crate::sim::engine::SimError;
-use crate::sim::montecarlo::{self, RunOptions};
+use crate::sim::montecarlo::RunOptions;
 
 /// Version of `compare.json`'s own fields (each design's `results` carry the report schema version).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -118,9 +118,7 @@ pub fn design_names(studies: &[Study]) -> Vec<String> {
 pub fn run(studies: &[Study], overrides: &[String], options: &RunOptions) -> Result<Comparison, SimError> {
     let mut designs = Vec::new();
     for (study, name) in studies.iter().zip(design_names(studies)) {
-        let observations = montecarlo::run(&study.model, &study.scenario, options)?;
-        let results =
-            objective::judged(report::build(study, overrides, &observations), &study.scenario.objectives);
+        let results = objective::judged(report::run(study, overrides, options)?, &study.scenario.objectives);
         designs.push(Design { name, results });
     }
     Ok(comparison(designs))

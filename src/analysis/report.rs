@@ -1,6 +1,7 @@
 //! The results of a study: one serializable [`Report`] that every output (terminal table, `results.json`,
 //! CSV, charts, HTML) only reads. `schema_version` changes whenever a field changes meaning or goes away.
 
+mod aggregate;
 mod build;
 mod load;
 mod warning;
@@ -14,6 +15,7 @@ use crate::analysis::verdict::ObjectiveResult;
 use crate::input::spec::{ModelSpec, ScenarioSpec};
 use crate::sim::observation::Timeline;
 
+pub use aggregate::{Aggregate, run};
 pub use build::{build, cost_report};
 pub use load::{LoadError, load};
 pub use warning::Warning;
@@ -193,6 +195,19 @@ pub struct Inputs {
     pub model: ModelSpec,
     /// The scenario, overrides, `--seed` and `--replications` applied.
     pub scenario: ScenarioSpec,
+}
+
+impl Inputs {
+    /// The inputs of `study` run with the `--set`s `overrides` (as typed).
+    pub fn of(study: &crate::model::study::Study, overrides: &[String]) -> Inputs {
+        Inputs {
+            model_file: study.model_file.display().to_string(),
+            scenario_file: study.scenario_file.display().to_string(),
+            overrides: overrides.to_vec(),
+            model: study.model_spec.clone(),
+            scenario: study.scenario_spec.clone(),
+        }
+    }
 }
 
 /// Request outcomes in the observation window, summed over every replication.

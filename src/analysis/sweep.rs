@@ -13,7 +13,7 @@ use crate::analysis::report::{self, Report};
 use crate::analysis::verdict::{self, Verdict};
 use crate::model::study::{self, Adjustments, InputErrors, Override, Study};
 use crate::sim::engine::SimError;
-use crate::sim::montecarlo::{self, RunOptions};
+use crate::sim::montecarlo::RunOptions;
 
 /// More points than this is a mistake more often than a plan (and hours of simulation).
 pub const MAX_POINTS: usize = 1000;
@@ -259,14 +259,18 @@ pub fn run(
 ) -> Result<Sweep, SimError> {
     let mut out = Vec::new();
     for (study, values) in studies.iter().zip(points) {
-        let mut sets = base_sets.to_vec();
-        sets.extend(varies.iter().zip(values).map(|(v, x)| format!("{}={x}", v.path)));
-        let observations = montecarlo::run(&study.model, &study.scenario, options)?;
-        let results =
-            objective::judged(report::build(study, &sets, &observations), &study.scenario.objectives);
+        let sets = point_sets(base_sets, varies, values);
+        let results = objective::judged(report::run(study, &sets, options)?, &study.scenario.objectives);
         out.push(Point { values: values.clone(), results });
     }
     Ok(sweep(varies.to_vec(), out))
+}
+
+/// The `--set`s of a point, as its report lists them: the base ones, then the point's values.
+pub fn point_sets(base_sets: &[String], varies: &[Vary], values: &[String]) -> Vec<String> {
+    let mut sets = base_sets.to_vec();
+    sets.extend(varies.iter().zip(values).map(|(v, x)| format!("{}={x}", v.path)));
+    sets
 }
 
 /// A sweep from points already run.

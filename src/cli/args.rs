@@ -79,6 +79,9 @@ pub enum Command {
     /// Run a grid of variants of one design (`--vary`), with common random numbers, and chart each
     /// metric against the varied parameter.
     Sweep(SweepArgs),
+    /// Merge the partial files of a study's shards (`--shard`) into the outputs one process would have
+    /// written, byte for byte.
+    Merge(MergeArgs),
     /// List the models and scenarios built into regionsim (any verb takes their names, e.g.
     /// `regionsim run single-region zone-outage`), or copy them into a folder.
     Examples {
@@ -122,6 +125,88 @@ pub struct SimArgs {
     /// Worker threads, 1 to 1024 (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_threads)]
     pub threads: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Run one shard of the study and write its partial file into the --out folder (for `regionsim
+    /// merge`): `I/N` is shard I of N, from 0 (contiguous ranges of replications; of points ×
+    /// replications for sweep); `auto` reads a scheduler's array index (SLURM_ARRAY_TASK_ID and
+    /// SLURM_ARRAY_TASK_COUNT, JOB_COMPLETION_INDEX with --shards, AWS_BATCH_JOB_ARRAY_INDEX and
+    /// AWS_BATCH_JOB_ARRAY_SIZE). See docs/scale-out.md.
+    #[arg(long, value_name = "I/N|auto", value_parser = parse_shard)]
+    pub shard: Option<ShardArg>,
+    /// With `--shard auto` and JOB_COMPLETION_INDEX (a Kubernetes Indexed Job): the number of shards
+    /// (the Job's completions).
+    #[arg(long, value_name = "N", value_parser = parse_shards)]
+    pub shards: Option<u32>,
+}
+
+/// `--shard`: a shard given, or `auto` (read from the scheduler's environment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardArg {
+    /// `I/N`: shard `index` of `count`, from 0.
+    Fixed {
+        /// From 0.
+        index: u32,
+        /// At least 1.
+        count: u32,
+    },
+    /// `auto`.
+    Auto,
+}
+
+/// Most shards a study may be split into.
+pub const MAX_SHARDS: u32 = 100_000;
+
+/// `--shard I/N` (I from 0 to N − 1) or `--shard auto`.
+pub fn parse_shard(raw: &str) -> Result<ShardArg, String> {
+    let raw = raw.trim();
+    if raw == "auto" {
+        return Ok(ShardArg::Auto);
+    }
+    let (i, n) = raw.split_once('/').ok_or("expected I/N (shard I of N, from 0, e.g. 0/4) or auto")?;
+    let number = |what: &str, s: &str| -> Result<u32, String> {
+        s.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("{what} '{}' is not a whole number (expected I/N, e.g. 0/4)", s.trim()))
+    };
+    let (index, count) = (number("the index", i)?, number("the count", n)?);
+    shard_checked(index, count)
+}
+
+/// A shard index and count, checked: at least one shard, at most [`MAX_SHARDS`], the index below
+/// the count.
+pub fn shard_checked(index: u32, count: u32) -> Result<ShardArg, String> {
+    if count == 0 {
+        return Err(format!("{index}/0: the number of shards must be at least 1"));
+    }
+    if count > MAX_SHARDS {
+        return Err(format!("{index}/{count}: at most {MAX_SHARDS} shards"));
+    }
+    if index >= count {
+        return Err(format!(
+            "{index}/{count}: shard {index} does not exist: the {count} shard{} are numbered 0 to {}",
+            if count == 1 { "" } else { "s" },
+            count - 1
+        ));
+    }
+    Ok(ShardArg::Fixed { index, count })
+}
+
+/// `--shards N`: 1 to [`MAX_SHARDS`].
+fn parse_shards(raw: &str) -> Result<u32, String> {
+    bounded(raw, u64::from(MAX_SHARDS), "").map(|n| n as u32)
+}
+
+/// Arguments of `regionsim merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Every shard's partial file (written by run, compare or sweep with --shard), in any order.
+    #[arg(required = true, value_name = "PARTIAL")]
+    pub partials: Vec<PathBuf>,
+    /// Output folder: the files the study would have written without shards, byte for byte.
+    #[arg(long, value_name = "DIR", required = true)]
+    pub out: PathBuf,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

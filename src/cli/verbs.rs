@@ -8,9 +8,11 @@ use std::time::Instant;
 use crate::analysis::{compare, objective, report, sweep, verdict};
 use crate::cli::args::{CompareArgs, ExamplesAction, ReportArgs, RunArgs, SimArgs, SweepArgs, exit};
 use crate::cli::console::{err, out};
+use crate::cli::outputs::{run_exit, write_bundle, write_compare, write_run, write_sweep};
+use crate::cli::shard;
 use crate::model::study::{self, Adjustments, InputError, InputErrors, Override};
 use crate::present as present_stage;
-use crate::present::bundle::{self, Bundle};
+use crate::present::bundle;
 use crate::present::document::Renderer;
 use crate::present::render::text::Text;
 use crate::sim::montecarlo;
@@ -70,23 +72,6 @@ fn check_out(dir: &Path) -> Result<(), i32> {
     })
 }
 
-/// Writes a bundle, saying where (and that an earlier run's folder was replaced).
-fn write_bundle(b: Bundle, dir: &Path, open: &str, quiet: bool) -> Result<(), i32> {
-    match b.write(dir) {
-        Ok(w) => {
-            if !quiet {
-                let replaced = if w.replaced { ", replacing the earlier outputs" } else { "" };
-                out(&format!("\nwrote {} ({} files{replaced}; open {open})\n", dir.display(), w.files));
-            }
-            Ok(())
-        }
-        Err(e) => {
-            err(&format!("error: {e}"));
-            Err(exit::ERROR)
-        }
-    }
-}
-
 /// `regionsim validate MODEL [SCENARIO]`.
 pub fn validate(model: &Path, scenario: Option<&Path>, sets: &[String]) -> i32 {
     let (overrides, set_errors) = split_overrides(sets);
@@ -117,40 +102,23 @@ pub fn run(args: &RunArgs) -> i32 {
         Err(e) => return report_input_errors(&e),
     };
     let dir = args.out.clone().unwrap_or_else(|| bundle::default_dir(&args.model, &args.scenario));
+    if let Some(shard) = &args.sim.shard {
+        let plan = shard::run_plan(&study, &args.sim.overrides.set);
+        return shard::run(*shard, &args.sim, plan, std::slice::from_ref(&study), args.out.as_deref(), &dir);
+    }
     if let Err(code) = check_out(&dir) {
         return code;
     }
     let started = Instant::now();
-    let observations = match montecarlo::run(&study.model, &study.scenario, &options(&args.sim)) {
-        Ok(o) => o,
+    let report = match report::run(&study, &args.sim.overrides.set, &options(&args.sim)) {
+        Ok(r) => objective::judged(r, &study.scenario.objectives),
         Err(e) => {
             err(&format!("error: {e}"));
             return exit::ERROR;
         }
     };
     let elapsed = started.elapsed();
-    let report = objective::judged(
-        report::build(&study, &args.sim.overrides.set, &observations),
-        &study.scenario.objectives,
-    );
-    let json = match serde_json::to_vec_pretty(&report) {
-        Ok(j) => j,
-        Err(e) => {
-            err(&format!("error: serialising results: {e}"));
-            return exit::ERROR;
-        }
-    };
-    let b = match present_stage::run::bundle(&report, json) {
-        Ok(b) => b,
-        Err(e) => {
-            err(&format!("error: drawing charts: {e}"));
-            return exit::ERROR;
-        }
-    };
-    if !args.sim.quiet {
-        out(&Text::for_terminal().render(&present_stage::run::document(&report, &[])));
-    }
-    if let Err(code) = write_bundle(b, &dir, "report.html", args.sim.quiet) {
+    if let Err(code) = write_run(&report, &dir, args.sim.quiet) {
         return code;
     }
     if !args.sim.quiet {
@@ -163,11 +131,7 @@ pub fn run(args: &RunArgs) -> i32 {
             report.events.total as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6
         ));
     }
-    if verdict::any_failed(&report.objectives) {
-        err("an objective failed (exit 1): see the Objectives table");
-        return exit::OBJECTIVE_MISSED;
-    }
-    exit::OK
+    run_exit(&report)
 }
 
 /// `regionsim compare MODEL... --scenario S`: designs run one after the other, each on all threads.
@@ -180,6 +144,10 @@ pub fn compare(args: &CompareArgs) -> i32 {
     let dir = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("output").join(format!("compare--{}", bundle::stem(&args.scenario)))
     });
+    if let Some(shard) = &args.sim.shard {
+        let plan = shard::compare_plan(&studies, &args.sim.overrides.set);
+        return shard::run(*shard, &args.sim, plan, &studies, args.out.as_deref(), &dir);
+    }
     if let Err(code) = check_out(&dir) {
         return code;
     }
@@ -190,24 +158,7 @@ pub fn compare(args: &CompareArgs) -> i32 {
             return exit::ERROR;
         }
     };
-    let b = match present_stage::compare::bundle(&comparison) {
-        Ok(b) => b,
-        Err(e) => {
-            err(&format!("error: drawing charts: {e}"));
-            return exit::ERROR;
-        }
-    };
-    if !args.sim.quiet {
-        out(&Text::for_terminal().render(&present_stage::compare::document(&comparison, &[])));
-    }
-    if let Err(code) = write_bundle(b, &dir, "compare.html", args.sim.quiet) {
-        return code;
-    }
-    if compare::any_objective_failed(&comparison) {
-        err("an objective failed for at least one design (exit 1): see the Objectives table");
-        return exit::OBJECTIVE_MISSED;
-    }
-    exit::OK
+    write_compare(&comparison, &dir, args.sim.quiet)
 }
 
 /// `regionsim sweep MODEL SCENARIO --vary PATH=...`: the grid's points run one after the other.
@@ -268,6 +219,10 @@ pub fn sweep(args: &SweepArgs) -> i32 {
             bundle::stem(&args.scenario)
         ))
     });
+    if let Some(shard) = &args.sim.shard {
+        let plan = shard::sweep_plan(&studies, &varies, &grid, &args.sim.overrides.set);
+        return shard::run(*shard, &args.sim, plan, &studies, args.out.as_deref(), &dir);
+    }
     if let Err(code) = check_out(&dir) {
         return code;
     }
@@ -278,20 +233,7 @@ pub fn sweep(args: &SweepArgs) -> i32 {
             return exit::ERROR;
         }
     };
-    let b = match present_stage::sweep::bundle(&result) {
-        Ok(b) => b,
-        Err(e) => {
-            err(&format!("error: drawing charts: {e}"));
-            return exit::ERROR;
-        }
-    };
-    if !args.sim.quiet {
-        out(&Text::for_terminal().render(&present_stage::sweep::document(&result, &[])));
-    }
-    if let Err(code) = write_bundle(b, &dir, "sweep.html", args.sim.quiet) {
-        return code;
-    }
-    exit::OK
+    write_sweep(&result, &dir, args.sim.quiet)
 }
 
 /// `regionsim report RESULTS.json [--set PRICE...]`: the outputs again, from the results file alone.

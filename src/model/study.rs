@@ -632,3 +632,35 @@ fn locate_issues(file: &Path, spliced: &Spliced, applied: &[Override], issues: I
         })
         .collect()
 }
+
+/// A study from the specs it was simulated with (a partial file's inputs), resolved as
+/// [`load_study`] resolves files: what `merge` aggregates the shards' replications against. `name`
+/// says where the specs came from in messages.
+pub fn resolve_specs(
+    name: &str,
+    model_file: &Path,
+    scenario_file: &Path,
+    model_spec: ModelSpec,
+    scenario_spec: ScenarioSpec,
+) -> Result<Study, InputErrors> {
+    let mut issues = Issues::default();
+    let model = Model::resolve(&model_spec, &mut issues);
+    let scenario = model.as_ref().and_then(|m| Scenario::resolve(&scenario_spec, m, &mut issues));
+    match (model, scenario) {
+        (Some(model), Some(scenario)) if issues.is_empty() => Ok(Study {
+            model_file: model_file.to_path_buf(),
+            scenario_file: scenario_file.to_path_buf(),
+            model_spec,
+            scenario_spec,
+            model,
+            scenario,
+        }),
+        _ => Err(InputErrors(
+            issues
+                .0
+                .into_iter()
+                .map(|i| InputError::Field { file: name.to_string(), field: i.path, message: i.message })
+                .collect(),
+        )),
+    }
+}

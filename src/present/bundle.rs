@@ -176,6 +176,54 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A file written as it grows, atomically: into an exclusively created temporary file with an
+/// unpredictable name in the same folder, renamed into place by [`AtomicFile::commit`]. Dropped
+/// without a commit (an error, an interruption), it leaves nothing behind.
+#[derive(Debug)]
+pub struct AtomicFile {
+    path: PathBuf,
+    temp: std::io::BufWriter<tempfile::NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// Starts the file that [`AtomicFile::commit`] will put at `path` (its folder is created).
+    pub fn create(path: &Path) -> std::io::Result<AtomicFile> {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        fs::create_dir_all(dir)?;
+        let temp = tempfile::Builder::new().prefix(".regionsim-part-").tempfile_in(dir)?;
+        Ok(AtomicFile { path: path.to_path_buf(), temp: std::io::BufWriter::new(temp) })
+    }
+
+    /// Where the file goes.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Synced and renamed into place, replacing any file there.
+    pub fn commit(self) -> std::io::Result<()> {
+        let temp = self.temp.into_inner().map_err(|e| e.into_error())?;
+        // Readable like any output (a temporary file is private to its owner).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            temp.as_file().set_permissions(fs::Permissions::from_mode(0o644))?;
+        }
+        temp.as_file().sync_all()?;
+        temp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.temp.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.temp.flush()
+    }
+}
+
 /// `output/<model>--<scenario>` from the two file names.
 pub fn default_dir(model_file: &Path, scenario_file: &Path) -> PathBuf {
     PathBuf::from("output").join(format!("{}--{}", stem(model_file), stem(scenario_file)))
@@ -226,6 +274,22 @@ mod tests {
         assert!(matches!(check_target(&file), Err(BundleError::NotAFolder { .. })));
         // Through a file: the parent cannot be made.
         assert!(check_target(&file.join("out")).is_err());
+    }
+
+    #[test]
+    fn an_atomic_file_appears_whole_on_commit_and_not_at_all_without() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part.partial");
+        let mut f = AtomicFile::create(&path).unwrap();
+        f.write_all(b"half").unwrap();
+        assert!(!path.exists(), "visible before the commit");
+        drop(f);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "a dropped file left something");
+        let mut f = AtomicFile::create(&path).unwrap();
+        f.write_all(b"whole").unwrap();
+        f.commit().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"whole");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! digits, constant memory, mergeable. Nothing is stored per request.
 
 use hdrhistogram::Histogram;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Latencies of successful requests, at microsecond resolution with 3 significant digits (an HDR
 /// histogram: relative error ≤ 0.1%, constant memory, mergeable).
@@ -132,6 +133,39 @@ impl LatencyHistogram {
     }
 }
 
+/// A histogram as stored (a shard's partial file): the exact sum and `(value [µs], count)` of every
+/// bucket holding counts, lowest first. Recording each count at its bucket's value rebuilds the same
+/// buckets, so every quantile, CDF and merge reads back the same.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    sum_s: f64,
+    buckets: Vec<(u64, u64)>,
+}
+
+impl Serialize for LatencyHistogram {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Stored {
+            sum_s: self.sum_s,
+            buckets: self.hist.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for LatencyHistogram {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let stored = Stored::deserialize(d)?;
+        let mut h = LatencyHistogram::default();
+        for (value, count) in stored.buckets {
+            h.hist.record_n(value, count).map_err(|e| {
+                serde::de::Error::custom(format!("latency bucket {value} µs × {count}: {e:?}"))
+            })?;
+        }
+        h.sum_s = stored.sum_s;
+        Ok(h)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +188,26 @@ mod tests {
         let mut none = LatencyHistogram::default();
         none.add_scaled(&LatencyHistogram::default(), 10.0);
         assert_eq!(none.count(), 0);
+    }
+
+    #[test]
+    fn a_stored_histogram_reads_back_the_same() {
+        let mut h = LatencyHistogram::default();
+        for ms in [0.2, 1.0, 3.7, 3.7, 45.0, 1200.0, 65_000.0] {
+            h.record_s(ms / 1e3);
+        }
+        let back: LatencyHistogram = serde_json::from_str(&serde_json::to_string(&h).unwrap()).unwrap();
+        assert_eq!(back.count(), h.count());
+        assert_eq!(back.sum_s().to_bits(), h.sum_s().to_bits());
+        assert_eq!(back.cdf_points(), h.cdf_points());
+        for q in [0.0, 0.5, 0.9, 0.99, 1.0] {
+            assert_eq!(back.quantile_ms(q).to_bits(), h.quantile_ms(q).to_bits(), "q {q}");
+            assert_eq!(back.quantile_bucket_ms(q), h.quantile_bucket_ms(q));
+        }
+        let (mut a, mut b) = (LatencyHistogram::default(), LatencyHistogram::default());
+        a.merge(&h);
+        b.merge(&back);
+        assert_eq!(a.cdf_points(), b.cdf_points());
     }
 
     #[test]

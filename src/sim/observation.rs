@@ -69,7 +69,7 @@ impl FailureCause {
 
 /// Request outcomes, counted for requests that arrived after the warm-up. Only outcomes are counted:
 /// a request is attempted once it has one, so `attempted = succeeded + failed` holds by construction.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Requests that succeeded.
     pub succeeded: u64,
@@ -107,7 +107,7 @@ impl Counts {
 /// Per-request quantities summed over the requests of one slice of the traffic. Counts are kept as
 /// `f64` so that the fast-forward can add expected (fractional) amounts; every field is summed, none
 /// means anything by its position.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     /// Time the requests spent in the system inside the observation window [request·s].
     pub in_system_s: f64,
@@ -217,7 +217,7 @@ pub struct Usage {
 }
 
 /// Counts, latencies and per-request tallies of one slice of the traffic (all, a population, a region).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Slice {
     /// Outcomes.
     pub counts: Counts,
@@ -349,8 +349,10 @@ impl Timeline {
     pub const MAX_INFRA_EVENTS: usize = 2_000;
 }
 
-/// Everything one replication reports.
-#[derive(Debug, Clone, Default)]
+/// Everything one replication reports. Serialized, it is what a shard's partial file holds per
+/// replication (without the timeline, which the report takes from the representative replication
+/// alone).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Observations {
     /// Index of the replication, from 0.
     pub replication: u32,
@@ -362,6 +364,7 @@ pub struct Observations {
     pub per_region: Vec<Slice>,
     /// While running: by (population, entry region), `p * regions + r`, so each request is recorded once.
     /// Merged into the slices above, and emptied, at the end of the replication.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub per_cell: Vec<Slice>,
     /// Time availability as users see it \[s\]: over the observation window, the traffic-weighted share of
     /// each population's clients whose cached answer sends them to a region whose whole path serves.

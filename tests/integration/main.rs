@@ -20,6 +20,7 @@ mod partial_failures;
 mod properties;
 mod report_outputs;
 mod retries;
+mod shards;
 mod shedding;
 mod streams;
 mod support;
