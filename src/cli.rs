@@ -4,6 +4,7 @@
 pub mod args;
 pub mod console;
 pub mod examples;
+pub mod explain;
 pub mod verbs;
 
 pub use args::{Cli, Command, exit};

@@ -52,6 +52,11 @@ fn dispatch(command: Command) -> i32 {
             args.scenario = examples.resolve(&args.scenario, Kind::Scenario);
             verbs::sweep(&args)
         }
+        Command::Explain(mut args) => {
+            args.model = examples.resolve(&args.model, Kind::Model);
+            args.scenario = args.scenario.map(|s| examples.resolve(&s, Kind::Scenario));
+            regionsim::cli::explain::explain(&args)
+        }
         Command::Examples { action } => verbs::examples(action.as_ref()),
         Command::Completions { shell } => {
             let mut script = Vec::new();

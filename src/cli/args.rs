@@ -79,6 +79,10 @@ pub enum Command {
     /// Run a grid of variants of one design (`--vary`), with common random numbers, and chart each
     /// metric against the varied parameter.
     Sweep(SweepArgs),
+    /// Classify every fault domain of a model (instance, zone, region, store copy) per population:
+    /// redundant, ignorable or cascading, with the reason, the blast radius and the survivors' headroom
+    /// under the scenario's traffic; writes `output/explain--<model>[--<scenario>]/`.
+    Explain(ExplainArgs),
     /// List the models and scenarios built into regionsim (any verb takes their names, e.g.
     /// `regionsim run single-region zone-outage`), or copy them into a folder.
     Examples {
@@ -190,6 +194,24 @@ pub struct OverrideArgs {
     /// in order. Prefix the path with `model.` or `scenario.` when both files have the field.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+}
+
+/// Arguments of `regionsim explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The model file (RON).
+    pub model: PathBuf,
+    /// The scenario file (RON) whose traffic judges the survivors' headroom.
+    pub scenario: Option<PathBuf>,
+    /// The `--set` overrides.
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+    /// Output folder (default: `output/explain--<model>[--<scenario>]`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Arguments of `regionsim run`.

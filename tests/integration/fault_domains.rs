@@ -168,3 +168,114 @@ fn bad_placements_are_located_errors_all_collected() {
     assert!(has("27", "stores[d].placement[r]: spanning storage needs at least three zones"), "{all}");
     assert_eq!(e.len(), 5, "{all}");
 }
+
+/// `explain` on a shipped model and scenario (the static classification, no simulation).
+fn explanation(model: &str, scenario: &str, sets: &[&str]) -> regionsim::analysis::explain::Explanation {
+    let study =
+        load(&root().join("models").join(model), &root().join("scenarios").join(scenario), sets, None, None)
+            .expect("the shipped files load");
+    regionsim::analysis::explain::explain(&study.model, Some(&study.scenario))
+}
+
+fn impact<'a>(
+    e: &'a regionsim::analysis::explain::Explanation,
+    name: &str,
+    population: &str,
+) -> &'a regionsim::analysis::explain::Impact {
+    let d = e.domains.iter().find(|d| d.name == name).unwrap_or_else(|| panic!("no fault domain {name}"));
+    d.impacts.iter().find(|i| i.population == population).expect("every population has an impact")
+}
+
+/// By hand, the pitfall (`single-az-database`): orders lives only in use1-az1 and every request of both
+/// populations reads or writes it, so a failure of use1-az1 stops 100% of each population's requests
+/// until it is repaired: cascading, whatever the fleets do (web keeps 2 of 3 instances, api 6 of 9).
+/// use1-az2 and use1-az4 hold no copy: losing one leaves api 6 of 9 instances, at
+/// 1,100/s × 12 ms × e^(0.5²/2) / (6 × 4 servers) = 62.3% utilisation: redundant, nothing lost.
+/// The fix (`multi-az-database`): use1-az1 is redundant (its standby in use1-az2 takes over), with a
+/// blast radius of 100% (every request fails until the failover ends) and nothing lost after it.
+#[test]
+fn explain_calls_the_single_az_database_cascading_and_the_multi_az_one_redundant() {
+    use regionsim::analysis::explain::Class;
+    let pitfall = explanation("single-az-database.ron", "zone-outage.ron", &[]);
+    for population in ["users-us", "users-eu"] {
+        let i = impact(&pitfall, "use1-az1", population);
+        assert_eq!(i.class, Class::Cascading, "{}", i.reason);
+        assert_eq!((i.blast_radius, i.lost_until_repair), (1.0, 1.0), "{}", i.reason);
+        assert!(i.reason.contains("orders@us-east-1 (single-AZ in use1-az1) is down"), "{}", i.reason);
+        for other in ["use1-az2", "use1-az4"] {
+            let i = impact(&pitfall, other, population);
+            assert_eq!(i.class, Class::Redundant, "{}", i.reason);
+            assert_eq!(i.lost_until_repair, 0.0);
+            let rho = 1100.0 * 0.012 * (0.125f64).exp() / 24.0;
+            assert!((i.utilisation.unwrap() - rho).abs() < 1e-9, "{:?} vs {rho}", i.utilisation);
+        }
+    }
+    let fix = explanation("multi-az-database.ron", "zone-outage.ron", &[]);
+    for population in ["users-us", "users-eu"] {
+        let i = impact(&fix, "use1-az1", population);
+        assert_eq!(i.class, Class::Redundant, "{}", i.reason);
+        assert_eq!((i.blast_radius, i.lost_until_repair), (1.0, 0.0), "{}", i.reason);
+        assert!(i.reason.contains("Multi-AZ failover (mean 90 s)"), "{}", i.reason);
+    }
+}
+
+/// By hand, N + 1 against N (`single-region`, api of 4 servers per instance, mean service time
+/// 12 ms × e^(0.5²/2) = 13.6 ms, 1,100 requests/s: 14.96 servers busy, so 4 instances are the least that
+/// serve, N = 4). Six instances spread 2 per zone: losing any zone leaves 4 instances at
+/// 14.96 / 16 = 93.5%: redundant. Five instances spread 2, 2, 1 (use1-az1, use1-az2, use1-az4 in name
+/// order): losing use1-az1 or use1-az2 leaves 3, at 14.96 / 12 = 125%: cascading (overloaded); losing
+/// use1-az4 leaves 4, at 93.5%: redundant.
+#[test]
+fn explain_calls_a_zone_of_an_n_plus_1_fleet_redundant_and_of_an_n_fleet_not() {
+    use regionsim::analysis::explain::Class;
+    let busy = 1100.0 * 0.012 * (0.125f64).exp();
+    let six = explanation("single-region.ron", "zone-outage.ron", &[]);
+    for zone in ["use1-az1", "use1-az2", "use1-az4"] {
+        let i = impact(&six, zone, "users-us");
+        assert_eq!(i.class, Class::Redundant, "{}", i.reason);
+        assert!((i.utilisation.unwrap() - busy / 16.0).abs() < 1e-9, "{:?}", i.utilisation);
+        assert!(
+            i.reason.contains("api@us-east-1 keeps 4 of 6 instances") && i.reason.contains("93%"),
+            "{}",
+            i.reason
+        );
+    }
+    let five = explanation(
+        "single-region.ron",
+        "zone-outage.ron",
+        &["services[api].deployments[us-east-1].instances=5"],
+    );
+    for (zone, class, rho) in [
+        ("use1-az1", Class::Cascading, busy / 12.0),
+        ("use1-az2", Class::Cascading, busy / 12.0),
+        ("use1-az4", Class::Redundant, busy / 16.0),
+    ] {
+        let i = impact(&five, zone, "users-eu");
+        assert_eq!(i.class, class, "{zone}: {}", i.reason);
+        assert!((i.utilisation.unwrap() - rho).abs() < 1e-9, "{zone}: {:?} vs {rho}", i.utilisation);
+    }
+}
+
+/// The verb writes its three files and exits 0; the JSON holds every fault domain.
+#[test]
+fn explain_writes_markdown_html_and_json() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("explain");
+    let status = crate::common::regionsim(&[
+        "explain",
+        "models/single-az-database.ron",
+        "scenarios/zone-outage.ron",
+        "--quiet",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(status.status.code(), Some(0), "{}", String::from_utf8_lossy(&status.stderr));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("explain.json")).expect("explain.json"))
+            .expect("JSON");
+    // 12 instances' deployments (web, api): 2 instance rows, 3 zones, 1 region, 1 store copy, DNS.
+    assert_eq!(json["domains"].as_array().expect("domains").len(), 8);
+    let md = std::fs::read_to_string(out.join("explain.md")).expect("explain.md");
+    assert!(md.contains("Single points of failure") && md.contains("cascading"), "{md}");
+    assert!(std::fs::read_to_string(out.join("explain.html")).expect("explain.html").contains("<html"));
+}
