@@ -7,12 +7,14 @@
 //! scenario's traffic). Read from the resolved model alone, in steady states: no simulation
 //! (docs/architecture.md#explain).
 
+pub mod measure;
+
 use serde::Serialize;
 
 use crate::model::architecture::Model;
 use crate::model::placement::Placement;
 use crate::model::routing::Answer;
-use crate::model::scenario::Scenario;
+use crate::model::scenario::{Component, Scenario};
 use crate::model::store::Replication;
 
 /// How a population experiences a fault domain's failure.
@@ -69,6 +71,9 @@ pub struct Domain {
     pub name: String,
     /// One entry per population, in the file's order.
     pub impacts: Vec<Impact>,
+    /// The component to inject for `--simulate` (`None` for DNS).
+    #[serde(skip)]
+    pub component: Option<Component>,
 }
 
 /// The classification of every fault domain of a model: what `explain.json` holds.
@@ -82,6 +87,9 @@ pub struct Explanation {
     pub domains: Vec<Domain>,
     /// What the analysis assumes.
     pub notes: Vec<String>,
+    /// With `--simulate`: each fault domain's measured impact, largest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub measured: Vec<measure::Measured>,
 }
 
 /// What is down in the failure examined.
@@ -260,30 +268,36 @@ pub fn explain(model: &Model, scenario: Option<&Scenario>) -> Explanation {
     let write_fraction = scenario.map_or(0.0, |s| s.data.write_fraction);
     let baseline = Outcome::new(model, Down::none(model), rates.as_deref());
     let mut domains = Vec::new();
-    let mut examine = |kind: &str, name: String, set: &dyn Fn(&mut Down)| {
+    let mut examine = |kind: &str, name: String, component: Component, set: &dyn Fn(&mut Down)| {
         let mut down = Down::none(model);
         set(&mut down);
         let outcome = Outcome::new(model, down, rates.as_deref());
         let impacts =
             model.population_order.iter().map(|&p| impact(&baseline, &outcome, p, write_fraction)).collect();
-        domains.push(Domain { kind: kind.to_string(), name, impacts });
+        domains.push(Domain { kind: kind.to_string(), name, impacts, component: Some(component) });
     };
     for d in &model.deployments {
         if let Some(&i) = d.instances.first() {
-            examine("instance", model.instances[i].name.clone(), &|down| down.instance[i] = true);
+            examine("instance", model.instances[i].name.clone(), Component::Instance(i as u32), &|down| {
+                down.instance[i] = true
+            });
         }
     }
     for &r in &model.region_order {
         for &z in &model.regions[r].zones {
-            examine("zone", model.zones[z].name.clone(), &|down| down.zone[z] = true);
+            examine("zone", model.zones[z].name.clone(), Component::Zone(z as u32), &|down| {
+                down.zone[z] = true
+            });
         }
     }
     for &r in &model.region_order {
-        examine("region", model.regions[r].name.clone(), &|down| down.region[r] = true);
+        examine("region", model.regions[r].name.clone(), Component::Region(r as u32), &|down| {
+            down.region[r] = true
+        });
     }
     for (g, &(s, r)) in model.store_copies.iter().enumerate() {
         let name = format!("{}@{}", model.stores[s].name, model.regions[r].name);
-        examine("store copy", name, &|down| down.copy[g] = true);
+        examine("store copy", name, Component::Store(g as u32), &|down| down.copy[g] = true);
     }
     domains.push(Domain {
         kind: "dns".to_string(),
@@ -302,6 +316,7 @@ pub fn explain(model: &Model, scenario: Option<&Scenario>) -> Explanation {
                     .to_string(),
             })
             .collect(),
+        component: None,
     });
     let mut notes = vec![
         "Steady states, not a simulation: the blast radius is the share of a population's requests that \
@@ -323,7 +338,13 @@ pub fn explain(model: &Model, scenario: Option<&Scenario>) -> Explanation {
                 .to_string(),
         ),
     }
-    Explanation { model: model.name.clone(), scenario: scenario.map(|s| s.name.clone()), domains, notes }
+    Explanation {
+        model: model.name.clone(),
+        scenario: scenario.map(|s| s.name.clone()),
+        domains,
+        notes,
+        measured: Vec::new(),
+    }
 }
 
 /// Population `p`'s view of the failure `o`, against the baseline `b` (nothing down).

@@ -209,6 +209,17 @@ pub struct ExplainArgs {
     /// Output folder (default: `output/explain--<model>[--<scenario>]`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Also inject each fault domain's failure into the scenario (its outages replaced, 60 s after the
+    /// warm-up, for `--duration`), with common random numbers, and rank them by measured availability
+    /// loss; a measurement that contradicts the static classification is flagged. Needs a scenario.
+    #[arg(long)]
+    pub simulate: bool,
+    /// How long each injected failure lasts with `--simulate` \[s\] (default 600).
+    #[arg(long, value_name = "S", default_value_t = 600.0)]
+    pub duration: f64,
+    /// Worker threads for `--simulate`, 1 to 1024 (default: all cores).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_threads)]
+    pub threads: Option<usize>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

@@ -75,6 +75,39 @@ pub fn document(e: &Explanation, reproduce: Vec<String>) -> Document {
         }
     }
     all.table(None, t);
+    if !e.measured.is_empty() {
+        let measured =
+            doc.section("measured", "Measured: each failure injected, ranked by availability lost");
+        let mut t = Table::new(&[
+            "rank",
+            "fault domain",
+            "static class",
+            "predicted loss",
+            "measured loss",
+            "95% CI (paired)",
+            "contradiction",
+        ]);
+        for (k, m) in e.measured.iter().enumerate() {
+            t.row(vec![
+                (k + 1).to_string(),
+                format!("{} {}", m.kind, m.name),
+                m.static_class.word().to_string(),
+                format!("{:.3}%", m.predicted_loss * 100.0),
+                format!("{:.3}%", m.loss.mean * 100.0),
+                format!("[{:.3}%, {:.3}%]", m.loss.ci95[0] * 100.0, m.loss.ci95[1] * 100.0),
+                m.contradiction.clone().unwrap_or_else(|| "-".to_string()),
+            ]);
+        }
+        measured.table(None, t);
+        let flagged = e.measured.iter().filter(|m| m.contradiction.is_some()).count();
+        if flagged > 0 {
+            doc.warnings.push(format!(
+                "{flagged} fault domain{} measured against {} static classification: see Measured",
+                if flagged == 1 { " was" } else { "s were" },
+                if flagged == 1 { "its" } else { "their" }
+            ));
+        }
+    }
     let notes = doc.section("assumptions", "What this assumes");
     for n in &e.notes {
         notes.note(n.clone());
