@@ -251,6 +251,33 @@ fn path_deployments(model: &Model, r: usize) -> Vec<usize> {
         .collect()
 }
 
+/// The copies of store `s` a population answered `answer` uses with nothing down: for reads, the one
+/// nearest the region of its path's last step (its own first), and for writes the primary (every copy
+/// it reads, for a multi-writer store). A copy it does not use cannot hurt it.
+fn used_copies(model: &Model, s: usize, answer: &Answer, write_fraction: f64) -> Vec<usize> {
+    let st = &model.stores[s];
+    let last = model.request_path.len() - 1;
+    let mut used = Vec::new();
+    for (r, _) in answer.shares() {
+        let Some(from) = model.step_region[r][last] else { continue };
+        let loc = model.regions[from].location;
+        let nearest = (0..st.copies.len()).min_by(|&a, &b| {
+            let key = |c: usize| {
+                (st.copies[c] != from, model.network.rtt_s(loc, model.regions[st.copies[c]].location))
+            };
+            let (ka, kb) = (key(a), key(b));
+            ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+        });
+        used.extend(nearest);
+        if write_fraction > 0.0 && !st.multi_writer {
+            used.push(0);
+        }
+    }
+    used.sort_unstable();
+    used.dedup();
+    used
+}
+
 fn percent(v: f64) -> String {
     let p = v * 100.0;
     if p == 0.0 || p >= 10.0 || (p - p.round()).abs() < 1e-9 {
@@ -384,7 +411,11 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
     let mut recovers = Vec::new();
     if let Some(s) = model.path_store {
         let st = &model.stores[s];
+        let used = used_copies(model, s, before, write_fraction);
         for (c, &r) in st.copies.iter().enumerate() {
+            if !used.contains(&c) {
+                continue;
+            }
             let name = format!("{}@{}", st.name, model.regions[r].name);
             let placement = st.placement[c].describe(&model.zones);
             match o.copies[st.first_copy + c] {
