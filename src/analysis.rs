@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod cost;
+pub mod explain;
 pub mod metric;
 pub mod objective;
 pub mod report;

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod console;
 pub mod examples;
+pub mod explain;
 pub mod outputs;
 pub mod shard;
 pub mod verbs;

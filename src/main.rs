@@ -53,6 +53,11 @@ fn dispatch(command: Command) -> i32 {
             verbs::sweep(&args)
         }
         Command::Merge(args) => regionsim::cli::shard::merge(&args),
+        Command::Explain(mut args) => {
+            args.model = examples.resolve(&args.model, Kind::Model);
+            args.scenario = args.scenario.map(|s| examples.resolve(&s, Kind::Scenario));
+            regionsim::cli::explain::explain(&args)
+        }
         Command::Examples { action } => verbs::examples(action.as_ref()),
         Command::Completions { shell } => {
             let mut script = Vec::new();

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod keyspace;
 pub mod network;
 pub mod objective;
+pub mod placement;
 pub mod prices;
 pub mod queueing;
 pub mod region;

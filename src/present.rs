@@ -7,6 +7,7 @@ pub mod chart;
 pub mod compare;
 pub mod csv;
 pub mod document;
+pub mod explain;
 pub mod partial;
 pub mod render;
 pub mod run;

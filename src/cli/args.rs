@@ -82,6 +82,10 @@ pub enum Command {
     /// Merge the partial files of a study's shards (`--shard`) into the outputs one process would have
     /// written, byte for byte.
     Merge(MergeArgs),
+    /// Classify every fault domain of a model (instance, zone, region, store copy) per population:
+    /// redundant, ignorable or cascading, with the reason, the blast radius and the survivors' headroom
+    /// under the scenario's traffic; writes `output/explain--<model>[--<scenario>]/`.
+    Explain(ExplainArgs),
     /// List the models and scenarios built into regionsim (any verb takes their names, e.g.
     /// `regionsim run single-region zone-outage`), or copy them into a folder.
     Examples {
@@ -275,6 +279,35 @@ pub struct OverrideArgs {
     /// in order. Prefix the path with `model.` or `scenario.` when both files have the field.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+}
+
+/// Arguments of `regionsim explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The model file (RON).
+    pub model: PathBuf,
+    /// The scenario file (RON) whose traffic judges the survivors' headroom.
+    pub scenario: Option<PathBuf>,
+    /// The `--set` overrides.
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+    /// Output folder (default: `output/explain--<model>[--<scenario>]`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Also inject each fault domain's failure into the scenario (its outages replaced, 60 s after the
+    /// warm-up, for `--duration`), with common random numbers, and rank them by measured availability
+    /// loss; a measurement that contradicts the static classification is flagged. Needs a scenario.
+    #[arg(long)]
+    pub simulate: bool,
+    /// How long each injected failure lasts with `--simulate` \[s\] (default 600).
+    #[arg(long, value_name = "S", default_value_t = 600.0)]
+    pub duration: f64,
+    /// Worker threads for `--simulate`, 1 to 1024 (default: all cores).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_threads)]
+    pub threads: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Arguments of `regionsim run`.

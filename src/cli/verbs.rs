@@ -18,7 +18,7 @@ use crate::present::render::text::Text;
 use crate::sim::montecarlo;
 
 /// The `--set`s that parse, and a problem for each that does not.
-fn split_overrides(sets: &[String]) -> (Vec<Override>, Vec<InputError>) {
+pub(crate) fn split_overrides(sets: &[String]) -> (Vec<Override>, Vec<InputError>) {
     let mut errors = Vec::new();
     let mut overrides = Vec::new();
     for s in sets {
@@ -36,7 +36,7 @@ fn parse_overrides(sets: &[String]) -> Result<Vec<Override>, InputErrors> {
     if errors.is_empty() { Ok(overrides) } else { Err(InputErrors(errors)) }
 }
 
-fn report_input_errors(e: &InputErrors) -> i32 {
+pub(crate) fn report_input_errors(e: &InputErrors) -> i32 {
     err(&e.to_string());
     let n = e.0.iter().filter(|e| !matches!(e, InputError::Hint { .. })).count();
     err(&format!("error: {n} problem{} found", if n == 1 { "" } else { "s" }));
@@ -52,7 +52,10 @@ fn adjustments(sim: &SimArgs) -> (Adjustments, Vec<InputError>) {
 
 /// A load's result with the `--set`s that did not parse: an error if either has problems, all of them
 /// listed (the bad `--set`s first).
-fn with_set_errors<T>(set_errors: Vec<InputError>, loaded: Result<T, InputErrors>) -> Result<T, InputErrors> {
+pub(crate) fn with_set_errors<T>(
+    set_errors: Vec<InputError>,
+    loaded: Result<T, InputErrors>,
+) -> Result<T, InputErrors> {
     match (set_errors.is_empty(), loaded) {
         (true, loaded) => loaded,
         (false, Ok(_)) => Err(InputErrors(set_errors)),
@@ -65,7 +68,7 @@ fn options(sim: &SimArgs) -> montecarlo::RunOptions {
 }
 
 /// Checks the output folder before anything is simulated.
-fn check_out(dir: &Path) -> Result<(), i32> {
+pub(crate) fn check_out(dir: &Path) -> Result<(), i32> {
     bundle::check_target(dir).map(|_| ()).map_err(|e| {
         err(&format!("error: {e}"));
         exit::ERROR

@@ -404,7 +404,7 @@ impl Model {
                 issues
                     .push(format!("stores[{}]", st.name), format!("the name '{}' is already used", st.name));
             }
-            if let Some(store) = Store::resolve(st, store_copies.len(), &regions, issues) {
+            if let Some(store) = Store::resolve(st, store_copies.len(), &regions, &zones, issues) {
                 store_copies.extend(store.copies.iter().map(|&r| (stores.len(), r)));
                 stores.push(store);
             }
@@ -714,6 +714,11 @@ fn canonical(spec: &ModelSpec) -> ModelSpec {
     c.stores.sort_by(|a, b| a.name.cmp(&b.name));
     for st in &mut c.stores {
         st.replicas.sort();
+        for p in st.placement.values_mut() {
+            if let crate::input::spec::model::PlacementSpec::Spanning { zones: Some(z) } = p {
+                z.sort();
+            }
+        }
     }
     c.populations.sort_by(|a, b| a.name.cmp(&b.name));
     c

@@ -8,7 +8,8 @@ use crate::input::issue::known;
 use crate::input::spec::model::{ReplicationSpec, StoreSpec, SyncFallback};
 use crate::model::distribution::Distribution;
 use crate::model::ids::RegionId;
-use crate::model::region::Region;
+use crate::model::placement::Placement;
+use crate::model::region::{Region, Zone};
 
 /// A store: an index into `Model::stores`.
 pub type StoreId = usize;
@@ -47,6 +48,8 @@ pub struct Store {
     pub copies: Vec<RegionId>,
     /// Index of this store's first copy in `Model::store_copies`.
     pub first_copy: usize,
+    /// Where each copy lives among its region's zones, in `copies` order.
+    pub placement: Vec<Placement>,
     /// How writes reach the replicas.
     pub replication: Replication,
     /// Every copy accepts writes; concurrent writes to one key are resolved last-writer-wins.
@@ -75,6 +78,7 @@ impl Store {
         spec: &StoreSpec,
         first_copy: usize,
         regions: &[Region],
+        zones: &[Zone],
         issues: &mut Issues,
     ) -> Option<Store> {
         let before = issues.len();
@@ -97,6 +101,21 @@ impl Store {
                     issues.push(format!("{path}.replicas"), format!("region '{name}' already holds a copy"))
                 }
                 Some(r) => copies.push(r),
+            }
+        }
+        let mut placement = vec![Some(Placement::Regional); copies.len()];
+        for (region_name, p) in &spec.placement {
+            let ppath = format!("{path}.placement[{region_name}]");
+            match copies.iter().position(|&r| regions[r].name == *region_name) {
+                Some(c) => placement[c] = Placement::resolve(p, copies[c], regions, zones, &ppath, issues),
+                None => issues.push(
+                    &ppath,
+                    format!(
+                        "region '{region_name}' holds no copy of '{}'; its copies: {}",
+                        spec.name,
+                        known(copies.iter().map(|&r| regions[r].name.as_str()))
+                    ),
+                ),
             }
         }
         let replication = match &spec.replication {
@@ -160,6 +179,7 @@ impl Store {
             primary: primary?,
             copies,
             first_copy,
+            placement: placement.into_iter().collect::<Option<Vec<_>>>()?,
             replication: replication?,
             multi_writer: spec.multi_writer,
             promotion: promotion?,

@@ -319,6 +319,9 @@ impl<'w> Engine<'w> {
                 self.on_scale_in(deployment as usize, epoch)
             }
             Event::Store(StoreEvent::Promote { store, epoch }) => self.on_promote(store as usize, epoch),
+            Event::Store(StoreEvent::ZoneFailover { copy, epoch }) => {
+                self.on_zone_failover(copy as usize, epoch)
+            }
             Event::Clock(ClockEvent::RateChange) => self.schedule_rate_change(),
         }
         Ok(())

@@ -45,6 +45,8 @@ pub enum Purpose {
     Balancing = 15,
     /// A population's retry backoff jitter.
     Retry = 16,
+    /// Multi-AZ failover delays of a store's copies.
+    ZoneFailover = 17,
 }
 
 /// The generator for one purpose of one named component in replication `replication`.

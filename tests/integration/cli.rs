@@ -13,6 +13,8 @@ fn validate_accepts_every_shipped_study() {
         ("models/retry-storm.ron".into(), "scenarios/retry-storm.ron"),
         ("models/retry-storm-budget.ron".into(), "scenarios/retry-storm.ron"),
         ("models/retry-storm-lifo.ron".into(), "scenarios/retry-storm.ron"),
+        ("models/single-az-database.ron".into(), "scenarios/zone-outage.ron"),
+        ("models/multi-az-database.ron".into(), "scenarios/zone-outage.ron"),
     ];
     for m in dr {
         for s in [

@@ -13,6 +13,7 @@ mod console;
 mod determinism;
 mod docs;
 mod examples_work;
+mod fault_domains;
 mod fidelity;
 mod multiregion;
 mod objectives;

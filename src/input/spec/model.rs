@@ -464,12 +464,49 @@ pub struct StoreSpec {
     /// Bytes replicated per write. Default 1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub write_bytes: Option<u32>,
+    /// Where each copy lives among its region's zones, by region name (docs/references.md#zonal-placement).
+    /// A region left out keeps the default, `Regional`: zone failures do not reach the copy.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub placement: BTreeMap<String, PlacementSpec>,
     /// Price of a million writes at the primary \[USD\]. Default 0.625 (DynamoDB on-demand WRU, docs/references.md#costs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_usd_per_million_writes: Option<f64>,
     /// Price of a million writes applied at each replica \[USD\]. Default 0.625 (rWRU, docs/references.md#costs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_usd_per_million_replicated_writes: Option<f64>,
+}
+
+/// Where a store's copy lives among its region's availability zones (docs/references.md#zonal-placement).
+// Specs are parsed once per file: variant sizes do not matter, readable types do.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum PlacementSpec {
+    /// The default: a regional service whose zones are not modelled; only a failure of its region or of
+    /// the copy itself takes it down (what every model meant before zonal placement).
+    Regional,
+    /// Single-AZ: the copy lives in this zone only, and is down while it is.
+    Zone(String),
+    /// Multi-AZ (RDS-like): the primary in `primary`, a synchronous standby in `standby`. When the
+    /// active zone fails and the other is up, the standby takes over after `failover`; no write is lost.
+    MultiAz {
+        /// The zone of the primary at the start.
+        primary: String,
+        /// The zone of the synchronous standby; another zone of the same region.
+        standby: String,
+        /// From the active zone's failure to the standby serving. Default
+        /// `Uniform(min_s: 60.0, max_s: 120.0)`, RDS's "typically 60-120 seconds"
+        /// (docs/references.md#database-failover-times).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failover: Option<DistributionSpec>,
+    },
+    /// Storage spread over several zones with a quorum (Aurora, DynamoDB): up while more than half of
+    /// its zones are up, so three zones survive the loss of one.
+    Spanning {
+        /// The zones it spans, at least three. Default: every zone of the region.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        zones: Option<Vec<String>>,
+    },
 }
 
 /// How writes reach replicas (docs/references.md#replication-lag).

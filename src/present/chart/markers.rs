@@ -234,8 +234,10 @@ mod tests {
                 assert_ne!(a, b, "two kinds of marker share a colour");
             }
         }
-        let all: Vec<Marker> =
-            MarkerKind::ALL.iter().map(|&kind| Marker { t_s: 1.0, kind, component: String::new(), degraded: None }).collect();
+        let all: Vec<Marker> = MarkerKind::ALL
+            .iter()
+            .map(|&kind| Marker { t_s: 1.0, kind, component: String::new(), degraded: None })
+            .collect();
         let series = series_colours(&all, 1);
         assert!(!colours.contains(&series[0]), "the first series is clear of every marker");
         let few = &all[..3];

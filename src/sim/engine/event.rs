@@ -78,6 +78,9 @@ pub(super) enum StandbyEvent {
 pub(super) enum StoreEvent {
     /// A store replica becomes the primary; stale unless `epoch` matches.
     Promote { store: u32, epoch: u32 },
+    /// A Multi-AZ copy's standby takes over (`copy` indexes `Model::store_copies`); stale unless
+    /// `epoch` matches.
+    ZoneFailover { copy: u32, epoch: u32 },
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -225,4 +225,18 @@ impl Engine<'_> {
         let subject = format!("store:{}@{}", self.model.stores[s].name, self.model.regions[new_region].name);
         self.recorder.steering_event(self.scenario, self.kernel.now, SteeringKind::Promotion, subject);
     }
+
+    /// A Multi-AZ copy's standby serves: the copy is back, in its other zone.
+    pub(super) fn on_zone_failover(&mut self, copy: usize, epoch: u32) {
+        let Some((s, region, zone)) = self.stores.complete_zone_failover(self.model, copy, epoch) else {
+            return;
+        };
+        let model = self.model;
+        let subject = format!(
+            "store:{}@{}/{}",
+            model.stores[s].name, model.regions[region].name, model.zones[zone].name
+        );
+        self.recorder.steering_event(self.scenario, self.kernel.now, SteeringKind::Promotion, subject);
+        self.refresh_stores();
+    }
 }

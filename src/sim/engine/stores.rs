@@ -7,6 +7,11 @@
 //! last write (copy, accept, apply) tells whether a read elsewhere is stale or a write elsewhere
 //! conflicts. Partitions stall replication: runs are not pruned while a link of the store is down, and
 //! resume when it heals.
+//!
+//! Zonal placement (docs/architecture.md#zonal-placement): a copy placed in a zone is down with it; a
+//! Multi-AZ copy whose active zone fails fails over to its standby's zone after a sampled delay (an
+//! `Adds` change: the copy serves again), during which no cross-region promotion starts and no write is
+//! lost; a spanning copy is up while a majority of its zones are.
 
 use std::collections::VecDeque;
 
@@ -19,6 +24,7 @@ use super::faults::Faults;
 use super::kernel::{Change, Kernel};
 use crate::model::architecture::Model;
 use crate::model::keyspace::KeyTable;
+use crate::model::placement::Placement;
 use crate::model::scenario::{LinkId, Scenario};
 use crate::model::store::Replication;
 use crate::model::time::SimTime;
@@ -47,6 +53,15 @@ pub(super) struct Loss {
     pub failed_at: SimTime,
 }
 
+/// A Multi-AZ copy's side: which zone is active (0 the primary's, 1 the standby's) and whether a
+/// failover to the other is under way (stale completions carry an older epoch).
+#[derive(Debug, Clone, Copy, Default)]
+struct ZonalState {
+    active: u8,
+    failing_over: bool,
+    epoch: u32,
+}
+
 struct StoreState {
     /// Copy index of the primary.
     primary: usize,
@@ -62,6 +77,10 @@ struct StoreState {
     keys: Vec<Option<KeyWrite>>,
     lag_rng: Xoshiro256PlusPlus,
     promotion_rng: Xoshiro256PlusPlus,
+    /// Per copy: its Multi-AZ side (unused for other placements).
+    zonal: Vec<ZonalState>,
+    /// Multi-AZ failover delays.
+    zone_failover_rng: Xoshiro256PlusPlus,
 }
 
 pub(super) struct Stores {
@@ -110,6 +129,8 @@ impl Stores {
                     keys: if s.copies.len() > 1 { vec![None; tracked_keys] } else { Vec::new() },
                     lag_rng: named(Purpose::Replication, &s.name),
                     promotion_rng: named(Purpose::Promotion, &s.name),
+                    zonal: vec![ZonalState::default(); s.copies.len()],
+                    zone_failover_rng: named(Purpose::ZoneFailover, &s.name),
                 })
                 .collect(),
             op_rng: model.populations.iter().map(|p| named(Purpose::Data, &p.name)).collect(),
@@ -216,7 +237,72 @@ pub(super) struct Operation {
 impl Stores {
     fn copy_available(&self, model: &Model, faults: &Faults, store: usize, copy: usize) -> bool {
         let st = &model.stores[store];
-        !faults.region_down(st.copies[copy]) && !faults.store_copy_down(st.first_copy + copy)
+        !faults.region_down(st.copies[copy])
+            && !faults.store_copy_down(st.first_copy + copy)
+            && match &st.placement[copy] {
+                Placement::Regional => true,
+                p => {
+                    let z = self.stores[store].zonal[copy];
+                    p.serves(|zone| faults.zone_down(zone), z.active as usize, z.failing_over)
+                }
+            }
+    }
+
+    /// Whether `copy` is down only while its Multi-AZ standby takes over (it will serve again, with
+    /// every write it accepted).
+    fn zone_failing_over(&self, store: usize, copy: usize) -> bool {
+        self.stores[store].zonal[copy].failing_over
+    }
+
+    /// Starts or cancels the Multi-AZ failovers of store `s` after a change: one starts when the active
+    /// zone is down and the other up; one under way stops when the active zone is back or the other
+    /// went down too (the copy then waits for a zone to return).
+    fn refresh_zonal(&mut self, model: &Model, faults: &Faults, kernel: &mut Kernel, s: usize) {
+        let st = &model.stores[s];
+        for c in 0..st.copies.len() {
+            let Placement::MultiAz { primary, standby, failover } = &st.placement[c] else { continue };
+            let zones = [*primary, *standby];
+            let state = &mut self.stores[s];
+            let z = &mut state.zonal[c];
+            let active_down = faults.zone_down(zones[z.active as usize]);
+            let other_down = faults.zone_down(zones[1 - z.active as usize]);
+            if z.failing_over && (!active_down || other_down) {
+                z.failing_over = false;
+                z.epoch = z.epoch.wrapping_add(1);
+            }
+            if !z.failing_over && active_down && !other_down {
+                z.failing_over = true;
+                z.epoch = z.epoch.wrapping_add(1);
+                let delay = failover.sample_s(&mut state.zone_failover_rng);
+                let event = Event::Store(StoreEvent::ZoneFailover {
+                    copy: (st.first_copy + c) as u32,
+                    epoch: state.zonal[c].epoch,
+                });
+                kernel.schedule_change(kernel.now.plus(SimTime::from_secs_f64(delay)), event, Change::Adds);
+            }
+        }
+    }
+
+    /// A Multi-AZ failover of copy `copy` (an index into `Model::store_copies`) is due: the other zone
+    /// becomes the active one. Returns the store, the copy's region and its new active zone; `None` when
+    /// superseded.
+    pub fn complete_zone_failover(
+        &mut self,
+        model: &Model,
+        copy: usize,
+        epoch: u32,
+    ) -> Option<(usize, usize, usize)> {
+        let (s, region) = model.store_copies[copy];
+        let st = &model.stores[s];
+        let c = copy - st.first_copy;
+        let Placement::MultiAz { primary, standby, .. } = &st.placement[c] else { return None };
+        let z = &mut self.stores[s].zonal[c];
+        if !z.failing_over || z.epoch != epoch {
+            return None;
+        }
+        z.failing_over = false;
+        z.active = 1 - z.active;
+        Some((s, region, if z.active == 0 { *primary } else { *standby }))
     }
 
     /// The live copy nearest region `from` (its own first).
@@ -412,10 +498,12 @@ impl Stores {
         let now = kernel.now;
         let mut losses = Vec::new();
         for s in 0..model.stores.len() {
+            self.refresh_zonal(model, faults, kernel, s);
             let st = &model.stores[s];
             let live = !matches!(st.replication, Replication::None) && st.copies.len() > 1;
             for c in 0..st.copies.len() {
-                let up = self.copy_available(model, faults, s, c);
+                // A copy failing over to its Multi-AZ standby keeps its writes: not a loss.
+                let up = self.copy_available(model, faults, s, c) || self.zone_failing_over(s, c);
                 let was = std::mem::replace(&mut self.stores[s].copy_up[c], up);
                 if was && !up && st.multi_writer {
                     if let Some(loss) = self.unreplicated(model, now, s, c) {
@@ -430,7 +518,7 @@ impl Stores {
             let primary = self.stores[s].primary;
             let primary_up = self.copy_available(model, faults, s, primary);
             let promoting = self.stores[s].promoting;
-            if !primary_up && !promoting {
+            if !primary_up && !promoting && !self.zone_failing_over(s, primary) {
                 let loss = self.unreplicated(model, now, s, primary);
                 let delay = st.promotion.sample_s(&mut self.stores[s].promotion_rng);
                 let state = &mut self.stores[s];
