@@ -24,6 +24,7 @@ th, td { padding: 6px 14px; border-bottom: 1px solid var(--line); text-align: ri
 div.table-wrap { overflow-x: auto; max-width: 100%; }
 p.note { color: var(--muted); }
 th:first-child, td:first-child { text-align: left; }
+td.prose { text-align: left; white-space: normal; min-width: 28em; }
 thead th { background: #f3f6f9; border-bottom: 2px solid var(--line); }
 ul.warnings li { color: var(--warn); margin-bottom: 4px; }
 figure.chart { margin: 16px 0 32px; border: 1px solid var(--line); padding: 8px; }
@@ -192,6 +193,12 @@ fn chart_group(path: &str) -> Option<&str> {
     path.trim_start_matches("charts/").rsplit_once('/').map(|(dir, _)| dir)
 }
 
+/// Whether a cell is a sentence (a reason, an advice) rather than a figure: it is then left-aligned and
+/// wraps, instead of pushing the table wider than the page on one line.
+fn is_prose(cell: &str) -> bool {
+    cell.chars().count() > 40 && cell.split_whitespace().count() > 4
+}
+
 /// A table in its scrolling box.
 fn table_html(t: &Table, out: &mut String) {
     out.push_str("<div class=\"table-wrap\"><table>\n<thead><tr>");
@@ -202,7 +209,11 @@ fn table_html(t: &Table, out: &mut String) {
     for r in &t.rows {
         out.push_str("<tr>");
         for c in r {
-            let _ = write!(out, "<td>{}</td>", escape(c));
+            if is_prose(c) {
+                let _ = write!(out, "<td class=\"prose\">{}</td>", escape(c));
+            } else {
+                let _ = write!(out, "<td>{}</td>", escape(c));
+            }
         }
         out.push_str("</tr>\n");
     }
@@ -213,6 +224,23 @@ fn table_html(t: &Table, out: &mut String) {
 mod tests {
     use super::*;
     use crate::present::document::Section;
+
+    #[test]
+    fn a_reason_in_a_table_wraps_left_aligned_and_figures_do_not() {
+        let t = Table {
+            header: vec!["fault domain".into(), "lost".into(), "reason".into()],
+            rows: vec![vec![
+                "zone use1-az1".into(),
+                "100%".into(),
+                "orders@us-east-1 (single-AZ in use1-az1) is down: stops 100% of requests".into(),
+            ]],
+        };
+        let mut out = String::new();
+        table_html(&t, &mut out);
+        assert!(out.contains("<td>100%</td>"), "{out}");
+        assert!(out.contains("<td class=\"prose\">orders@us-east-1"), "{out}");
+        assert!(!out.contains("<td class=\"prose\">zone use1-az1"), "{out}");
+    }
 
     #[test]
     fn wide_tables_scroll_and_sections_fold_without_script() {
