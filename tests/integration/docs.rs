@@ -80,7 +80,14 @@ fn nothing_cites_a_file_outside_the_repository() {
         if rel == "tests/integration/docs.rs" {
             continue;
         }
-        for needle in ["shared/reference", "figures.md", "DESIGN.md", "../shared"] {
+        // Spelled in pieces so that this file does not itself contain what it looks for.
+        let needles = [
+            concat!("shared", "/reference"),
+            concat!("figures", ".md"),
+            concat!("DESIGN", ".md"),
+            concat!("..", "/shared"),
+        ];
+        for needle in needles {
             if text.contains(needle) {
                 outside.push(format!("{rel}: {needle}"));
             }
