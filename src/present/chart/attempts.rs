@@ -6,12 +6,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::load::LoadOverTime;
+use super::load::time_series_panel;
 use super::markers::{self, Band, Marker};
-use super::{
-    AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, axis_format, short_number, stroke, text, time_unit,
-    titled_with_key, within,
-};
+use super::{ChartError, LINE_PX, Plot, stroke, titled_with_key};
 use crate::analysis::report::Report;
 
 /// The attempts-and-goodput chart.
@@ -92,35 +89,9 @@ impl Plot for AttemptsOverTime {
         key.extend(markers::key_entries(&self.markers));
         let body = titled_with_key(root, &self.title(), &key)?;
 
-        let values: Vec<f64> = self.series().iter().flat_map(|(_, s)| s.iter().map(|p| p.1)).collect();
-        let (y1, clipped) = LoadOverTime::y_top(&values);
-        let y_desc = match clipped {
-            Some(peak) => format!("per second (peak {} clipped)", short_number(peak)),
-            None => "per second".to_string(),
-        };
-        let (unit, unit_s) = time_unit(self.horizon_s);
-        let mut chart = ChartBuilder::on(&body)
-            .margin(16)
-            .x_label_area_size(70)
-            .y_label_area_size(110)
-            .build_cartesian_2d(0.0..self.horizon_s / unit_s, 0.0..y1)?;
-        chart
-            .configure_mesh()
-            .x_desc(format!("time [{unit}]"))
-            .y_desc(y_desc.as_str())
-            .axis_desc_style(text(AXIS_DESC_PX))
-            .label_style(text(TICK_PX))
-            .x_label_formatter(&axis_format(0.0, self.horizon_s / unit_s))
-            .y_label_formatter(&axis_format(0.0, y1))
-            .y_labels(5)
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()?;
-        let x = (0.0, self.horizon_s / unit_s);
-        markers::draw(&mut chart, &self.markers, &self.bands, (x, unit_s), (0.0, y1), true)?;
-        for ((_, series), colour) in self.series().iter().zip(colours) {
-            let points = series.iter().map(|&(t, n)| (within(t / unit_s, x), within(n, (0.0, y1))));
-            chart.draw_series(LineSeries::new(points, stroke(colour, LINE_PX)))?;
-        }
-        Ok(())
+        let lines: Vec<(&[(f64, f64)], RGBColor)> =
+            self.series().iter().zip(colours).map(|((_, points), c)| (points.as_slice(), c)).collect();
+        let marks = (self.markers.as_slice(), self.bands.as_slice(), true);
+        time_series_panel(&body, self.horizon_s, "per second", &lines, marks)
     }
 }

@@ -94,38 +94,55 @@ impl LoadOverTime {
         pick: fn(&RegionLoad) -> &Vec<(f64, f64)>,
         names: bool,
     ) -> Result<(), ChartError> {
-        let values: Vec<f64> = self.regions.iter().flat_map(|r| pick(r).iter().map(|p| p.1)).collect();
-        let (y1, clipped) = Self::y_top(&values);
-        let y_desc = match clipped {
-            Some(peak) => format!("{y_desc} (peak {} clipped)", short_number(peak)),
-            None => y_desc.to_string(),
-        };
-        let (unit, unit_s) = time_unit(self.horizon_s);
-        let mut chart = ChartBuilder::on(area)
-            .margin(16)
-            .x_label_area_size(70)
-            .y_label_area_size(110)
-            .build_cartesian_2d(0.0..self.horizon_s / unit_s, 0.0..y1)?;
-        chart
-            .configure_mesh()
-            .x_desc(format!("time [{unit}]"))
-            .y_desc(y_desc.as_str())
-            .axis_desc_style(text(AXIS_DESC_PX))
-            .label_style(text(TICK_PX))
-            .x_label_formatter(&axis_format(0.0, self.horizon_s / unit_s))
-            .y_label_formatter(&axis_format(0.0, y1))
-            .y_labels(5)
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()?;
-        let x = (0.0, self.horizon_s / unit_s);
-        markers::draw(&mut chart, &self.markers, &self.bands, (x, unit_s), (0.0, y1), names)?;
         let colours = markers::series_colours(&self.markers, self.regions.len());
-        for (r, colour) in self.regions.iter().zip(colours) {
-            let points = pick(r).iter().map(|&(t, n)| (within(t / unit_s, x), within(n, (0.0, y1))));
-            chart.draw_series(LineSeries::new(points, stroke(colour, LINE_PX)))?;
-        }
-        Ok(())
+        let lines: Vec<(&[(f64, f64)], RGBColor)> =
+            self.regions.iter().zip(colours).map(|(r, c)| (pick(r).as_slice(), c)).collect();
+        let marks = (self.markers.as_slice(), self.bands.as_slice(), names);
+        time_series_panel(area, self.horizon_s, y_desc, &lines, marks)
     }
+}
+
+/// One panel of counts over time: `lines` of `(t [s], value)` in their colours on a time axis to
+/// `horizon_s`, the y axis clipped above a lone spike ([`LoadOverTime::y_top`], said in its title), and
+/// the timeline's markers and outage bands (named when `marks.2`). Shared by the load and the
+/// attempts-and-goodput charts.
+pub(crate) fn time_series_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    horizon_s: f64,
+    y_desc: &str,
+    lines: &[(&[(f64, f64)], RGBColor)],
+    (marks, bands, names): (&[Marker], &[Band], bool),
+) -> Result<(), ChartError> {
+    let values: Vec<f64> = lines.iter().flat_map(|(points, _)| points.iter().map(|p| p.1)).collect();
+    let (y1, clipped) = LoadOverTime::y_top(&values);
+    let y_desc = match clipped {
+        Some(peak) => format!("{y_desc} (peak {} clipped)", short_number(peak)),
+        None => y_desc.to_string(),
+    };
+    let (unit, unit_s) = time_unit(horizon_s);
+    let mut chart = ChartBuilder::on(area)
+        .margin(16)
+        .x_label_area_size(70)
+        .y_label_area_size(110)
+        .build_cartesian_2d(0.0..horizon_s / unit_s, 0.0..y1)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("time [{unit}]"))
+        .y_desc(y_desc.as_str())
+        .axis_desc_style(text(AXIS_DESC_PX))
+        .label_style(text(TICK_PX))
+        .x_label_formatter(&axis_format(0.0, horizon_s / unit_s))
+        .y_label_formatter(&axis_format(0.0, y1))
+        .y_labels(5)
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()?;
+    let x = (0.0, horizon_s / unit_s);
+    markers::draw(&mut chart, marks, bands, (x, unit_s), (0.0, y1), names)?;
+    for &(points, colour) in lines {
+        let points = points.iter().map(|&(t, n)| (within(t / unit_s, x), within(n, (0.0, y1))));
+        chart.draw_series(LineSeries::new(points, stroke(colour, LINE_PX)))?;
+    }
+    Ok(())
 }
 
 impl Plot for LoadOverTime {
