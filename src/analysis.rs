@@ -9,6 +9,8 @@ pub mod objective;
 pub mod report;
 pub mod reprice;
 pub mod stats;
+pub mod story;
 pub mod sweep;
+pub mod trace;
 pub mod unit;
 pub mod verdict;

@@ -7,6 +7,7 @@ pub mod examples;
 pub mod explain;
 pub mod outputs;
 pub mod shard;
+pub mod trace;
 pub mod verbs;
 
 pub use args::{Cli, Command, exit};

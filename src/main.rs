@@ -7,7 +7,7 @@ use clap::{CommandFactory, Parser};
 
 use regionsim::cli::args::{Cli, Command, exit};
 use regionsim::cli::console;
-use regionsim::cli::examples::{Kind, Materialized};
+use regionsim::cli::examples::{Kind, note_builtin};
 use regionsim::cli::verbs;
 
 fn main() -> ExitCode {
@@ -28,35 +28,42 @@ fn main() -> ExitCode {
 }
 
 fn dispatch(command: Command) -> i32 {
-    // A model or scenario that is not a file but names a built-in example is read from its copy.
-    let mut examples = Materialized::default();
+    // A model or scenario that is not a file but names a built-in example is read from its embedded
+    // copy (by the input stage); say so.
+    let model = |m: &std::path::Path| note_builtin(m, Kind::Model);
+    let scenario = |s: &std::path::Path| note_builtin(s, Kind::Scenario);
     match command {
-        Command::Validate { model, scenario, overrides } => {
-            let model = examples.resolve(&model, Kind::Model);
-            let scenario = scenario.map(|s| examples.resolve(&s, Kind::Scenario));
-            verbs::validate(&model, scenario.as_deref(), &overrides.set)
+        Command::Validate { model: m, scenario: s, overrides } => {
+            model(&m);
+            s.iter().for_each(|s| scenario(s));
+            verbs::validate(&m, s.as_deref(), &overrides.set)
         }
-        Command::Run(mut args) => {
-            args.model = examples.resolve(&args.model, Kind::Model);
-            args.scenario = examples.resolve(&args.scenario, Kind::Scenario);
+        Command::Run(args) => {
+            model(&args.model);
+            scenario(&args.scenario);
             verbs::run(&args)
         }
         Command::Report(args) => verbs::rerender(&args),
-        Command::Compare(mut args) => {
-            args.models = args.models.iter().map(|m| examples.resolve(m, Kind::Model)).collect();
-            args.scenario = examples.resolve(&args.scenario, Kind::Scenario);
+        Command::Compare(args) => {
+            args.models.iter().for_each(|m| model(m));
+            scenario(&args.scenario);
             verbs::compare(&args)
         }
-        Command::Sweep(mut args) => {
-            args.model = examples.resolve(&args.model, Kind::Model);
-            args.scenario = examples.resolve(&args.scenario, Kind::Scenario);
+        Command::Sweep(args) => {
+            model(&args.model);
+            scenario(&args.scenario);
             verbs::sweep(&args)
         }
         Command::Merge(args) => regionsim::cli::shard::merge(&args),
-        Command::Explain(mut args) => {
-            args.model = examples.resolve(&args.model, Kind::Model);
-            args.scenario = args.scenario.map(|s| examples.resolve(&s, Kind::Scenario));
+        Command::Explain(args) => {
+            model(&args.model);
+            args.scenario.iter().for_each(|s| scenario(s));
             regionsim::cli::explain::explain(&args)
+        }
+        Command::Trace(args) => {
+            model(&args.model);
+            scenario(&args.scenario);
+            regionsim::cli::trace::trace(&args)
         }
         Command::Examples { action } => verbs::examples(action.as_ref()),
         Command::Completions { shell } => {

@@ -11,5 +11,7 @@ pub mod explain;
 pub mod partial;
 pub mod render;
 pub mod run;
+pub mod story;
 pub mod sweep;
 pub mod table;
+pub mod trace;

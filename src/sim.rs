@@ -6,3 +6,4 @@ pub mod histogram;
 pub mod montecarlo;
 pub mod observation;
 pub mod streams;
+pub mod trace;

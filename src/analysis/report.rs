@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::stats::Estimate;
+use crate::analysis::story::StoryLine;
 use crate::analysis::verdict::ObjectiveResult;
 use crate::input::spec::{ModelSpec, ScenarioSpec};
 use crate::sim::observation::Timeline;
@@ -422,4 +423,8 @@ pub struct Representative {
     pub region_names: Vec<String>,
     /// Its timeline.
     pub timeline: Timeline,
+    /// What happened in it, told in time order (from its trace; see `regionsim trace`); `None` when
+    /// it was not told (a report built from replications in memory, a results file older than stories).
+    #[serde(default)]
+    pub story: Option<Vec<StoryLine>>,
 }

@@ -86,6 +86,11 @@ pub enum Command {
     /// redundant, ignorable or cascading, with the reason, the blast radius and the survivors' headroom
     /// under the scenario's traffic; writes `output/explain--<model>[--<scenario>]/`.
     Explain(ExplainArgs),
+    /// Follow one replication event by event: a narrated timeline (printed, and written as
+    /// `trace.md`, `trace.html` and a chart) and every event as JSON lines (`trace.jsonl`), in
+    /// `output/trace--<model>--<scenario>/`. Tracing changes nothing: it is the replication a run
+    /// report of the same study shows (its "What happened" section says which).
+    Trace(TraceArgs),
     /// List the models and scenarios built into regionsim (any verb takes their names, e.g.
     /// `regionsim run single-region zone-outage`), or copy them into a folder.
     Examples {
@@ -310,6 +315,73 @@ pub struct ExplainArgs {
     pub quiet: bool,
 }
 
+/// An instant of a replication: seconds (`1800`), a clock (`00:30:00`, `30:00`, as the narration
+/// prints it) or a number with a unit (`90s`, `30min`, `2h`, `1d`). A hand-written parser: the three
+/// forms a trace's readers type, of which a duration crate (humantime) reads only the last.
+pub fn parse_instant(raw: &str) -> Result<f64, String> {
+    let raw = raw.trim();
+    let bad = || format!("'{raw}' is not an instant: write seconds (1800), a clock (00:30:00) or 30min, 2h");
+    let value = if raw.contains(':') {
+        let parts: Vec<&str> = raw.split(':').collect();
+        if parts.len() > 3 {
+            return Err(bad());
+        }
+        let mut total = 0.0;
+        for (k, p) in parts.iter().enumerate() {
+            let v: f64 = p.parse().map_err(|_| bad())?;
+            // Minutes and seconds below 60; the leading field may be any count.
+            if k > 0 && !(0.0..60.0).contains(&v) {
+                return Err(bad());
+            }
+            total = total * 60.0 + v;
+        }
+        total
+    } else {
+        let split = raw.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(raw.len());
+        let (number, unit) = raw.split_at(split);
+        let v: f64 = number.trim().parse().map_err(|_| bad())?;
+        let scale = match unit.trim() {
+            "" | "s" => 1.0,
+            "min" | "m" => 60.0,
+            "h" => 3_600.0,
+            "d" => 86_400.0,
+            _ => return Err(bad()),
+        };
+        v * scale
+    };
+    if value.is_finite() && value >= 0.0 { Ok(value) } else { Err(bad()) }
+}
+
+/// Arguments of `regionsim trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The model file (RON).
+    pub model: PathBuf,
+    /// The scenario file (RON).
+    pub scenario: PathBuf,
+    /// The `--set` overrides.
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+    /// The replication to follow, from 0 (a run report names the one it shows).
+    #[arg(long, value_name = "R", default_value_t = 0)]
+    pub replication: u32,
+    /// Master seed (overrides the scenario's).
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub seed: Option<u64>,
+    /// Follow from this instant (default: the start): seconds, `00:30:00` or `30min`.
+    #[arg(long, value_name = "T", value_parser = parse_instant)]
+    pub from: Option<f64>,
+    /// Follow up to this instant (default: the horizon).
+    #[arg(long, value_name = "T", value_parser = parse_instant)]
+    pub to: Option<f64>,
+    /// Output folder (default: `output/trace--<model>--<scenario>`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// Arguments of `regionsim run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -333,5 +405,18 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn instants_read_in_the_forms_the_narration_prints() {
+        assert_eq!(parse_instant("1800"), Ok(1800.0));
+        assert_eq!(parse_instant("00:30:00"), Ok(1800.0));
+        assert_eq!(parse_instant("30:00"), Ok(1800.0));
+        assert_eq!(parse_instant("30min"), Ok(1800.0));
+        assert_eq!(parse_instant("0.5h"), Ok(1800.0));
+        assert_eq!(parse_instant("2d"), Ok(172_800.0));
+        for bad in ["", "-5", "00:75:00", "1:2:3:4", "5 parsecs", "NaN", "inf"] {
+            assert!(parse_instant(bad).is_err(), "{bad}");
+        }
     }
 }

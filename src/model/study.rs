@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use thiserror::Error;
 
+use crate::input::examples;
 use crate::input::issue::{Issues, did_you_mean};
 use crate::input::ron_path::{self, Origin, RonPath, Segment, Spliced};
 use crate::input::spec::model::MODEL_FIELDS;
@@ -355,6 +356,20 @@ fn describe_io(e: &std::io::Error) -> String {
 }
 
 /// Reads, splices and parses one file; problems go to `errors`. Returns the spec and the spliced text.
+/// The text of the built-in example `file` names, when no file is there (`active-passive`,
+/// `models/active-passive.ron` from any folder): the study keeps `file` as given, so a reproduce line
+/// names the example, not a copy.
+fn builtin(file: &Path, target: Target) -> Option<&'static str> {
+    if file.exists() {
+        return None;
+    }
+    let kind = match target {
+        Target::Model => examples::Kind::Model,
+        Target::Scenario => examples::Kind::Scenario,
+    };
+    file.to_str().and_then(|name| examples::find(name, kind)).map(|(_, text)| text)
+}
+
 fn parse_file<T: DeserializeOwned>(
     file: &Path,
     target: Target,
@@ -363,10 +378,13 @@ fn parse_file<T: DeserializeOwned>(
 ) -> Option<Parsed<T>> {
     let text = match read_file(file) {
         Ok(t) => t,
-        Err(e) => {
-            errors.push(e);
-            return None;
-        }
+        Err(e) => match builtin(file, target) {
+            Some(text) => text.to_string(),
+            None => {
+                errors.push(e);
+                return None;
+            }
+        },
     };
     parse_text(file, &text, target, overrides, errors)
 }

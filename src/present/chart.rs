@@ -16,6 +16,7 @@ mod load;
 mod markers;
 mod pareto;
 mod sweep_line;
+mod trace;
 
 use std::sync::OnceLock;
 
@@ -36,6 +37,7 @@ pub use load::LoadOverTime;
 pub use markers::{Marker, MarkerKind};
 pub use pareto::Pareto;
 pub use sweep_line::{SweepLine, SweepSeries};
+pub use trace::TraceTimeline;
 
 /// Pixel size of every chart: 16:9, sharp on a projector.
 pub const SIZE: (u32, u32) = (1280, 720);

@@ -8,6 +8,7 @@ use crate::present::bundle::Bundle;
 use crate::present::chart::{self, ChartError};
 use crate::present::document::{Document, Figure, Inputs, Renderer};
 use crate::present::render::{html::Html, markdown::Markdown};
+use crate::present::story;
 use crate::present::table::{Table, ci_ms, ci_num, ci_percent, count, ms, nines, num, percent, plural};
 
 /// The name of the results file in an output folder.
@@ -215,6 +216,24 @@ pub fn reproduce(report: &Report) -> Vec<String> {
     args
 }
 
+/// The command that traces the report's representative replication (`regionsim trace`), quoted for
+/// the shell.
+pub fn trace_command(report: &Report) -> String {
+    let i = &report.inputs;
+    let mut args: Vec<String> =
+        ["regionsim", "trace", &i.model_file, &i.scenario_file].map(String::from).to_vec();
+    args.extend([
+        "--seed".into(),
+        report.seed.to_string(),
+        "--replication".into(),
+        report.representative.replication.to_string(),
+    ]);
+    for o in &i.overrides {
+        args.extend(["--set".into(), o.clone()]);
+    }
+    shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
+}
+
 /// The document of a run; `charts` are the rendered charts, in report order.
 pub fn document(report: &Report, charts: &[chart::Rendered]) -> Document {
     let mut meta: Vec<String> = heading(report).lines().map(str::to_string).collect();
@@ -240,6 +259,11 @@ pub fn document(report: &Report, charts: &[chart::Rendered]) -> Document {
     let summary = doc.section("summary", "Summary");
     for (name, t) in tables(report) {
         summary.table(Some(&name), t);
+    }
+    let rep = &report.representative;
+    if let Some(told) = &rep.story {
+        let happened = doc.section("what-happened", "What happened");
+        story::fill_report_section(happened, rep.replication, told, &trace_command(report));
     }
     let i = &report.inputs;
     doc.inputs = Inputs {

@@ -6,6 +6,12 @@ use std::fmt::Write;
 
 use crate::analysis::stats::Estimate;
 
+/// Whether a cell holds a sentence (a reason, an advice, what happened) rather than a value: such a
+/// cell wraps and reads left-aligned.
+pub fn is_prose(cell: &str) -> bool {
+    cell.chars().count() > 40 && cell.split_whitespace().count() > 4
+}
+
 /// A grid of cells with a header row, rendered as aligned text or Markdown.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
@@ -51,7 +57,12 @@ impl Table {
         out
     }
 
-    /// Aligned text: the first column left-aligned, the others right-aligned.
+    /// Whether column `c` reads left-aligned: the first (names), and any holding a sentence.
+    pub fn left_aligned(&self, c: usize) -> bool {
+        c == 0 || self.rows.iter().any(|r| r.get(c).is_some_and(|s| is_prose(s)))
+    }
+
+    /// Aligned text: the first column and sentences left-aligned, the others (numbers) right-aligned.
     pub fn text(&self) -> String {
         let widths: Vec<usize> = (0..self.header.len())
             .map(|c| {
@@ -69,6 +80,8 @@ impl Table {
                 let cell = cells.get(c).map_or("", |s| s.as_str());
                 if c == 0 {
                     let _ = write!(s, "{cell:<w$}");
+                } else if self.left_aligned(c) {
+                    let _ = write!(s, "  {cell:<w$}");
                 } else {
                     let _ = write!(s, "  {cell:>w$}");
                 }
@@ -94,7 +107,7 @@ impl Table {
             out,
             "|{}|",
             (0..self.header.len())
-                .map(|c| if c == 0 { " --- " } else { " ---: " })
+                .map(|c| if self.left_aligned(c) { " --- " } else { " ---: " })
                 .collect::<Vec<_>>()
                 .join("|")
         );

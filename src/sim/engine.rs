@@ -42,6 +42,7 @@ use crate::model::architecture::Model;
 use crate::model::scenario::Scenario;
 use crate::model::time::SimTime;
 use crate::sim::observation::{FailureCause, Observations};
+use crate::sim::trace::{Trace, TraceLog, Window};
 
 use behaviour::Behaviours;
 use event::{
@@ -130,7 +131,34 @@ pub fn run(
     seed: u64,
     replication: u32,
 ) -> Result<Observations, SimError> {
-    Engine::new(model, scenario, seed, replication).run()
+    Engine::new(model, scenario, seed, replication).run().map(|(obs, _)| obs)
+}
+
+/// Runs replication `replication` as [`run`] does, and also keeps its trace over `window`: the same
+/// observations (tracing draws no random number and changes no decision), and every event in the
+/// window with the outcome series.
+pub fn run_traced(
+    model: &Model,
+    scenario: &Scenario,
+    seed: u64,
+    replication: u32,
+    window: Window,
+) -> Result<(Observations, Trace), SimError> {
+    let mut engine = Engine::new(model, scenario, seed, replication);
+    // The answers at t = 0, as steering gave them (a region whose entry point does not serve yet is
+    // left out of them).
+    let answers = model
+        .populations
+        .iter()
+        .zip(&engine.steering.answers)
+        .map(|(p, a)| {
+            let regions = a.current().answer.choices.iter().map(|(r, _)| model.regions[*r].name.clone());
+            (p.name.clone(), regions.collect())
+        })
+        .collect();
+    engine.recorder.trace = Some(Box::new(TraceLog::new(window, answers)));
+    let (obs, trace) = engine.run()?;
+    Ok((obs, trace.unwrap_or_default()))
 }
 
 struct Engine<'w> {
@@ -186,7 +214,7 @@ impl<'w> Engine<'w> {
         engine
     }
 
-    fn run(mut self) -> Result<Observations, SimError> {
+    fn run(mut self) -> Result<(Observations, Option<Trace>), SimError> {
         for p in 0..self.model.populations.len() {
             self.traffic.schedule_arrival(self.scenario, p, self.kernel.now);
         }
@@ -248,6 +276,7 @@ impl<'w> Engine<'w> {
         }
         self.finish_live();
         self.close(horizon);
+        let trace = self.recorder.trace.take().map(|t| t.finish());
         let obs = self.recorder.finish(self.model);
         obs.check_invariants().map_err(|what| SimError::Invariant {
             replication: self.replication,
@@ -256,7 +285,7 @@ impl<'w> Engine<'w> {
         })?;
         let mut obs = obs;
         obs.events = self.kernel.events;
-        Ok(obs)
+        Ok((obs, trace))
     }
 
     /// The earliest thing to happen. At equal times infrastructure goes first (a request arriving at
@@ -425,7 +454,7 @@ mod tests {
                 let toy = Event::Clock(ClockEvent::RateChange);
                 engine.kernel.schedule_change(SimTime::from_secs_f64(2000.0), toy, change);
             }
-            engine.run().expect("runs").request_level_s
+            engine.run().expect("runs").0.request_level_s
         };
         let (none, adds, takes) = (run(None), run(Some(Change::Adds)), run(Some(Change::TakesAway)));
         // A change costs at least its settle (5 s, at least two 3 s connect timeouts: 6 s) and a 10 s

@@ -15,6 +15,7 @@ use crate::model::architecture::Model;
 use crate::model::scenario::Scenario;
 use crate::sim::engine::{self, SimError};
 use crate::sim::observation::Observations;
+use crate::sim::trace::{Trace, Window};
 
 /// How to run, not what: nothing here changes a result.
 #[derive(Debug, Clone, Default)]
@@ -144,6 +145,17 @@ pub fn for_each<E: From<SimError>>(
 /// report gets the representative replication's timeline without keeping every timeline.
 pub fn replay(model: &Model, scenario: &Scenario, replication: u32) -> Result<Observations, SimError> {
     engine::run(model, scenario, scenario.seed, replication)
+}
+
+/// Runs replication `replication` alone again and keeps its trace over `window` (see
+/// [`engine::run_traced`]): the same observations as in the study, and what happened in them.
+pub fn replay_traced(
+    model: &Model,
+    scenario: &Scenario,
+    replication: u32,
+    window: Window,
+) -> Result<(Observations, Trace), SimError> {
+    engine::run_traced(model, scenario, scenario.seed, replication, window)
 }
 
 /// Simulated time, in the largest unit that keeps it above one: `3.2 years`, `41.0 days`.

@@ -27,5 +27,6 @@ mod streams;
 mod support;
 mod svg_marks;
 mod sweep;
+mod trace;
 mod trust;
 mod validation;

@@ -8,10 +8,12 @@ use super::{
     Requests, RunRow, SCHEMA_VERSION, SliceReport, Warning,
 };
 use crate::analysis::stats::{CdfGrid, Domain, Estimate, estimate, ratio_ci};
+use crate::analysis::story::{self, StoryLine};
 use crate::model::study::Study;
 use crate::sim::engine::SimError;
 use crate::sim::montecarlo::{self, RunOptions};
 use crate::sim::observation::{Failover, Observations, Slice, Timeline};
+use crate::sim::trace::Window;
 
 /// The percentiles every latency summary reports.
 const PERCENTILES: [f64; 4] = [0.50, 0.90, 0.99, 0.999];
@@ -221,15 +223,20 @@ impl<'a> Aggregate<'a> {
     /// The report, with the [representative](Aggregate::representative)'s timeline simulated again
     /// (its streams make it the same replication; see [`montecarlo::replay`]).
     pub fn replayed(self) -> Result<Report, SimError> {
-        let timeline = match self.representative() {
-            Some(r) => montecarlo::replay(&self.study.model, &self.study.scenario, r)?.timeline,
-            None => Timeline::default(),
+        let (model, scenario) = (&self.study.model, &self.study.scenario);
+        let (timeline, story) = match self.representative() {
+            Some(r) => {
+                let window = Window { from_s: 0.0, to_s: scenario.horizon.as_secs_f64() };
+                let (obs, trace) = montecarlo::replay_traced(model, scenario, r, window)?;
+                (obs.timeline, Some(story::narrate(model, &trace)))
+            }
+            None => (Timeline::default(), None),
         };
-        Ok(self.finish(timeline))
+        Ok(self.finish(timeline, story))
     }
 
-    /// The report, with `timeline` as the [representative](Aggregate::representative)'s.
-    pub fn finish(self, timeline: Timeline) -> Report {
+    /// The report, with `timeline` and `story` as the [representative](Aggregate::representative)'s.
+    pub fn finish(self, timeline: Timeline, story: Option<Vec<StoryLine>>) -> Report {
         let study = self.study;
         let scenario = &study.scenario;
         let model = &study.model;
@@ -339,6 +346,7 @@ impl<'a> Aggregate<'a> {
                 replication: representative,
                 region_names: model.regions.iter().map(|r| r.name.clone()).collect(),
                 timeline,
+                story,
             },
             failovers: failovers(&self.failovers),
             data: DataReport {

@@ -17,7 +17,8 @@ const CDF_POINTS: usize = 200;
 
 /// Builds the report of a study from its replications' observations (in replication order); its
 /// objectives are judged afterwards, by the objective module (which reads the report). The same as
-/// feeding each to an [`Aggregate`], with the representative's timeline taken from `runs`.
+/// feeding each to an [`Aggregate`], with the representative's timeline taken from `runs` (and no
+/// story: that needs its trace, which only a replay keeps).
 pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Report {
     let mut aggregate = Aggregate::new(study, overrides);
     for o in runs {
@@ -28,7 +29,7 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
         .and_then(|r| runs.get(r as usize))
         .map(|o| o.timeline.clone())
         .unwrap_or_default();
-    aggregate.finish(timeline)
+    aggregate.finish(timeline, None)
 }
 
 pub(super) fn requests(c: &Counts) -> Requests {

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::present::document::{Block, Document, Renderer};
-use crate::present::table::Table;
+use crate::present::table::{Table, is_prose};
 
 /// The house style of every page.
 pub const CSS: &str = "
@@ -191,12 +191,6 @@ impl Renderer for Html {
 /// The subfolder of a chart's path (`designs` of `charts/designs/availability`), if any.
 fn chart_group(path: &str) -> Option<&str> {
     path.trim_start_matches("charts/").rsplit_once('/').map(|(dir, _)| dir)
-}
-
-/// Whether a cell is a sentence (a reason, an advice) rather than a figure: it is then left-aligned and
-/// wraps, instead of pushing the table wider than the page on one line.
-fn is_prose(cell: &str) -> bool {
-    cell.chars().count() > 40 && cell.split_whitespace().count() > 4
 }
 
 /// A table in its scrolling box.

@@ -303,6 +303,10 @@ impl Engine<'_> {
             }
         }
         self.ff.skipped = self.ff.skipped.plus(until.since(skip.from));
+        if until > skip.from {
+            let what = crate::sim::trace::What::FastForward { until_s: until.as_secs_f64() };
+            self.recorder.trace_event(skip.from, what, None, None, None);
+        }
         self.put_backups_in_flight(skip.from, until);
         if self.kernel.now < self.scenario.horizon {
             for p in 0..self.model.populations.len() {

@@ -9,6 +9,7 @@ use super::event::FaultCause;
 use super::steering::Flip;
 use crate::model::scenario::Component;
 use crate::sim::observation::{FailureCause, InfraEvent, SteeringKind};
+use crate::sim::trace::What;
 
 impl Engine<'_> {
     /// Whether region `r`'s entry point (the first service's deployment) serves.
@@ -71,7 +72,39 @@ impl Engine<'_> {
             injected: cause.injected(),
             degraded: self.faults.mode(self.scenario, c, cause).describe(),
         };
+        if self.recorder.tracing(now) {
+            let what = if up {
+                What::Up { injected: event.injected }
+            } else {
+                What::Down { injected: event.injected, mode: event.degraded.clone() }
+            };
+            let (component, region) = (Some(event.component.clone()), self.component_region(c));
+            self.recorder.trace_event(now, what, component, region, None);
+        }
         self.recorder.infra_event(self.scenario, now, event);
+    }
+
+    /// The region component `c` lives in (`None` for a link between two).
+    fn component_region(&self, c: Component) -> Option<String> {
+        let model = self.model;
+        let r = match c {
+            Component::Instance(i) => model.instances[i as usize].region,
+            Component::Zone(z) => model.zones[z as usize].region,
+            Component::Region(r) | Component::ControlPlane(r) => r as usize,
+            Component::Store(copy) => model.store_copies[copy as usize].1,
+            Component::Link(_) => return None,
+        };
+        Some(model.regions[r].name.clone())
+    }
+
+    /// Keeps a trace event about deployment `d` when tracing.
+    fn trace_deployment(&mut self, d: usize, what: What) {
+        let now = self.kernel.now;
+        if self.recorder.tracing(now) {
+            let region = self.model.regions[self.model.deployments[d].region].name.clone();
+            let subject = self.deployment_subject(d);
+            self.recorder.trace_event(now, what, Some(subject), Some(region), None);
+        }
     }
 
     /// Fails requests an instance held when it stopped serving.
@@ -89,6 +122,12 @@ impl Engine<'_> {
     /// A balancer's health checks put instance `i` in rotation or take it out.
     pub(super) fn on_rotation(&mut self, i: usize, into: bool, epoch: u32) {
         if self.fleet.rotation(self.model, self.scenario, &mut self.kernel, i, into, epoch) {
+            let now = self.kernel.now;
+            if self.recorder.tracing(now) {
+                let component = Component::Instance(i as u32);
+                let (name, region) = (component.name(self.model), self.component_region(component));
+                self.recorder.trace_event(now, What::Rotation { into }, Some(name), region, None);
+            }
             self.refresh_endpoints();
             self.refresh_served();
         }
@@ -162,6 +201,17 @@ impl Engine<'_> {
         let now = self.kernel.now;
         let kind = if healthy { SteeringKind::Recovered } else { SteeringKind::Detection };
         let subject = format!("region:{}", self.model.regions[r].name);
+        if self.recorder.tracing(now) {
+            let h = &self.model.steering.health;
+            let checkers = h.checkers;
+            let what = if healthy {
+                What::Healthy { needed: h.to_recover, checkers }
+            } else {
+                What::Unhealthy { needed: h.to_fail, checkers }
+            };
+            let region = Some(self.model.regions[r].name.clone());
+            self.recorder.trace_event(now, what, Some(subject.clone()), region, None);
+        }
         self.recorder.steering_event(self.scenario, now, kind, subject);
         if !healthy {
             self.recorder.incident_detected(r, now);
@@ -176,6 +226,20 @@ impl Engine<'_> {
     pub(super) fn on_resteer(&mut self) {
         let now = self.kernel.now;
         let (new, differ) = self.steering.new_answers(self.model);
+        if differ && self.recorder.traced() {
+            let model = self.model;
+            let names = |a: &crate::model::routing::Answer| -> Vec<String> {
+                a.choices.iter().map(|(r, _)| model.regions[*r].name.clone()).collect()
+            };
+            for (p, answer) in new.iter().enumerate() {
+                let current = &self.steering.answers[p].current().answer;
+                if answer != current {
+                    let what = What::AnswerChanged { from: names(current), to: names(answer) };
+                    let population = Some(model.populations[p].name.clone());
+                    self.recorder.trace_event(now, what, None, None, population);
+                }
+            }
+        }
         if differ {
             // Time availability so far is integrated over the versions as they were.
             self.recorder.account_availability(self.model, self.scenario, &self.steering, now);
@@ -202,6 +266,7 @@ impl Engine<'_> {
     pub(super) fn on_activate(&mut self, d: usize, epoch: u32) {
         let Some(fleet) = self.standby.activate(self.model, &self.faults, d, epoch) else { return };
         self.set_provisioned(d, fleet);
+        self.trace_deployment(d, What::ScaledUp { instances: fleet });
         let subject = self.deployment_subject(d);
         self.recorder.steering_event(self.scenario, self.kernel.now, SteeringKind::ScaleUp, subject);
     }
@@ -210,6 +275,7 @@ impl Engine<'_> {
         let routed = self.steering.routed_to(self.model.deployments[d].region);
         let Some(count) = self.standby.scale_in(self.model, d, epoch, routed) else { return };
         self.set_provisioned(d, count);
+        self.trace_deployment(d, What::ScaledIn { instances: count });
         let subject = self.deployment_subject(d);
         self.recorder.steering_event(self.scenario, self.kernel.now, SteeringKind::ScaleIn, subject);
     }
@@ -223,6 +289,9 @@ impl Engine<'_> {
             self.recorder.loss(self.model, old_region, loss);
         }
         let subject = format!("store:{}@{}", self.model.stores[s].name, self.model.regions[new_region].name);
+        let now = self.kernel.now;
+        let region = Some(self.model.regions[new_region].name.clone());
+        self.recorder.trace_event(now, What::Promoted, Some(subject.clone()), region, None);
         self.recorder.steering_event(self.scenario, self.kernel.now, SteeringKind::Promotion, subject);
     }
 
@@ -236,6 +305,8 @@ impl Engine<'_> {
             "store:{}@{}/{}",
             model.stores[s].name, model.regions[region].name, model.zones[zone].name
         );
+        let (now, name) = (self.kernel.now, Some(model.regions[region].name.clone()));
+        self.recorder.trace_event(now, What::ZoneFailover, Some(subject.clone()), name, None);
         self.recorder.steering_event(self.scenario, self.kernel.now, SteeringKind::Promotion, subject);
         self.refresh_stores();
     }

@@ -16,6 +16,7 @@ use crate::sim::observation::{
     Bucket, Failover, FailureCause, InfraEvent, Observations, Slice, SteeringEvent, SteeringKind, Tally,
     Timeline, Usage,
 };
+use crate::sim::trace::{TraceEvent, TraceLog, What};
 
 pub(super) struct Recorder {
     pub obs: Observations,
@@ -33,6 +34,9 @@ pub(super) struct Recorder {
     last_change: SimTime,
     /// Up to when the recovery of populations without traffic has been judged.
     clients_judged: SimTime,
+    /// The trace being kept, when the replication is traced (`None`: no cost beyond one test per
+    /// outcome).
+    pub trace: Option<Box<TraceLog>>,
 }
 
 impl Recorder {
@@ -70,6 +74,7 @@ impl Recorder {
             served: vec![Vec::new(); model.populations.len()],
             last_change: scenario.warmup,
             clients_judged: SimTime::ZERO,
+            trace: None,
         }
     }
 
@@ -126,6 +131,9 @@ impl Recorder {
         refused: bool,
     ) {
         let (warmup, horizon) = (scenario.warmup, scenario.horizon);
+        if let Some(trace) = &mut self.trace {
+            trace.outcome(r.population as usize, at, outcome);
+        }
         let cell = self.cell(r);
         // ∫N(t)dt over the window: each request adds the part of its stay inside the window.
         let (a, b) = (r.start.max(warmup), at.min(horizon));
@@ -261,6 +269,30 @@ impl Recorder {
     pub fn steering_event(&mut self, scenario: &Scenario, now: SimTime, kind: SteeringKind, subject: String) {
         if now <= scenario.horizon {
             self.obs.timeline.steering.push(SteeringEvent { t_s: now.as_secs_f64(), kind, subject });
+        }
+    }
+
+    /// Whether a trace is kept and `now` lies in its window: callers build an event only then.
+    pub fn tracing(&self, now: SimTime) -> bool {
+        self.trace.as_ref().is_some_and(|t| t.covers(now))
+    }
+
+    /// Whether a trace is kept (answer changes before its window matter to it too).
+    pub fn traced(&self) -> bool {
+        self.trace.is_some()
+    }
+
+    /// Keeps a trace event stamped `now` (nothing when not tracing; the log keeps what its window needs).
+    pub fn trace_event(
+        &mut self,
+        now: SimTime,
+        what: What,
+        component: Option<String>,
+        region: Option<String>,
+        population: Option<String>,
+    ) {
+        if let Some(trace) = &mut self.trace {
+            trace.push(TraceEvent { t_s: now.as_secs_f64(), what, component, region, population });
         }
     }
 
@@ -403,6 +435,11 @@ impl Recorder {
         if tracks.is_empty() {
             return;
         }
+        if self.tracing(now) {
+            let populations = tracks.iter().map(|t| model.populations[t.population].name.clone()).collect();
+            let region = model.regions[r].name.clone();
+            self.trace_event(now, What::Incident { populations }, None, Some(region), None);
+        }
         self.incidents.by_region[r] = Some(Incident {
             start: now,
             detected: None,
@@ -429,6 +466,12 @@ impl Recorder {
     /// Writes lost when a copy in region `r` failed: part of that region's incident if one is open.
     pub fn loss(&mut self, model: &Model, r: usize, loss: Loss) {
         let rpo = loss.failed_at.since(loss.oldest).as_secs_f64();
+        if self.tracing(loss.failed_at) {
+            let region = model.regions[r].name.clone();
+            let store = format!("store:{}@{region}", model.stores[loss.store].name);
+            let what = What::WritesLost { count: loss.count, oldest_s: rpo };
+            self.trace_event(loss.failed_at, what, Some(store), Some(region), None);
+        }
         match &mut self.incidents.by_region[r] {
             Some(i) => {
                 i.writes_lost += loss.count;
@@ -568,6 +611,16 @@ impl Recorder {
         let Some(i) = self.incidents.by_region[r].take() else { return };
         self.incidents.open -= 1;
         let since = |t: Option<SimTime>| t.map(|t| t.since(i.start).as_secs_f64());
+        for t in &i.tracks {
+            if let Some(Some(at)) = t.outcome
+                && self.tracing(at)
+            {
+                let what = What::Recovered { after_s: at.since(i.start).as_secs_f64() };
+                let population = Some(model.populations[t.population].name.clone());
+                let region = Some(model.regions[r].name.clone());
+                self.trace_event(at, what, None, region, population);
+            }
+        }
         let recovered = i.tracks.iter().map(|t| t.outcome.flatten()).collect::<Option<Vec<_>>>();
         let first = i.tracks.iter().map(|t| t.first_response).collect::<Option<Vec<_>>>();
         self.obs.failovers.push(Failover {

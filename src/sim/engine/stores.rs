@@ -48,6 +48,8 @@ struct KeyWrite {
 /// Writes accepted by a copy that has not reached the replicas when the copy failed.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Loss {
+    /// The store whose writes were lost.
+    pub store: usize,
     pub count: u64,
     pub oldest: SimTime,
     pub failed_at: SimTime,
@@ -484,7 +486,7 @@ impl Stores {
         let mut loss: Option<Loss> = None;
         for run in &self.stores[store].inflight[copy] {
             if run.apply > cutoff {
-                let l = loss.get_or_insert(Loss { count: 0, oldest: run.accept, failed_at: now });
+                let l = loss.get_or_insert(Loss { store, count: 0, oldest: run.accept, failed_at: now });
                 l.count += run.count;
                 l.oldest = l.oldest.min(run.accept);
             }
