@@ -10,6 +10,7 @@ use crate::present::document::{Document, Figure, Renderer};
 use crate::present::render::{html::Html, markdown::Markdown};
 use crate::present::story;
 use crate::present::table::{Table, count, percent};
+use crate::sim::trace::What;
 
 /// Story lines `trace.md` and `trace.html` tell at most; `trace.jsonl` holds every event.
 pub const DOCUMENT_LINES: usize = 2_000;
@@ -68,21 +69,43 @@ pub fn document(t: &Traced, charts: &[chart::Rendered]) -> Document {
         if causes.is_empty() { String::new() } else { format!(" ({})", causes.join(", ")) },
     ));
     let happened = doc.section("what-happened", "What happened");
-    if t.story.is_empty() {
+    // Fast-forwarded stretches are grey in the chart and listed in trace.jsonl; in the table they
+    // would only interrupt the story.
+    let told: Vec<_> = t.story.iter().filter(|l| l.kind != "fast_forward").collect();
+    let skipped: Vec<(f64, f64)> = t
+        .trace
+        .events
+        .iter()
+        .filter_map(|e| match e.what {
+            What::FastForward { until_s } => Some((e.t_s, until_s)),
+            _ => None,
+        })
+        .collect();
+    if told.is_empty() {
         happened.text("Nothing happened in this window: no component went down and no answer changed.");
     } else {
-        happened.table(None, story::table(t.story.iter().take(DOCUMENT_LINES)));
-        if t.story.len() > DOCUMENT_LINES || t.trace.dropped > 0 {
-            happened.note(format!(
-                "{} more events are in trace.jsonl{}.",
-                count((t.story.len().saturating_sub(DOCUMENT_LINES)) as u64),
-                if t.trace.dropped > 0 {
-                    format!("; {} beyond its limit were counted, not kept", count(t.trace.dropped))
-                } else {
-                    String::new()
-                }
-            ));
-        }
+        happened.table(None, story::table(told.iter().copied().take(DOCUMENT_LINES)));
+    }
+    if !skipped.is_empty() {
+        let span: f64 = skipped.iter().map(|(a, b)| b - a).sum();
+        happened.note(format!(
+            "Sampled fidelity counted {} steady stretch{} ({} in all) from expectations instead of request by \
+             request: grey in the chart, fast_forward events in trace.jsonl.",
+            count(skipped.len() as u64),
+            if skipped.len() == 1 { "" } else { "es" },
+            seconds(span)
+        ));
+    }
+    if told.len() > DOCUMENT_LINES || t.trace.dropped > 0 {
+        happened.note(format!(
+            "{} more events are in trace.jsonl{}.",
+            count((told.len().saturating_sub(DOCUMENT_LINES)) as u64),
+            if t.trace.dropped > 0 {
+                format!("; {} beyond its limit were counted, not kept", count(t.trace.dropped))
+            } else {
+                String::new()
+            }
+        ));
     }
     if !t.failovers.is_empty() {
         let mut f =

@@ -25,6 +25,7 @@ div.table-wrap { overflow-x: auto; max-width: 100%; }
 p.note { color: var(--muted); }
 th:first-child, td:first-child { text-align: left; }
 td.prose { text-align: left; white-space: normal; min-width: 28em; }
+th.text, td.text { text-align: left; }
 thead th { background: #f3f6f9; border-bottom: 2px solid var(--line); }
 ul.warnings li { color: var(--warn); margin-bottom: 4px; }
 figure.chart { margin: 16px 0 32px; border: 1px solid var(--line); padding: 8px; }
@@ -196,15 +197,23 @@ fn chart_group(path: &str) -> Option<&str> {
 /// A table in its scrolling box.
 fn table_html(t: &Table, out: &mut String) {
     out.push_str("<div class=\"table-wrap\"><table>\n<thead><tr>");
-    for h in &t.header {
-        let _ = write!(out, "<th>{}</th>", escape(h));
+    // A column of sentences reads left-aligned throughout, its short cells and heading too.
+    let text: Vec<bool> = (0..t.header.len()).map(|c| c > 0 && t.left_aligned(c)).collect();
+    for (h, &left) in t.header.iter().zip(&text) {
+        if left {
+            let _ = write!(out, "<th class=\"text\">{}</th>", escape(h));
+        } else {
+            let _ = write!(out, "<th>{}</th>", escape(h));
+        }
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for r in &t.rows {
         out.push_str("<tr>");
-        for c in r {
+        for (k, c) in r.iter().enumerate() {
             if is_prose(c) {
                 let _ = write!(out, "<td class=\"prose\">{}</td>", escape(c));
+            } else if text.get(k).copied().unwrap_or(false) {
+                let _ = write!(out, "<td class=\"text\">{}</td>", escape(c));
             } else {
                 let _ = write!(out, "<td>{}</td>", escape(c));
             }
@@ -234,6 +243,7 @@ mod tests {
         assert!(out.contains("<td>100%</td>"), "{out}");
         assert!(out.contains("<td class=\"prose\">orders@us-east-1"), "{out}");
         assert!(!out.contains("<td class=\"prose\">zone use1-az1"), "{out}");
+        assert!(out.contains("<th class=\"text\">reason</th>") && out.contains("<th>lost</th>"), "{out}");
     }
 
     #[test]
