@@ -13,6 +13,9 @@ fn validate_accepts_every_shipped_study() {
         ("models/retry-storm.ron".into(), "scenarios/retry-storm.ron"),
         ("models/retry-storm-budget.ron".into(), "scenarios/retry-storm.ron"),
         ("models/retry-storm-lifo.ron".into(), "scenarios/retry-storm.ron"),
+        ("models/mistake-dns-ttl-a-day.ron".into(), "scenarios/region-outage.ron"),
+        ("models/mistake-sync-across-ocean.ron".into(), "scenarios/region-outage.ron"),
+        ("models/mistake-undersized-standby.ron".into(), "scenarios/region-outage.ron"),
         ("models/single-az-database.ron".into(), "scenarios/zone-outage.ron"),
         ("models/multi-az-database.ron".into(), "scenarios/zone-outage.ron"),
     ];

@@ -30,3 +30,4 @@ mod sweep;
 mod trace;
 mod trust;
 mod validation;
+mod workshop;
