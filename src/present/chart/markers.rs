@@ -25,6 +25,12 @@ pub enum MarkerKind {
     Promotion,
     /// A standby deployment reached its full fleet.
     ScaleUp,
+    /// An autoscaler launched instances.
+    ScaleOut,
+    /// An autoscaler started draining instances.
+    ScaleIn,
+    /// An autoscaler could not act: its region's control plane was down.
+    ScaleBlocked,
 }
 
 /// How one kind of marker looks.
@@ -40,13 +46,16 @@ pub(crate) struct MarkerStyle {
 
 impl MarkerKind {
     /// Legend order.
-    pub const ALL: [MarkerKind; 7] = [
+    pub const ALL: [MarkerKind; 10] = [
         MarkerKind::OutageStart,
         MarkerKind::Failure,
         MarkerKind::Detection,
         MarkerKind::DnsSwitch,
         MarkerKind::Promotion,
         MarkerKind::ScaleUp,
+        MarkerKind::ScaleBlocked,
+        MarkerKind::ScaleOut,
+        MarkerKind::ScaleIn,
         MarkerKind::Recovery,
     ];
 
@@ -60,6 +69,11 @@ impl MarkerKind {
             MarkerKind::DnsSwitch => s("DNS switch", palette::BLACK, 3, false, false),
             MarkerKind::Promotion => s("replica promoted", palette::SKY_BLUE, 3, true, false),
             MarkerKind::ScaleUp => s("standby scaled up", palette::GREY, 3, false, false),
+            MarkerKind::ScaleOut => s("autoscaler launches", palette::GREY, 2, true, false),
+            MarkerKind::ScaleIn => s("autoscaler drains", palette::BLUE, 2, true, false),
+            MarkerKind::ScaleBlocked => {
+                s("scaling blocked (control plane down)", palette::VERMILLION, 2, true, false)
+            }
         }
     }
 }
@@ -124,6 +138,9 @@ pub(crate) fn markers(timeline: &Timeline) -> Vec<Marker> {
             SteeringKind::DnsSwitch => MarkerKind::DnsSwitch,
             SteeringKind::Promotion => MarkerKind::Promotion,
             SteeringKind::ScaleUp => MarkerKind::ScaleUp,
+            SteeringKind::AutoscaleOut => MarkerKind::ScaleOut,
+            SteeringKind::AutoscaleIn => MarkerKind::ScaleIn,
+            SteeringKind::AutoscaleBlocked => MarkerKind::ScaleBlocked,
             SteeringKind::Recovered | SteeringKind::ScaleIn => continue,
         };
         out.push(Marker { t_s: e.t_s, kind, component: e.subject.clone(), degraded: None });
