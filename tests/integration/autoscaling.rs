@@ -12,6 +12,7 @@
 //! standard deviations away from 22 or 24.
 
 use regionsim::analysis::report::Report;
+use regionsim::present::chart::{FleetSizeOverTime, MarkerKind};
 use regionsim::sim::observation::SteeringKind;
 
 use crate::analytic::erlang_c;
@@ -112,6 +113,14 @@ fn a_step_to_150_percent_converges_to_the_target_fleet_within_launch_and_evaluat
         (out[0].0 - (STEP_AT_S + 3.0 * PERIOD_S)).abs() < 1e-6,
         "decided at the third datapoint: {out:?}"
     );
+    // The fleet-size chart draws that course (and is left out where no fleet changes).
+    let chart = FleetSizeOverTime::from_report(&report).expect("the fleet changed");
+    assert_eq!(chart.deployments.len(), 1);
+    assert_eq!(chart.deployments[0].name, "svc@r");
+    let sizes: Vec<f64> = chart.deployments[0].instances.iter().map(|p| p.1).collect();
+    assert_eq!((sizes[0], sizes[sizes.len() - 1]), (9.0, f64::from(TARGET_FLEET)));
+    assert!(chart.markers.iter().any(|m| m.kind == MarkerKind::ScaleOut));
+    assert!(FleetSizeOverTime::from_report(&crate::support::mmc_short()).is_none());
 
     // Utilisation, over a longer horizon: the second round overshoots (see above), and target
     // tracking then scales in to 23 after 15 datapoints that want fewer.

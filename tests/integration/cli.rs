@@ -15,6 +15,10 @@ fn validate_accepts_every_shipped_study() {
         ("models/retry-storm-lifo.ron".into(), "scenarios/retry-storm.ron"),
         ("models/single-az-database.ron".into(), "scenarios/zone-outage.ron"),
         ("models/multi-az-database.ron".into(), "scenarios/zone-outage.ron"),
+        ("models/active-passive-autoscaling.ron".into(), "scenarios/region-outage.ron"),
+        ("models/active-passive-autoscaling.ron".into(), "scenarios/region-outage-control-plane.ron"),
+        ("models/active-passive-autoscaling.ron".into(), "scenarios/steady-state.ron"),
+        ("models/active-passive.ron".into(), "scenarios/region-outage-control-plane.ron"),
     ];
     for m in dr {
         for s in [
