@@ -119,7 +119,7 @@ fn a_step_to_150_percent_converges_to_the_target_fleet_within_launch_and_evaluat
     assert_eq!(chart.deployments[0].name, "svc@r");
     let sizes: Vec<f64> = chart.deployments[0].instances.iter().map(|p| p.1).collect();
     assert_eq!((sizes[0], sizes[sizes.len() - 1]), (9.0, f64::from(TARGET_FLEET)));
-    assert!(chart.markers.iter().any(|m| m.kind == MarkerKind::ScaleOut));
+    assert!(chart.markers.iter().any(|m| m.kind == MarkerKind::ScaleUp));
     assert!(FleetSizeOverTime::from_report(&crate::support::mmc_short()).is_none());
 
     // Utilisation, over a longer horizon: the second round overshoots (see above), and target

@@ -23,12 +23,8 @@ pub enum MarkerKind {
     DnsSwitch,
     /// A store replica was promoted to primary.
     Promotion,
-    /// A standby deployment reached its full fleet.
+    /// A standby deployment reached its full fleet, or an autoscaler launched instances.
     ScaleUp,
-    /// An autoscaler launched instances.
-    ScaleOut,
-    /// An autoscaler started draining instances.
-    ScaleIn,
     /// An autoscaler could not act: its region's control plane was down.
     ScaleBlocked,
 }
@@ -46,7 +42,7 @@ pub(crate) struct MarkerStyle {
 
 impl MarkerKind {
     /// Legend order.
-    pub const ALL: [MarkerKind; 10] = [
+    pub const ALL: [MarkerKind; 8] = [
         MarkerKind::OutageStart,
         MarkerKind::Failure,
         MarkerKind::Detection,
@@ -54,8 +50,6 @@ impl MarkerKind {
         MarkerKind::Promotion,
         MarkerKind::ScaleUp,
         MarkerKind::ScaleBlocked,
-        MarkerKind::ScaleOut,
-        MarkerKind::ScaleIn,
         MarkerKind::Recovery,
     ];
 
@@ -68,11 +62,9 @@ impl MarkerKind {
             MarkerKind::Detection => s("health checks detect", palette::REDDISH_PURPLE, 3, false, false),
             MarkerKind::DnsSwitch => s("DNS switch", palette::BLACK, 3, false, false),
             MarkerKind::Promotion => s("replica promoted", palette::SKY_BLUE, 3, true, false),
-            MarkerKind::ScaleUp => s("standby scaled up", palette::GREY, 3, false, false),
-            MarkerKind::ScaleOut => s("autoscaler launches", palette::GREY, 2, true, false),
-            MarkerKind::ScaleIn => s("autoscaler drains", palette::BLUE, 2, true, false),
+            MarkerKind::ScaleUp => s("scaled up (standby, autoscaler)", palette::GREY, 3, false, false),
             MarkerKind::ScaleBlocked => {
-                s("scaling blocked (control plane down)", palette::VERMILLION, 2, true, false)
+                s("scaling blocked (control plane down)", palette::YELLOW, 4, true, false)
             }
         }
     }
@@ -137,11 +129,10 @@ pub(crate) fn markers(timeline: &Timeline) -> Vec<Marker> {
             SteeringKind::Detection => MarkerKind::Detection,
             SteeringKind::DnsSwitch => MarkerKind::DnsSwitch,
             SteeringKind::Promotion => MarkerKind::Promotion,
-            SteeringKind::ScaleUp => MarkerKind::ScaleUp,
-            SteeringKind::AutoscaleOut => MarkerKind::ScaleOut,
-            SteeringKind::AutoscaleIn => MarkerKind::ScaleIn,
+            SteeringKind::ScaleUp | SteeringKind::AutoscaleOut => MarkerKind::ScaleUp,
             SteeringKind::AutoscaleBlocked => MarkerKind::ScaleBlocked,
-            SteeringKind::Recovered | SteeringKind::ScaleIn => continue,
+            // Scale-ins (a standby's return, an autoscaler's drain) show in the fleet-size line itself.
+            SteeringKind::Recovered | SteeringKind::ScaleIn | SteeringKind::AutoscaleIn => continue,
         };
         out.push(Marker { t_s: e.t_s, kind, component: e.subject.clone(), degraded: None });
     }
