@@ -2,6 +2,7 @@
 //! normalised, samplers built; and the study loader that turns files into them.
 
 pub mod architecture;
+pub mod autoscaling;
 pub mod distribution;
 pub mod fidelity;
 pub mod ids;

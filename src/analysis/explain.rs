@@ -132,8 +132,8 @@ enum CopyState {
 /// The facts of one failure, shared by every population's verdict.
 struct Outcome<'m> {
     model: &'m Model,
-    /// Live instances of each deployment (its full fleet: a standby is assumed scaled up once it gets
-    /// traffic).
+    /// Live instances of each deployment (its configured fleet: a standby is assumed scaled up once it
+    /// gets traffic; an autoscaled deployment counts the fleet it starts with, not its maximum).
     live: Vec<usize>,
     copies: Vec<CopyState>,
     /// Each population's answer once DNS has followed the health checks.
@@ -147,7 +147,9 @@ impl<'m> Outcome<'m> {
         let live: Vec<usize> = model
             .deployments
             .iter()
-            .map(|d| d.instances.iter().filter(|&&i| !down.instance_down(model, i)).count())
+            .map(|d| {
+                d.instances[..d.fleet as usize].iter().filter(|&&i| !down.instance_down(model, i)).count()
+            })
             .collect();
         let copies = model
             .store_copies
@@ -398,7 +400,7 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
     let mut facts = Vec::new();
     for &d in &on_path {
         let dep = &model.deployments[d];
-        let (n, live) = (dep.instances.len(), o.live[d]);
+        let (n, live) = (dep.fleet as usize, o.live[d]);
         if live < b.live[d] {
             let name = format!("{}@{}", model.services[dep.service].name, model.regions[dep.region].name);
             facts.push(if live == 0 {

@@ -421,6 +421,10 @@ pub struct Representative {
     pub replication: u32,
     /// Region names in the model's (sorted) order, the order of the timeline's per-region values.
     pub region_names: Vec<String>,
+    /// Deployment names (`service@region`) in the model's order, the order of the timeline's
+    /// per-deployment values (fleet sizes).
+    #[serde(default)]
+    pub deployment_names: Vec<String>,
     /// Its timeline.
     pub timeline: Timeline,
     /// What happened in it, told in time order (from its trace; see `regionsim trace`); `None` when

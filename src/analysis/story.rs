@@ -25,11 +25,12 @@ pub struct StoryLine {
 }
 
 impl StoryLine {
-    /// Whether it is about one instance (noise in a story about regions) or a fast-forward.
+    /// Whether it is about one instance (noise in a story about regions: a failure, a rotation, a
+    /// launch) or a fast-forward.
     pub fn is_detail(&self) -> bool {
         match self.kind.as_str() {
             "down" | "up" => self.text.starts_with("instance "),
-            "rotation" | "fast_forward" => true,
+            "rotation" | "fast_forward" | "launched" => true,
             _ => false,
         }
     }
@@ -105,6 +106,19 @@ fn sentence(model: &Model, e: &TraceEvent) -> String {
         What::ScaledIn { instances } => {
             format!("{c} back to its standby posture ({instances} instance{})", plural(*instances))
         }
+        What::ScaleOut { launching } => {
+            format!("{c}'s autoscaler launches {launching} instance{}", plural(*launching))
+        }
+        What::ScaleIn { draining } => {
+            format!("{c}'s autoscaler drains {draining} instance{}", plural(*draining))
+        }
+        What::ScaleBlocked { wanted } => format!(
+            "{c}'s autoscaler wants {} {} instance{} but {region}'s control plane is down",
+            wanted.unsigned_abs(),
+            if *wanted >= 0 { "more" } else { "fewer" },
+            if wanted.unsigned_abs() == 1 { "" } else { "s" }
+        ),
+        What::Launched { answering } => format!("a launched instance of {c} serves: {answering} answering"),
         What::Recovered { after_s } => {
             format!("{population} recovered as its users see it (RTO {})", seconds(*after_s))
         }

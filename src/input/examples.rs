@@ -9,6 +9,7 @@ use std::path::Path;
 pub const EXAMPLES: &[(&str, &str)] = &[
     ("models/active-active.ron", include_str!("../../models/active-active.ron")),
     ("models/active-passive.ron", include_str!("../../models/active-passive.ron")),
+    ("models/active-passive-autoscaling.ron", include_str!("../../models/active-passive-autoscaling.ron")),
     ("models/backup-restore.ron", include_str!("../../models/backup-restore.ron")),
     ("models/mistake-dns-ttl-a-day.ron", include_str!("../../models/mistake-dns-ttl-a-day.ron")),
     ("models/mistake-sync-across-ocean.ron", include_str!("../../models/mistake-sync-across-ocean.ron")),
@@ -25,6 +26,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("models/warm-standby.ron", include_str!("../../models/warm-standby.ron")),
     ("scenarios/partition.ron", include_str!("../../scenarios/partition.ron")),
     ("scenarios/region-outage.ron", include_str!("../../scenarios/region-outage.ron")),
+    (
+        "scenarios/region-outage-control-plane.ron",
+        include_str!("../../scenarios/region-outage-control-plane.ron"),
+    ),
     ("scenarios/retry-storm.ron", include_str!("../../scenarios/retry-storm.ron")),
     ("scenarios/steady-state.ron", include_str!("../../scenarios/steady-state.ron")),
     ("scenarios/validation/mmc.ron", include_str!("../../scenarios/validation/mmc.ron")),

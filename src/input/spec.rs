@@ -4,6 +4,7 @@
 //! Files are parsed with RON's `implicit_some` extension, so an optional field is written as its value
 //! (`max_queue: 100`), not `Some(100)`.
 
+pub mod autoscaling;
 pub mod distribution;
 pub mod model;
 pub mod scenario;

@@ -80,10 +80,16 @@ pub struct Deployment {
     pub service: ServiceId,
     /// The region it is deployed in.
     pub region: RegionId,
-    /// Its instances, the full fleet (spread over the chosen zones round-robin).
+    /// Its instances, the full fleet (spread over the chosen zones round-robin); with autoscaling, the
+    /// pool up to its largest maximum, of which the first `fleet` run at the start.
     pub instances: Vec<InstanceId>,
+    /// The fleet as configured (`instances` of the file): what runs at the start, and what a standby
+    /// scales up to once failed over to.
+    pub fleet: u32,
     /// Its disaster-recovery posture.
     pub standby: Standby,
+    /// Its target tracking autoscaling, if any.
+    pub autoscaling: Option<crate::model::autoscaling::Autoscaling>,
 }
 
 /// A deployment's disaster-recovery posture (docs/references.md#dr-strategies), resolved.
@@ -309,6 +315,18 @@ impl Model {
                     );
                     continue;
                 };
+                let autoscaling = d.autoscaling.as_ref().and_then(|a| {
+                    let apath = format!("{dpath}.autoscaling");
+                    crate::model::autoscaling::Autoscaling::resolve(
+                        a,
+                        d.instances,
+                        MAX_INSTANCES_PER_DEPLOYMENT,
+                        &apath,
+                        issues,
+                    )
+                });
+                // With autoscaling, every instance it may ever run is simulated (those not running wait).
+                let pool = autoscaling.as_ref().map_or(d.instances, |a| a.pool().max(d.instances));
                 if d.instances == 0 {
                     issues.push(format!("{dpath}.instances"), "must be at least 1 (got 0)");
                 } else if d.instances > MAX_INSTANCES_PER_DEPLOYMENT {
@@ -317,7 +335,7 @@ impl Model {
                         format!("must be at most {MAX_INSTANCES_PER_DEPLOYMENT} (got {})", d.instances),
                     );
                     continue;
-                } else if instances.len() + d.instances as usize > MAX_INSTANCES {
+                } else if instances.len() + pool as usize > MAX_INSTANCES {
                     issues.push(
                         format!("{dpath}.instances"),
                         format!("the model would have more than {MAX_INSTANCES} instances in all"),
@@ -353,7 +371,7 @@ impl Model {
                 }
                 let deployment = deployments.len();
                 let mut members = Vec::new();
-                for k in 0..d.instances as usize {
+                for k in 0..pool as usize {
                     let zone = zone_ids[k % zone_ids.len()];
                     let instance = instances.len();
                     instances.push(Instance {
@@ -367,7 +385,14 @@ impl Model {
                     members.push(instance);
                 }
                 let standby = resolve_standby(d.standby.as_ref(), d.instances, &dpath, issues);
-                deployments.push(Deployment { service: id, region, instances: members, standby });
+                deployments.push(Deployment {
+                    service: id,
+                    region,
+                    instances: members,
+                    fleet: d.instances,
+                    standby,
+                    autoscaling,
+                });
                 deployment_in[region] = Some(deployment);
             }
             let mean_service_s = service_time.as_ref().map_or(0.0, Distribution::mean_s);
@@ -552,7 +577,7 @@ impl Model {
             .map(|r| {
                 services[request_path[0]].deployment_in[r].is_some_and(|d| {
                     let dep = &deployments[d];
-                    dep.standby.initially_running(dep.instances.len() as u32) > 0
+                    dep.standby.initially_running(dep.fleet) > 0
                 })
             })
             .collect();

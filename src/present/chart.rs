@@ -10,6 +10,7 @@ mod across_runs;
 mod attempts;
 mod availability;
 mod cost;
+mod fleet;
 mod intervals;
 mod latency_cdf;
 mod load;
@@ -31,6 +32,7 @@ pub use across_runs::Distribution;
 pub use attempts::AttemptsOverTime;
 pub use availability::AvailabilityOverTime;
 pub use cost::{CostBreakdown, CostChart};
+pub use fleet::{DeploymentFleet, FleetSizeOverTime};
 pub use intervals::{IntervalRow, Intervals};
 pub use latency_cdf::LatencyCdf;
 pub use load::LoadOverTime;
@@ -192,6 +194,7 @@ pub const STEMS: &[&str] = &[
     "availability_over_time",
     "load_per_region",
     "attempts_and_goodput",
+    "fleet_size",
     "availability_across_runs",
     "latency_p99_across_runs",
     "cost_per_month",
@@ -211,6 +214,9 @@ pub fn render_all(report: &Report) -> Result<Vec<Rendered>, ChartError> {
         out.push(render(&p)?);
     }
     if let Some(p) = AttemptsOverTime::from_report(report) {
+        out.push(render(&p)?);
+    }
+    if let Some(p) = FleetSizeOverTime::from_report(report) {
         out.push(render(&p)?);
     }
     for p in Distribution::from_report(report) {

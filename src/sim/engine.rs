@@ -6,6 +6,7 @@
 //! - `faults`: the table of components and their causes of being down, failure and repair processes;
 //! - `steering`: health checks, DNS answers and how clients follow them;
 //! - `standby`: warm, pilot-light and backup postures and their activation;
+//! - `autoscaler`: target tracking of autoscaled deployments (an evaluation clock, launches);
 //! - `stores`: replication, promotion, lost writes;
 //! - `recorder`: the only writer of observations (outcomes, tallies, timeline, usage, incidents);
 //! - `fidelity`: sampled fidelity's fast-forward of steady stretches, which learns what changed from
@@ -18,6 +19,7 @@
 //! into the lists, requests live in an arena addressed by index.
 
 mod arena;
+mod autoscaler;
 mod behaviour;
 mod event;
 mod faults;
@@ -44,9 +46,11 @@ use crate::model::time::SimTime;
 use crate::sim::observation::{FailureCause, Observations};
 use crate::sim::trace::{Trace, TraceLog, Window};
 
+use autoscaler::Autoscaler;
 use behaviour::Behaviours;
 use event::{
-    ClockEvent, Event, FaultEvent, FleetEvent, RequestEvent, StandbyEvent, SteeringEvent, StoreEvent,
+    ClockEvent, Event, FaultEvent, FleetEvent, RequestEvent, ScaleEvent, StandbyEvent, SteeringEvent,
+    StoreEvent,
 };
 use faults::Faults;
 use fidelity::FastForward;
@@ -117,6 +121,7 @@ pub enum SimError {
 #[derive(Debug, Clone, Copy)]
 enum Next {
     Infra(SimTime),
+    Evaluate(SimTime),
     FastForward(SimTime),
     Sample(SimTime),
     Transit(SimTime),
@@ -172,6 +177,7 @@ struct Engine<'w> {
     faults: Faults,
     steering: Steering,
     standby: Standby,
+    autoscaler: Autoscaler,
     stores: Stores,
     behaviours: Behaviours,
     recorder: Recorder,
@@ -195,6 +201,7 @@ impl<'w> Engine<'w> {
             faults: Faults::new(model, scenario, seed, replication),
             steering: Steering::new(model, seed, replication),
             standby: Standby::new(model, seed, replication),
+            autoscaler: Autoscaler::new(model, seed, replication),
             stores: Stores::new(model, scenario, seed, replication),
             behaviours: Behaviours::new(model, seed, replication),
             recorder,
@@ -219,6 +226,7 @@ impl<'w> Engine<'w> {
             self.traffic.schedule_arrival(self.scenario, p, self.kernel.now);
         }
         self.faults.schedule_initial(&mut self.kernel, self.scenario);
+        self.autoscaler.schedule_actions(self.model, &mut self.kernel, self.scenario.horizon);
         self.schedule_rate_change();
 
         let horizon = self.scenario.horizon;
@@ -230,6 +238,7 @@ impl<'w> Engine<'w> {
         while let Some(next) = self.next() {
             let time = match next {
                 Next::Infra(t)
+                | Next::Evaluate(t)
                 | Next::FastForward(t)
                 | Next::Sample(t)
                 | Next::Transit(t)
@@ -253,6 +262,7 @@ impl<'w> Engine<'w> {
             match next {
                 Next::Arrival(_, p) => self.on_arrival(p)?,
                 Next::Sample(_) => self.on_sample(),
+                Next::Evaluate(_) => self.on_evaluate(),
                 Next::FastForward(_) => self.on_fast_forward(),
                 Next::Transit(_) => {
                     let (_, req) = self.kernel.transit.receive().expect("a request in transit");
@@ -289,13 +299,18 @@ impl<'w> Engine<'w> {
     }
 
     /// The earliest thing to happen. At equal times infrastructure goes first (a request arriving at
-    /// the instant its region fails finds it failed), then the fast-forward's step, the timeline
-    /// sample, network arrivals, other traffic in flight, and new arrivals (lowest population first).
+    /// the instant its region fails finds it failed), then the autoscalers' evaluation, the
+    /// fast-forward's step, the timeline sample, network arrivals, other traffic in flight, and new
+    /// arrivals (lowest population first).
     fn next(&self) -> Option<Next> {
         let (mut best, mut best_t) = match self.kernel.infra_time() {
             Some(t) => (Some(Next::Infra(t)), t),
             None => (None, SimTime::NEVER),
         };
+        if self.autoscaler.due < best_t {
+            best_t = self.autoscaler.due;
+            best = Some(Next::Evaluate(best_t));
+        }
         if self.ff.due < best_t {
             best_t = self.ff.due;
             best = Some(Next::FastForward(best_t));
@@ -352,6 +367,12 @@ impl<'w> Engine<'w> {
                 self.on_zone_failover(copy as usize, epoch)
             }
             Event::Clock(ClockEvent::RateChange) => self.schedule_rate_change(),
+            Event::Scale(ScaleEvent::Launched { deployment, epoch }) => {
+                self.on_launched(deployment as usize, epoch)
+            }
+            Event::Scale(ScaleEvent::Scheduled { deployment, action }) => {
+                self.on_scheduled(deployment as usize, action as usize)
+            }
         }
         Ok(())
     }
@@ -413,6 +434,7 @@ impl<'w> Engine<'w> {
         }
         let (in_region, queued) = self.fleet.occupancy(self.model);
         let mut bucket = self.recorder.take_bucket(in_region, queued);
+        bucket.instances = self.fleet.fleet_sizes();
         if self.ff.is_sampled() {
             self.fill_bucket(&mut bucket);
         }

@@ -269,6 +269,13 @@ pub enum SteeringKind {
     ScaleUp,
     /// It went back to its standby posture.
     ScaleIn,
+    /// An autoscaler launched instances (`count` of them).
+    AutoscaleOut,
+    /// An autoscaler started draining instances (`count` of them).
+    AutoscaleIn,
+    /// An autoscaler wanted to change the fleet (`count` instances) but the region's control plane was
+    /// down.
+    AutoscaleBlocked,
 }
 
 /// A step of detection, steering or recovery, for timelines.
@@ -280,6 +287,10 @@ pub struct SteeringEvent {
     pub kind: SteeringKind,
     /// `region:us-east-1`, `store:orders`, `api@us-west-2`.
     pub subject: String,
+    /// For an autoscaling event, how many instances it launched, drained, or wanted to change (negative:
+    /// fewer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
 }
 
 /// One failover (or attempted one): a region's entry point stopped serving populations routed to it.
@@ -324,6 +335,10 @@ pub struct Bucket {
     pub in_region: Vec<u32>,
     /// At the end of the bucket, per region: requests queued at its instances (not in service).
     pub queued_in_region: Vec<u32>,
+    /// At the end of the bucket, per deployment (model order): instances provisioned and not draining
+    /// (the fleet size, which standby postures and autoscaling change).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<u32>,
 }
 
 /// A coarse timeline of one replication: enough to chart an outage, small enough to keep for each.

@@ -47,6 +47,8 @@ pub enum Purpose {
     Retry = 16,
     /// Multi-AZ failover delays of a store's copies.
     ZoneFailover = 17,
+    /// Launch times of an autoscaled deployment's instances (`service@region`).
+    Launch = 18,
 }
 
 /// The generator for one purpose of one named component in replication `replication`.

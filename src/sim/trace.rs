@@ -116,6 +116,26 @@ pub enum What {
         /// Instances now provisioned.
         instances: u32,
     },
+    /// An autoscaler decided to launch instances (they serve after their launch time).
+    ScaleOut {
+        /// Instances launching.
+        launching: u32,
+    },
+    /// An autoscaler decided to drain instances (they leave rotation, and stop once idle).
+    ScaleIn {
+        /// Instances draining.
+        draining: u32,
+    },
+    /// An autoscaler wanted to scale but the region's control plane is down.
+    ScaleBlocked {
+        /// Instances it wanted to add (negative: to remove).
+        wanted: i64,
+    },
+    /// A launched instance is in service.
+    Launched {
+        /// Instances of the deployment answering now.
+        answering: u32,
+    },
     /// A population stranded by an incident recovered as its users see it (success ratio back at the
     /// scenario's recovery level, and held); stamped at the recovery instant.
     Recovered {
@@ -146,6 +166,10 @@ impl What {
             What::ZoneFailover => "zone_failover",
             What::ScaledUp { .. } => "scaled_up",
             What::ScaledIn { .. } => "scaled_in",
+            What::ScaleOut { .. } => "scale_out",
+            What::ScaleIn { .. } => "scale_in",
+            What::ScaleBlocked { .. } => "scale_blocked",
+            What::Launched { .. } => "launched",
             What::Recovered { .. } => "recovered",
             What::FastForward { .. } => "fast_forward",
         }

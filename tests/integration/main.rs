@@ -3,6 +3,7 @@
 
 mod analytic;
 mod architecture;
+mod autoscaling;
 mod availability;
 mod browser;
 mod chart_marks;

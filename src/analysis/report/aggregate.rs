@@ -345,6 +345,11 @@ impl<'a> Aggregate<'a> {
             representative: Representative {
                 replication: representative,
                 region_names: model.regions.iter().map(|r| r.name.clone()).collect(),
+                deployment_names: model
+                    .deployments
+                    .iter()
+                    .map(|d| format!("{}@{}", model.services[d.service].name, model.regions[d.region].name))
+                    .collect(),
                 timeline,
                 story,
             },

@@ -178,6 +178,10 @@ pub struct DeploymentSpec {
     /// Posture of a passive region's deployment. Default: `Hot` (all `instances` always running).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub standby: Option<StandbySpec>,
+    /// Target tracking autoscaling between a minimum and a maximum fleet (`instances` is the fleet it
+    /// starts with). Default: none, the fleet is fixed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<super::autoscaling::AutoscalingSpec>,
 }
 
 /// The four AWS disaster-recovery strategies (docs/references.md#dr-strategies), as the posture of one deployment. In

@@ -23,8 +23,10 @@ pub enum MarkerKind {
     DnsSwitch,
     /// A store replica was promoted to primary.
     Promotion,
-    /// A standby deployment reached its full fleet.
+    /// A standby deployment reached its full fleet, or an autoscaler launched instances.
     ScaleUp,
+    /// An autoscaler could not act: its region's control plane was down.
+    ScaleBlocked,
 }
 
 /// How one kind of marker looks.
@@ -40,13 +42,14 @@ pub(crate) struct MarkerStyle {
 
 impl MarkerKind {
     /// Legend order.
-    pub const ALL: [MarkerKind; 7] = [
+    pub const ALL: [MarkerKind; 8] = [
         MarkerKind::OutageStart,
         MarkerKind::Failure,
         MarkerKind::Detection,
         MarkerKind::DnsSwitch,
         MarkerKind::Promotion,
         MarkerKind::ScaleUp,
+        MarkerKind::ScaleBlocked,
         MarkerKind::Recovery,
     ];
 
@@ -59,7 +62,10 @@ impl MarkerKind {
             MarkerKind::Detection => s("health checks detect", palette::REDDISH_PURPLE, 3, false, false),
             MarkerKind::DnsSwitch => s("DNS switch", palette::BLACK, 3, false, false),
             MarkerKind::Promotion => s("replica promoted", palette::SKY_BLUE, 3, true, false),
-            MarkerKind::ScaleUp => s("standby scaled up", palette::GREY, 3, false, false),
+            MarkerKind::ScaleUp => s("scaled up (standby, autoscaler)", palette::GREY, 3, false, false),
+            MarkerKind::ScaleBlocked => {
+                s("scaling blocked (control plane down)", palette::YELLOW, 4, true, false)
+            }
         }
     }
 }
@@ -123,8 +129,10 @@ pub(crate) fn markers(timeline: &Timeline) -> Vec<Marker> {
             SteeringKind::Detection => MarkerKind::Detection,
             SteeringKind::DnsSwitch => MarkerKind::DnsSwitch,
             SteeringKind::Promotion => MarkerKind::Promotion,
-            SteeringKind::ScaleUp => MarkerKind::ScaleUp,
-            SteeringKind::Recovered | SteeringKind::ScaleIn => continue,
+            SteeringKind::ScaleUp | SteeringKind::AutoscaleOut => MarkerKind::ScaleUp,
+            SteeringKind::AutoscaleBlocked => MarkerKind::ScaleBlocked,
+            // Scale-ins (a standby's return, an autoscaler's drain) show in the fleet-size line itself.
+            SteeringKind::Recovered | SteeringKind::ScaleIn | SteeringKind::AutoscaleIn => continue,
         };
         out.push(Marker { t_s: e.t_s, kind, component: e.subject.clone(), degraded: None });
     }

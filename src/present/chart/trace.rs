@@ -171,12 +171,15 @@ impl TraceTimeline {
                 }
                 What::AnswerChanged { .. } => marks.push((e.t_s, MarkerKind::DnsSwitch)),
                 What::Promoted | What::ZoneFailover => marks.push((e.t_s, MarkerKind::Promotion)),
-                What::ScaledUp { .. } => marks.push((e.t_s, MarkerKind::ScaleUp)),
+                What::ScaledUp { .. } | What::ScaleOut { .. } => marks.push((e.t_s, MarkerKind::ScaleUp)),
                 What::FastForward { until_s } => skipped.push((e.t_s, *until_s)),
                 What::Incident { .. }
                 | What::Rotation { .. }
                 | What::WritesLost { .. }
                 | What::ScaledIn { .. }
+                | What::ScaleIn { .. }
+                | What::ScaleBlocked { .. }
+                | What::Launched { .. }
                 | What::Recovered { .. } => {}
             }
             // Lanes for new components exist before their band opens.

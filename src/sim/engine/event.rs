@@ -13,6 +13,7 @@ pub(super) enum Event {
     Store(StoreEvent),
     Fleet(FleetEvent),
     Clock(ClockEvent),
+    Scale(ScaleEvent),
 }
 
 /// What a request does (the traffic list).
@@ -88,4 +89,12 @@ pub(super) enum ClockEvent {
     /// The hour of a daily traffic profile turns (scheduled only for sampled fidelity, which treats it
     /// as a change).
     RateChange,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ScaleEvent {
+    /// An instance an autoscaler launched is in service; stale unless `epoch` matches its group's.
+    Launched { deployment: u32, epoch: u32 },
+    /// Scheduled action `action` of the deployment's autoscaling is due.
+    Scheduled { deployment: u32, action: u32 },
 }

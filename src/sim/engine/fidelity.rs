@@ -52,6 +52,9 @@ struct WindowStart {
     in_system: usize,
     /// Writes accepted so far per store and copy.
     accepted: Vec<Vec<u64>>,
+    /// Each deployment's work and requests so far (the autoscalers' metrics accrue at the window's
+    /// rates during a skip).
+    load: Vec<(f64, u64)>,
 }
 
 /// Where a cell's skipped requests take their statistics from.
@@ -220,6 +223,7 @@ impl Engine<'_> {
             at: self.kernel.now,
             in_system: self.traffic.requests.live(),
             accepted: self.stores.accepted_writes(),
+            load: self.fleet.load_snapshot(),
         };
         self.recorder.open_window();
         self.ff.phase = Phase::Window(Box::new(start));
@@ -273,6 +277,7 @@ impl Engine<'_> {
             queued_in_region,
         };
         self.traffic.stop_arrivals();
+        self.fleet.begin_skip(self.kernel.now, &start.load, length);
         self.ff.phase = Phase::Skipping(Box::new(skip));
         self.ff.due = resume;
     }
@@ -295,6 +300,7 @@ impl Engine<'_> {
     fn end_skip(&mut self, mut skip: Skip) {
         let until = self.kernel.now.min(self.scenario.horizon);
         self.accrue_skip(&mut skip, until);
+        self.fleet.end_skip(self.kernel.now);
         for (i, source) in skip.sources.iter().enumerate() {
             if let Source::Slice(w) = source
                 && skip.successes[i] > 0.0

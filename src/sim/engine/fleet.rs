@@ -16,6 +16,13 @@
 //! in closed form to the first check that flips it, and that flip alone is scheduled (declared as a
 //! change, so sampled fidelity never averages over it). A slow instance passes its checks; a partly
 //! failing one fails each with its failing share, so it can flap in and out.
+//!
+//! An autoscaled deployment's fleet changes one instance at a time (`capacity`): a launched instance
+//! joins like a new one, a removed one drains (out of rotation, finishing what it holds) before it
+//! stops. The fleet also keeps what the autoscaler's metrics need: the work each deployment's servers
+//! took on and the requests its balancer received.
+
+mod capacity;
 
 use std::collections::VecDeque;
 
@@ -44,6 +51,8 @@ const MAX_CHECKS_PER_WALK: u32 = 1_000_000;
 pub(super) struct InstanceState {
     /// Part of the running fleet (standby postures run fewer).
     provisioned: bool,
+    /// Being removed by a scale-in since then: out of rotation, finishing what it holds.
+    draining: Option<SimTime>,
     /// Provisioned, and neither it nor its zone nor its region is down.
     up: bool,
     /// In its balancer's rotation: requests are sent to it.
@@ -90,10 +99,17 @@ pub(super) struct DeploymentState {
     /// Instances in rotation and up: what answers the region's own health checks.
     answering: u32,
     cursor: usize,
-    /// Instances provisioned (the first `provisioned` of the deployment's fleet).
+    /// Instances provisioned (standby postures run the first `provisioned` of the fleet; autoscaling
+    /// adds and removes any).
     provisioned: u32,
+    /// Of those, instances draining before they stop.
+    draining: u32,
     /// Instance-seconds bookkeeping: when `provisioned` last changed.
     since: SimTime,
+    /// Service time its servers took on \[s\] (the utilisation metric's numerator).
+    work_s: f64,
+    /// Requests its balancer handed to an instance (the request-count metric).
+    requests: u64,
 }
 
 /// What happened to a request handed to an instance.
@@ -119,6 +135,9 @@ pub(super) struct Fleet {
     check_rng: Vec<Xoshiro256PlusPlus>,
     /// Whether the replication has started: before, instances join their rotation at once.
     pub started: bool,
+    /// While the fast-forward skips: since when, and each deployment's (work, requests) per second in
+    /// its window, which the metrics accrue in place of the requests not simulated.
+    skip: Option<(SimTime, Vec<(f64, f64)>)>,
 }
 
 impl Fleet {
@@ -130,8 +149,11 @@ impl Fleet {
                 serving: 0,
                 answering: 0,
                 cursor: 0,
-                provisioned: d.standby.initially_running(d.instances.len() as u32),
+                provisioned: d.standby.initially_running(d.fleet),
+                draining: 0,
                 since: warmup,
+                work_s: 0.0,
+                requests: 0,
             })
             .collect();
         let instances = model
@@ -147,6 +169,7 @@ impl Fleet {
                 });
                 InstanceState {
                     provisioned: (k as u32) < deployments[inst.deployment].provisioned,
+                    draining: None,
                     up: false,
                     in_rotation: false,
                     registered: false,
@@ -176,6 +199,7 @@ impl Fleet {
             balancing_rng: per_deployment(Purpose::Balancing),
             check_rng: per_deployment(Purpose::TargetHealthCheck),
             started: false,
+            skip: None,
         }
     }
 
@@ -269,7 +293,9 @@ impl Fleet {
         req: ReqId,
         deadline: SimTime,
     ) -> Enqueued {
-        let service = &model.services[model.instances[i].service];
+        let instance = &model.instances[i];
+        let service = &model.services[instance.service];
+        self.deployments[instance.deployment].requests += 1;
         let inst = &mut self.instances[i];
         if (inst.in_service.len() as u32) < service.concurrency {
             self.start(model, behaviours, kernel, i, req);
@@ -311,6 +337,7 @@ impl Fleet {
         let slow = self.instances[i].degradation.slow;
         let ServiceDraw::Serve(s) =
             behaviours.draw_service(base, slow, &mut self.service_rng[instance.deployment]);
+        self.deployments[instance.deployment].work_s += s;
         let inst = &mut self.instances[i];
         inst.in_service.push(req);
         let epoch = inst.epoch;
@@ -396,16 +423,16 @@ impl Fleet {
         let checks = model.services[instance.service].health_check.is_some();
         let in_rotation = if !checks || !self.started {
             // Without checks the balancer knows at once; the fleet a replication starts with has
-            // passed its checks.
-            up
-        } else if !state.provisioned {
+            // passed its checks. A draining instance gets nothing new.
+            up && state.draining.is_none()
+        } else if !state.provisioned || state.draining.is_some() {
             false
         } else {
             was_in
         };
         self.set(model, i, up, in_rotation);
         self.instances[i].degradation = degradation;
-        if checks && self.started && self.instances[i].provisioned {
+        if checks && self.started && self.instances[i].provisioned && self.instances[i].draining.is_none() {
             self.walk_checks(model, scenario, kernel, i);
         }
         if up || !was_up {
@@ -443,7 +470,11 @@ impl Fleet {
         epoch: u32,
     ) -> bool {
         let state = &self.instances[i];
-        if state.check_epoch != epoch || state.in_rotation == into || !state.provisioned {
+        if state.check_epoch != epoch
+            || state.in_rotation == into
+            || !state.provisioned
+            || state.draining.is_some()
+        {
             return false;
         }
         let up = state.up;
@@ -508,11 +539,14 @@ impl Fleet {
         seconds
     }
 
-    /// Sets how many of deployment `d`'s instances run (the first `count`); the caller refreshes them.
+    /// Sets how many of deployment `d`'s instances run (the first `count`, none draining); the caller
+    /// refreshes them.
     pub fn set_provisioned(&mut self, model: &Model, d: DeploymentId, count: u32) {
         self.deployments[d].provisioned = count;
+        self.deployments[d].draining = 0;
         for (k, &i) in model.deployments[d].instances.iter().enumerate() {
             self.instances[i].provisioned = (k as u32) < count;
+            self.instances[i].draining = None;
         }
     }
 

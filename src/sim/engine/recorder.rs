@@ -267,8 +267,20 @@ impl Recorder {
     }
 
     pub fn steering_event(&mut self, scenario: &Scenario, now: SimTime, kind: SteeringKind, subject: String) {
+        self.counted_event(scenario, now, kind, subject, None);
+    }
+
+    /// A steering event with a count of instances (an autoscaler's action).
+    pub fn counted_event(
+        &mut self,
+        scenario: &Scenario,
+        now: SimTime,
+        kind: SteeringKind,
+        subject: String,
+        count: Option<i64>,
+    ) {
         if now <= scenario.horizon {
-            self.obs.timeline.steering.push(SteeringEvent { t_s: now.as_secs_f64(), kind, subject });
+            self.obs.timeline.steering.push(SteeringEvent { t_s: now.as_secs_f64(), kind, subject, count });
         }
     }
 

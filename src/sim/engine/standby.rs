@@ -92,7 +92,7 @@ impl Standby {
         let waiting: Vec<usize> = (0..self.postures.len())
             .filter(|&d| model.deployments[d].region == r && self.postures[d].activated)
             .filter(|&d| !only_awaiting || self.postures[d].awaiting_control_plane)
-            .filter(|&d| fleet.provisioned(d) < model.deployments[d].instances.len() as u32)
+            .filter(|&d| fleet.provisioned(d) < model.deployments[d].fleet)
             .collect();
         let Some(delay) = waiting.first().and_then(|&d| model.deployments[d].standby.activation()) else {
             return;
@@ -126,7 +126,7 @@ impl Standby {
             p.awaiting_control_plane = true;
             return None;
         }
-        Some(model.deployments[d].instances.len() as u32)
+        Some(model.deployments[d].fleet)
     }
 
     /// Schedules the return to its posture of every woken deployment no answer uses any more, once all
@@ -147,6 +147,12 @@ impl Standby {
         }
     }
 
+    /// Whether deployment `d` is held by its posture: a standby not failed over to (its autoscaling, if
+    /// any, waits until it is).
+    pub fn dormant(&self, model: &Model, d: DeploymentId) -> bool {
+        model.deployments[d].standby.activation().is_some() && !self.postures[d].activated
+    }
+
     /// A scale-in is due: the posture's fleet size, unless superseded or traffic came back.
     pub fn scale_in(&mut self, model: &Model, d: DeploymentId, epoch: u32, routed: bool) -> Option<u32> {
         let p = &mut self.postures[d];
@@ -157,6 +163,6 @@ impl Standby {
         p.awaiting_control_plane = false;
         p.epoch = p.epoch.wrapping_add(1);
         let dep = &model.deployments[d];
-        Some(dep.standby.initially_running(dep.instances.len() as u32))
+        Some(dep.standby.initially_running(dep.fleet))
     }
 }
