@@ -44,6 +44,22 @@ pub enum BundleError {
         /// The target.
         path: PathBuf,
     },
+    /// A folder on the way to the target is a file: the target cannot be made.
+    #[error("{}: cannot be made, {} is a file, not a folder; choose another --out", target.display(), file.display())]
+    ThroughAFile {
+        /// The target folder.
+        target: PathBuf,
+        /// The file in its path.
+        file: PathBuf,
+    },
+    /// The folder that would hold the target cannot be written.
+    #[error("{}: cannot write outputs there ({source}); choose another --out", parent.display())]
+    NotWritable {
+        /// The folder that would hold the target.
+        parent: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BundleError + '_ {
@@ -137,9 +153,19 @@ pub fn check_target(dir: &Path) -> Result<PathBuf, BundleError> {
             return Err(BundleError::NotOurs { path: dir.to_path_buf() });
         }
     }
-    fs::create_dir_all(&parent).map_err(io(&parent))?;
+    // A file on the way (`--out results.json/x`) is named as such, not as an OS error.
+    if let Some(file) = parent.ancestors().find(|a| fs::metadata(a).is_ok_and(|m| !m.is_dir())) {
+        return Err(BundleError::ThroughAFile { target: dir.to_path_buf(), file: file.to_path_buf() });
+    }
+    let unwritable = |source| BundleError::NotWritable { parent: parent.clone(), source };
+    fs::create_dir_all(&parent).map_err(unwritable)?;
     // Writable: a temporary folder can be made there (and is removed at once).
-    tempfile::Builder::new().prefix(".regionsim-check-").tempdir_in(&parent).map_err(io(&parent))?;
+    tempfile::Builder::new().prefix(".regionsim-check-").tempdir_in(&parent).map_err(|e| {
+        BundleError::NotWritable {
+            parent: parent.clone(),
+            source: std::io::Error::new(e.kind(), e.kind().to_string()),
+        }
+    })?;
     remove_leftovers(&parent);
     Ok(parent)
 }
@@ -274,6 +300,21 @@ mod tests {
         assert!(matches!(check_target(&file), Err(BundleError::NotAFolder { .. })));
         // Through a file: the parent cannot be made.
         assert!(check_target(&file.join("out")).is_err());
+    }
+
+    /// Regression (--out through a file): the error named an OS error ("File exists (os error 17)")
+    /// instead of the file in the way.
+    #[test]
+    fn out_through_a_file_names_the_file_in_the_way() {
+        let root = tempfile::tempdir().unwrap();
+        let file = root.path().join("results.json");
+        fs::write(&file, "{}").unwrap();
+        let e = check_target(&file.join("deeper").join("out")).unwrap_err();
+        match &e {
+            BundleError::ThroughAFile { file: f, .. } => assert_eq!(f, &file),
+            other => panic!("{other}"),
+        }
+        assert!(e.to_string().contains("results.json is a file, not a folder"), "{e}");
     }
 
     #[test]
