@@ -131,3 +131,51 @@ fn report_html_renders_in_headless_chromium() {
     // Text, tables and the first chart give thousands of colours; a blank or unstyled page a handful.
     assert!(png.colours > 200, "screenshot has only {} colours: blank page?", png.colours);
 }
+
+#[test]
+#[ignore = "needs Chromium: run with `cargo test --release -- --ignored` (CI does)"]
+fn trace_html_renders_in_headless_chromium() {
+    let browser = find_chromium()
+        .unwrap_or_else(|| panic!("no Chromium found: install it with `apt-get install -y chromium`"));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let study = crate::common::load(
+        &root.join("models/active-passive.ron"),
+        &root.join("scenarios/region-outage.ron"),
+        &["horizon_s=3600"],
+        Some(1),
+        None,
+    )
+    .expect("loads");
+    let window = regionsim::sim::trace::Window { from_s: 0.0, to_s: 3600.0 };
+    let traced = regionsim::analysis::trace::trace(&study, &[], 0, window).expect("runs");
+    let dir = tempfile::tempdir().unwrap();
+    regionsim::present::trace::bundle(&traced).unwrap().write(dir.path()).unwrap();
+    let url = file_url(&dir.path().join("trace.html"));
+    let timeout = Duration::from_secs(90);
+    let dom = chromium(&browser, &["--dump-dom".to_string()], &url, timeout);
+    assert!(dom.success, "--dump-dom failed: {}", dom.stderr);
+    let dom = dom.stdout;
+    assert!(
+        dom.contains("<title>regionsim trace: active-passive × region-outage, replication 0</title>"),
+        "{dom:.2000}"
+    );
+    for text in [
+        "What happened",
+        "health checks declare us-east-1 unhealthy (13 of 15 checkers)",
+        "Failovers in this replication",
+    ] {
+        assert!(dom.contains(text), "'{text}' not in the DOM");
+    }
+    let at = dom.find("id=\"chart-trace_timeline\"").expect("the timeline chart in the DOM");
+    assert!(dom[at..].contains("<svg"), "the timeline chart has no inline svg");
+    let shot = dir.path().join("screenshot.png");
+    let out = chromium(
+        &browser,
+        &[format!("--screenshot={}", shot.display()), "--window-size=1280,2000".to_string()],
+        &url,
+        timeout,
+    );
+    assert!(out.success, "--screenshot failed: {}", out.stderr);
+    let png = png_facts(&std::fs::read(&shot).expect("a screenshot"), "trace screenshot");
+    assert!(png.colours > 200, "screenshot has only {} colours: blank page?", png.colours);
+}
