@@ -340,3 +340,41 @@ fn bad_shards_and_scheduler_variables_exit_2() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(dir.path().join("shard-0001-of-0002.partial").is_file());
 }
+
+/// Regression (built-in examples across machines): shards of a study named by built-in examples used to
+/// record each process's temporary copy of the example, so shards run in different folders (or machines)
+/// had different inputs and the merge refused them. They record the name as given, and merge into the
+/// bytes of one run.
+#[test]
+fn shards_of_a_built_in_example_run_in_different_folders_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_in = |folder: &str, extra: &[&str]| {
+        let cwd = tmp.path().join(folder);
+        std::fs::create_dir_all(&cwd).unwrap();
+        let mut args = vec![
+            "run",
+            "single-region",
+            "steady-state",
+            "--replications",
+            "4",
+            "--set",
+            "horizon_s=120",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_regionsim"))
+            .current_dir(&cwd)
+            .args(&args)
+            .output()
+            .unwrap();
+        ok(&out, &format!("{args:?} in {folder}"));
+        cwd
+    };
+    let a = run_in("machine-a", &["--shard", "0/2", "--out", "parts"]);
+    let b = run_in("machine-b", &["--shard", "1/2", "--out", "parts"]);
+    let single = run_in("machine-c", &["--out", "single"]).join("single");
+    let partials = [a.join("parts/shard-0000-of-0002.partial"), b.join("parts/shard-0001-of-0002.partial")];
+    let merged = tmp.path().join("merged");
+    ok(&merge(&partials, &merged), "the merge");
+    assert_same_files(&single, &merged, &["results.json", "report.html"]);
+}
