@@ -156,6 +156,19 @@ fn the_workshop_runs_and_its_numbers_are_what_regionsim_measures() {
         }
         let (verb, output) =
             figures_from.as_ref().unwrap_or_else(|| panic!("{}: figures but no study", s.title));
+        // "the sweep recommends N instances": the point the sweep chose.
+        if let Some(n) = s.text.split("the sweep recommends").nth(1).and_then(|r| r.split_whitespace().next())
+        {
+            let chosen = output["chosen"].as_u64().map(|i| &output["points"][i as usize]["values"]);
+            let chosen: Vec<&str> =
+                chosen.and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+            if chosen != [n] {
+                failures.push(format!(
+                    "{}: the guide says the sweep recommends {n}, it chose {chosen:?}",
+                    s.title
+                ));
+            }
+        }
         for q in &s.quoted {
             let (mean, half) = estimate(report_of(verb, output, &q.design), &q.metric);
             let rounding = 0.5 * 10f64.powi(-q.decimals);
