@@ -115,6 +115,11 @@ pub(crate) fn time_series_panel<DB: DrawingBackend>(
 ) -> Result<(), ChartError> {
     let values: Vec<f64> = lines.iter().flat_map(|(points, _)| points.iter().map(|p| p.1)).collect();
     let (y1, clipped) = LoadOverTime::y_top(&values);
+    // Counts (requests, instances) get whole ticks: an axis to at least 5, so the ticks' step is whole.
+    let counts = values.iter().all(|v| v.fract() == 0.0);
+    let y1 = if counts { y1.max(5.0) } else { y1 };
+    let whole = |v: &f64| short_number(v.round());
+    let fractional = axis_format(0.0, y1);
     let y_desc = match clipped {
         Some(peak) => format!("{y_desc} (peak {} clipped)", short_number(peak)),
         None => y_desc.to_string(),
@@ -132,7 +137,7 @@ pub(crate) fn time_series_panel<DB: DrawingBackend>(
         .axis_desc_style(text(AXIS_DESC_PX))
         .label_style(text(TICK_PX))
         .x_label_formatter(&axis_format(0.0, horizon_s / unit_s))
-        .y_label_formatter(&axis_format(0.0, y1))
+        .y_label_formatter(&|v| if counts { whole(v) } else { fractional(v) })
         .y_labels(5)
         .light_line_style(RGBColor(235, 235, 235))
         .draw()?;
@@ -177,6 +182,32 @@ impl Plot for LoadOverTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (fractional ticks on counts): a fleet of 2 to 7 instances was labelled 2.0, 4.0, 6.0;
+    /// and an axis of small counts must not label 0.5 steps as repeated whole numbers.
+    #[test]
+    fn counts_get_whole_ticks() {
+        for top in [3.0, 7.0] {
+            let points: Vec<(f64, f64)> =
+                (0..60).map(|i| (i as f64 * 10.0, if i < 30 { 2.0 } else { top })).collect();
+            let chart = LoadOverTime {
+                replication: 0,
+                horizon_s: 600.0,
+                regions: vec![RegionLoad { name: "r".into(), in_system: points.clone(), queued: points }],
+                markers: vec![],
+                bands: vec![],
+            };
+            let svg = super::super::render(&chart).expect("renders").svg;
+            let labels: Vec<&str> = svg
+                .split("</text>")
+                .filter_map(|t| t.rsplit('>').next().map(str::trim))
+                .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.'))
+                .collect();
+            assert!(!labels.is_empty(), "{svg:.300}");
+            // The time axis (0 to 10 min) is whole too; no label repeats on one axis pair.
+            assert!(labels.iter().all(|l| !l.contains('.')), "{labels:?}");
+        }
+    }
 
     #[test]
     fn one_spike_does_not_flatten_hours_of_load() {
