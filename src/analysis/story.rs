@@ -50,7 +50,7 @@ pub fn narrate(model: &Model, trace: &Trace) -> Vec<StoryLine> {
 }
 
 /// `region:us-east-1` as a reader says it: `region us-east-1`; a deployment name stays as it is.
-fn component(name: &str) -> String {
+pub fn component(name: &str) -> String {
     match name.split_once(':') {
         Some((kind, rest)) => format!("{} {rest}", kind.replace('-', " ")),
         None => name.to_string(),

@@ -220,17 +220,9 @@ pub fn reproduce(report: &Report) -> Vec<String> {
 /// the shell.
 pub fn trace_command(report: &Report) -> String {
     let i = &report.inputs;
-    let mut args: Vec<String> =
-        ["regionsim", "trace", &i.model_file, &i.scenario_file].map(String::from).to_vec();
-    args.extend([
-        "--seed".into(),
-        report.seed.to_string(),
-        "--replication".into(),
-        report.representative.replication.to_string(),
-    ]);
-    for o in &i.overrides {
-        args.extend(["--set".into(), o.clone()]);
-    }
+    let files = (i.model_file.as_str(), i.scenario_file.as_str());
+    let replication = report.representative.replication;
+    let args = crate::present::trace::command(files, report.seed, replication, None, &i.overrides);
     shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
 }
 

@@ -15,21 +15,32 @@ use crate::sim::trace::What;
 /// Story lines `trace.md` and `trace.html` tell at most; `trace.jsonl` holds every event.
 pub const DOCUMENT_LINES: usize = 2_000;
 
-/// The arguments that make this trace again.
-pub fn reproduce(t: &Traced) -> Vec<String> {
-    let mut args: Vec<String> =
-        ["regionsim", "trace", &t.model_file, &t.scenario_file].map(String::from).to_vec();
-    args.extend(["--seed".into(), t.seed.to_string(), "--replication".into(), t.replication.to_string()]);
-    if t.trace.from_s > 0.0 {
-        args.extend(["--from".into(), t.trace.from_s.to_string()]);
+/// The `regionsim trace` arguments that follow replication `replication` of a study (its files, seed and
+/// overrides), over `window` when it is not the whole horizon: what a trace shows to make it again, and
+/// what a run report gives for the rest of its story.
+pub fn command(
+    (model_file, scenario_file): (&str, &str),
+    seed: u64,
+    replication: u32,
+    window: Option<(f64, f64)>,
+    overrides: &[String],
+) -> Vec<String> {
+    let mut args: Vec<String> = ["regionsim", "trace", model_file, scenario_file].map(String::from).to_vec();
+    args.extend(["--seed".into(), seed.to_string(), "--replication".into(), replication.to_string()]);
+    if let Some((from_s, to_s)) = window {
+        args.extend(["--from".into(), from_s.to_string(), "--to".into(), to_s.to_string()]);
     }
-    if t.trace.to_s < t.horizon_s {
-        args.extend(["--to".into(), t.trace.to_s.to_string()]);
-    }
-    for o in &t.overrides {
+    for o in overrides {
         args.extend(["--set".into(), o.clone()]);
     }
     args
+}
+
+/// The arguments that make this trace again.
+pub fn reproduce(t: &Traced) -> Vec<String> {
+    let whole = t.trace.from_s <= 0.0 && t.trace.to_s >= t.horizon_s;
+    let window = (!whole).then_some((t.trace.from_s, t.trace.to_s));
+    command((&t.model_file, &t.scenario_file), t.seed, t.replication, window, &t.overrides)
 }
 
 /// The trace as a document; `charts` are its rendered charts.

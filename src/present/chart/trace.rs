@@ -12,7 +12,7 @@ use super::{
     AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, palette, stroke, text, time_unit, titled_with_key,
     within,
 };
-use crate::analysis::story::clock;
+use crate::analysis::story::{self, clock};
 use crate::analysis::trace::Traced;
 use crate::sim::trace::What;
 
@@ -109,12 +109,7 @@ impl TraceTimeline {
         let mut components: Vec<String> = Vec::new();
         let mut marks = Vec::new();
         let mut skipped = Vec::new();
-        let lane_of = |component: &str| -> String {
-            match component.split_once(':') {
-                Some((kind, rest)) => format!("{} {rest}", kind.replace('-', " ")),
-                None => component.to_string(),
-            }
-        };
+        let lane_of = story::component;
         fn close(
             open: &mut Vec<(String, f64, State)>,
             lanes: &mut [Lane],
