@@ -33,11 +33,14 @@ pub enum FailureCause {
     /// Deadline-aware shedding turned it away: its instance could not serve it before its client's
     /// deadline (`queue_discipline: DeadlineAware`).
     Shed = 9,
+    /// A dependency its instance needed (a token, a key: the model's `dependencies`) was not in the
+    /// instance's cache and its copy did not answer: the request failed at the instance's connect timeout.
+    DependencyUnavailable = 10,
 }
 
 impl FailureCause {
     /// Every cause, in the order of their discriminants (the index of each in [`Counts::failed`]).
-    pub const ALL: [FailureCause; 10] = [
+    pub const ALL: [FailureCause; 11] = [
         FailureCause::NoHealthyInstance,
         FailureCause::InstanceFailed,
         FailureCause::QueueFull,
@@ -48,6 +51,7 @@ impl FailureCause {
         FailureCause::TargetDown,
         FailureCause::InstanceError,
         FailureCause::Shed,
+        FailureCause::DependencyUnavailable,
     ];
 
     /// The name used in reports and `results.json`.
@@ -63,6 +67,7 @@ impl FailureCause {
             FailureCause::TargetDown => "target_down",
             FailureCause::InstanceError => "instance_error",
             FailureCause::Shed => "shed",
+            FailureCause::DependencyUnavailable => "dependency_unavailable",
         }
     }
 }
@@ -135,6 +140,9 @@ pub struct Tally {
     pub attempts: f64,
     /// Retries a client wanted and its retry budget refused.
     pub retries_refused: f64,
+    /// Calls to each dependency (model order) on a cache miss; empty until the first call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependency_calls: Vec<f64>,
 }
 
 impl Tally {
@@ -144,6 +152,14 @@ impl Tally {
             self.transfer_bytes = vec![0.0; regions * regions];
         }
         self.transfer_bytes[a * regions + b] += bytes;
+    }
+
+    /// Adds a call to dependency `d` of `dependencies`.
+    pub fn add_dependency_call(&mut self, dependencies: usize, d: usize) {
+        if self.dependency_calls.is_empty() {
+            self.dependency_calls = vec![0.0; dependencies];
+        }
+        self.dependency_calls[d] += 1.0;
     }
 
     /// Adds `k` times `o`.
@@ -167,6 +183,14 @@ impl Tally {
                 *a += b * k;
             }
         }
+        if !o.dependency_calls.is_empty() {
+            if self.dependency_calls.is_empty() {
+                self.dependency_calls = vec![0.0; o.dependency_calls.len()];
+            }
+            for (a, b) in self.dependency_calls.iter_mut().zip(&o.dependency_calls) {
+                *a += b * k;
+            }
+        }
     }
 
     /// Adds `o` (once).
@@ -186,6 +210,9 @@ impl Tally {
             &mut self.attempts,
             &mut self.retries_refused,
         ] {
+            *v = v.round().max(0.0);
+        }
+        for v in &mut self.dependency_calls {
             *v = v.round().max(0.0);
         }
     }
@@ -214,6 +241,10 @@ pub struct Usage {
     pub health_checks: f64,
     /// Time unavailable as users see it, traffic-weighted \[s\].
     pub unavailable_s: f64,
+    /// Per dependency (model order): calls made on cache misses; empty for a model without
+    /// dependencies (and in results written before they existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependency_calls: Vec<f64>,
 }
 
 /// Counts, latencies and per-request tallies of one slice of the traffic (all, a population, a region).

@@ -92,6 +92,9 @@ struct Skip {
     /// occupancy during the skip).
     in_region: Vec<u32>,
     queued_in_region: Vec<u32>,
+    /// Per deployment: requests per second per answering instance in the window (where the
+    /// instances' dependency caches stand when arrivals resume).
+    instance_rates: Vec<f64>,
 }
 
 enum Phase {
@@ -268,6 +271,13 @@ impl Engine<'_> {
         let (in_region, queued_in_region) = self.fleet.occupancy(self.model);
         let sources = self.sources(&window);
         let cells = sources.len();
+        let now_load = self.fleet.load_snapshot();
+        let instance_rates = (0..self.model.deployments.len())
+            .map(|d| {
+                let requests = now_load[d].1.saturating_sub(start.load[d].1) as f64;
+                requests * per_s / f64::from(self.fleet.answering(d).max(1))
+            })
+            .collect();
         let skip = Skip {
             from: self.kernel.now,
             accrued_to: self.kernel.now,
@@ -275,6 +285,7 @@ impl Engine<'_> {
             successes: vec![0.0; cells],
             in_region,
             queued_in_region,
+            instance_rates,
         };
         self.traffic.stop_arrivals();
         self.fleet.begin_skip(self.kernel.now, &start.load, length);
@@ -314,6 +325,11 @@ impl Engine<'_> {
             self.recorder.trace_event(skip.from, what, None, None, None);
         }
         self.put_backups_in_flight(skip.from, until);
+        let (model, rates) = (self.model, &skip.instance_rates);
+        self.dependencies.resume(model, self.kernel.now, |i| rates[model.instances[i].deployment]);
+        if !model.dependencies.is_empty() {
+            self.declare_cache_expiries(None);
+        }
         if self.kernel.now < self.scenario.horizon {
             for p in 0..self.model.populations.len() {
                 self.traffic.schedule_arrival(self.scenario, p, self.kernel.now);
