@@ -164,6 +164,21 @@ impl Tally {
 
     /// Adds `k` times `o`.
     pub fn add_scaled(&mut self, o: &Tally, k: f64) {
+        self.add_scaled_per_request(o, k);
+        if !o.dependency_calls.is_empty() {
+            if self.dependency_calls.is_empty() {
+                self.dependency_calls = vec![0.0; o.dependency_calls.len()];
+            }
+            for (a, b) in self.dependency_calls.iter_mut().zip(&o.dependency_calls) {
+                *a += b * k;
+            }
+        }
+    }
+
+    /// Adds `k` times what `o` counts in proportion to requests: everything but the dependency calls,
+    /// which depend on how long each instance's cache has been valid, not on the requests alone (the
+    /// fast-forward adds those in closed form).
+    pub fn add_scaled_per_request(&mut self, o: &Tally, k: f64) {
         self.in_system_s += o.in_system_s * k;
         self.sojourn_s += o.sojourn_s * k;
         self.reads += o.reads * k;
@@ -180,14 +195,6 @@ impl Tally {
                 self.transfer_bytes = vec![0.0; o.transfer_bytes.len()];
             }
             for (a, b) in self.transfer_bytes.iter_mut().zip(&o.transfer_bytes) {
-                *a += b * k;
-            }
-        }
-        if !o.dependency_calls.is_empty() {
-            if self.dependency_calls.is_empty() {
-                self.dependency_calls = vec![0.0; o.dependency_calls.len()];
-            }
-            for (a, b) in self.dependency_calls.iter_mut().zip(&o.dependency_calls) {
                 *a += b * k;
             }
         }

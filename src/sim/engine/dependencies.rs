@@ -14,7 +14,7 @@ use crate::sim::streams::{Purpose, stream};
 /// What an instance's caches say about a request it is about to serve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Need {
-    /// Every dependency's entry is valid, or was refreshed (calls were made: see `Dependencies::take_calls`).
+    /// Every dependency's entry is valid, or was refreshed (calls were made: see `Dependencies::calls`).
     Met,
     /// Dependency `d`'s entry had expired and its copy was down.
     Unavailable(usize),
@@ -33,6 +33,9 @@ pub(super) struct Dependencies {
     calls: Vec<usize>,
     /// Draws where the caches stand after a fast-forwarded stretch (`resume`).
     rng: Xoshiro256PlusPlus,
+    /// While sampled fidelity skips requests: each instance's requests per second in the window before
+    /// (the caches are stale until `resume`).
+    skipping: Option<Vec<f64>>,
 }
 
 impl Dependencies {
@@ -45,36 +48,47 @@ impl Dependencies {
             ttl: model.dependencies.iter().map(|d| SimTime::from_secs_f64(d.cache_ttl_s)).collect(),
             calls: Vec::new(),
             rng: stream(seed, replication, Purpose::DependencyCache, "caches"),
+            skipping: None,
         }
     }
 
-    /// Sampled fidelity resumes arrivals after a stretch it skipped, in which no request refreshed a
-    /// cache: each entry of each instance is put where a steady stretch would have left it. An instance
-    /// receiving `rate_of(i)` requests per second calls every T + Exp(λ) on average (see `need`), so at
-    /// a time independent of its requests its entry is valid with probability λT/(1 + λT), for a
-    /// remaining time uniform on [0, T], and expired otherwise. (Without this, every cache would be
-    /// refreshed by the first request after the resume, all in phase with the resume, and a failure a
-    /// lead later would find them all valid for the same time.)
-    pub fn resume(&mut self, model: &Model, now: SimTime, rate_of: impl Fn(usize) -> f64) {
-        if self.expiry.is_empty() {
-            return;
+    /// Sampled fidelity stops arrivals: no request refreshes a cache until `resume`; instance `i`
+    /// received `rates[i]` requests per second before.
+    pub fn begin_skip(&mut self, rates: Vec<f64>) {
+        if !self.expiry.is_empty() {
+            self.skipping = Some(rates);
         }
+    }
+
+    /// The skip of requests ends now (or something changes inside it): each entry whose copy was up
+    /// (`copy_up(i, d)`: throughout the skip, since a change ends it) is put where a steady stretch would
+    /// have left it. An instance receiving λ requests per second calls every T + Exp(λ) on average (see
+    /// `need`), so at a time independent of its requests its entry is valid with probability
+    /// λT/(1 + λT), for a remaining time uniform on [0, T], and expired otherwise. (Without this every
+    /// cache would be refreshed by the first request after the skip, all in phase with it, and a failure
+    /// a lead later would find them all valid for the same time.) An entry whose copy was down keeps its
+    /// state: nothing could refresh it, and its expiry was declared. Returns whether it was skipping.
+    pub fn resume(&mut self, model: &Model, now: SimTime, copy_up: impl Fn(usize, usize) -> bool) -> bool {
+        let Some(rates) = self.skipping.take() else { return false };
         for (i, inst) in model.instances.iter().enumerate() {
-            let rate = rate_of(i);
             for &d in &model.services[inst.service].depends_on {
+                if !copy_up(i, d) {
+                    continue;
+                }
                 let ttl_s = model.dependencies[d].cache_ttl_s;
-                let valid = rate * ttl_s / (1.0 + rate * ttl_s);
+                let valid = rates[i] * ttl_s / (1.0 + rates[i] * ttl_s);
                 let (u, v): (f64, f64) = (self.rng.random(), self.rng.random());
                 self.expiry[i * self.count + d] =
                     if u < valid { now.plus(SimTime::from_secs_f64(v * ttl_s)) } else { SimTime::ZERO };
             }
         }
+        true
     }
 
     /// Whether instance `i` (of a service that needs `deps`) may serve a request now: each entry still
-    /// valid passes; an expired one is refreshed when `copy_up(d)` (a call, kept for `take_calls`),
-    /// else the request cannot be served. A request checks its entries in dependency order and stops
-    /// at the first it cannot refresh.
+    /// valid passes; an expired one is refreshed when `copy_up(d)` (a call, kept for `calls`), else the
+    /// request cannot be served. A request checks its entries in dependency order and stops at the
+    /// first it cannot refresh.
     #[inline]
     pub fn need(&mut self, i: usize, deps: &[usize], now: SimTime, copy_up: impl Fn(usize) -> bool) -> Need {
         self.calls.clear();

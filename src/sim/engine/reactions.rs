@@ -134,6 +134,16 @@ impl Engine<'_> {
     /// event that declares its own change.
     pub(super) fn declare_cache_expiries(&mut self, region: Option<usize>) {
         let (model, now) = (self.model, self.kernel.now);
+        if let Some(r) = region {
+            // Inside a skip of requests the caches are stale: first put them where the skip left them,
+            // region `r`'s copies counting as up until now.
+            let faults = &self.faults;
+            let copy_up = |i: usize, d: usize| {
+                let copy = model.dependencies[d].copy_for(model.instances[i].region);
+                copy == r || !faults.region_down(copy)
+            };
+            self.dependencies.resume(model, now, copy_up);
+        }
         for (d, dep) in model.dependencies.iter().enumerate() {
             for (i, inst) in model.instances.iter().enumerate() {
                 let copy = dep.copy_for(inst.region);
