@@ -63,6 +63,14 @@ fn cache_misses_per_second_are_lambda_over_one_plus_lambda_t() {
         assert!(ci[1] - ci[0] < 0.03 * truth, "λ {lambda}, T {ttl}: CI {ci:?} too wide");
         assert_eq!(report.requests.failed, 0, "nothing fails while sign-in is up");
     }
+    // At sampled fidelity the skipped stretches' calls are added in closed form at the window's rate.
+    let files = Files::new(&model("Regional", 1.0), &steady(10.0));
+    let sampled = "fidelity=Sampled(settle_s: 5.0, window_s: 20.0, lead_s: 30.0)";
+    let report = run(&files.load(&[sampled]).expect("valid study"));
+    let per_s: Vec<f64> = report.runs.iter().map(|r| r.usage.dependency_calls[0] / 2000.0).collect();
+    let (m, ci) = mean_ci(&per_s);
+    eprintln!("sampled: {m:.4} calls/s [{:.4}, {:.4}], closed form {:.4}", ci[0], ci[1], 10.0 / 11.0);
+    assert!((m - 10.0 / 11.0).abs() < 0.02 * 10.0 / 11.0, "sampled calls/s {m} ({ci:?})");
 }
 
 /// us-east-1 (where sign-in lives) fails for D = 1,000 s from S = 500 s; λ = 20/s, T = 10 s. No request
