@@ -140,6 +140,8 @@ struct Outcome<'m> {
     after: Vec<Answer>,
     /// Utilisation of each deployment once failed over (`None` without traffic).
     utilisation: Option<Vec<f64>>,
+    /// Regions down in the failure examined (and with them the dependency copies they hold).
+    region_down: Vec<bool>,
 }
 
 impl<'m> Outcome<'m> {
@@ -206,7 +208,7 @@ impl<'m> Outcome<'m> {
                 })
                 .collect()
         });
-        Outcome { model, live, copies, after, utilisation }
+        Outcome { model, live, copies, after, utilisation, region_down: down.region }
     }
 
     /// The share of a request entering region `r` that fails: 1 when a service on its path has no
@@ -217,6 +219,17 @@ impl<'m> Outcome<'m> {
         if path_deployments(model, r).len() < model.request_path.len()
             || path_deployments(model, r).iter().any(|&d| self.live[d] == 0)
         {
+            return 1.0;
+        }
+        // A service on the path that needs a dependency whose copy is down fails once its caches expire.
+        let needs_down_copy = path_deployments(model, r).iter().any(|&d| {
+            let dep = &model.deployments[d];
+            model.services[dep.service]
+                .depends_on
+                .iter()
+                .any(|&k| self.region_down[model.dependencies[k].copy_for(dep.region)])
+        });
+        if needs_down_copy {
             return 1.0;
         }
         let Some(s) = model.path_store else { return 0.0 };
@@ -446,6 +459,24 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
         };
         facts.push(format!("DNS moves {} from {} to {}", pop.name, names(before), names(&o.after[p])));
         recovers.push("health checks and DNS".to_string());
+    }
+    // Dependencies whose copy is down, needed by a service on the path after DNS has acted.
+    for (r, _) in o.after[p].shares() {
+        for d in path_deployments(model, r) {
+            let dep = &model.deployments[d];
+            for &k in &model.services[dep.service].depends_on {
+                let dependency = &model.dependencies[k];
+                let fact = format!(
+                    "{} needs {} ({}), which is down: its requests fail once their caches expire",
+                    model.services[dep.service].name,
+                    dependency.name,
+                    dependency.describe(&model.regions)
+                );
+                if o.region_down[dependency.copy_for(dep.region)] && !facts.contains(&fact) {
+                    facts.push(fact);
+                }
+            }
+        }
     }
     let what = if facts.is_empty() { "nothing on its path changes".to_string() } else { facts.join("; ") };
     let at = utilisation.map(|u| format!(", at {} utilisation", percent(u))).unwrap_or_default();

@@ -8,6 +8,11 @@ use std::path::Path;
 /// Every shipped model and scenario: its path in the repository and its text.
 pub const EXAMPLES: &[(&str, &str)] = &[
     ("models/active-active.ron", include_str!("../../models/active-active.ron")),
+    ("models/active-active-global-signin.ron", include_str!("../../models/active-active-global-signin.ron")),
+    (
+        "models/active-active-regional-signin.ron",
+        include_str!("../../models/active-active-regional-signin.ron"),
+    ),
     ("models/active-passive.ron", include_str!("../../models/active-passive.ron")),
     ("models/active-passive-autoscaling.ron", include_str!("../../models/active-passive-autoscaling.ron")),
     ("models/backup-restore.ron", include_str!("../../models/backup-restore.ron")),

@@ -5,6 +5,7 @@
 //! (`max_queue: 100`), not `Some(100)`.
 
 pub mod autoscaling;
+pub mod dependency;
 pub mod distribution;
 pub mod model;
 pub mod scenario;

@@ -71,6 +71,8 @@ pub struct Service {
     pub health_check: Option<TargetHealthCheck>,
     /// The deployment in each region, if any (indexed by [`RegionId`]).
     pub deployment_in: Vec<Option<DeploymentId>>,
+    /// The dependencies its instances need per request, sorted (indices into `Model::dependencies`).
+    pub depends_on: Vec<crate::model::dependency::DependencyId>,
 }
 
 /// One service's instances in one region, behind one load balancer.
@@ -216,6 +218,8 @@ pub struct Model {
     pub population_order: Vec<PopulationId>,
     /// Regions (by id) in the order the file lists them, for reports.
     pub region_order: Vec<RegionId>,
+    /// Shared or managed services called per request through a cache, sorted by name.
+    pub dependencies: Vec<crate::model::dependency::Dependency>,
 }
 
 impl Model {
@@ -417,8 +421,15 @@ impl Model {
                     resolve_target_health_check(h, &format!("{path}.target_health_check"), issues)
                 }),
                 deployment_in,
+                depends_on: crate::model::dependency::resolve_uses(
+                    &s.depends_on,
+                    &spec.dependencies,
+                    &format!("{path}.depends_on"),
+                    issues,
+                ),
             });
         }
+        let dependencies = crate::model::dependency::resolve(&spec.dependencies, &regions, issues);
 
         // Stores.
         let mut stores = Vec::new();
@@ -634,6 +645,7 @@ impl Model {
             prices,
             population_order,
             region_order,
+            dependencies,
         })
     }
 
@@ -746,6 +758,7 @@ fn canonical(spec: &ModelSpec) -> ModelSpec {
         }
     }
     c.populations.sort_by(|a, b| a.name.cmp(&b.name));
+    c.dependencies.sort_by(|a, b| a.name.cmp(&b.name));
     c
 }
 

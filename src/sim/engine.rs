@@ -8,6 +8,8 @@
 //! - `standby`: warm, pilot-light and backup postures and their activation;
 //! - `autoscaler`: target tracking of autoscaled deployments (an evaluation clock, launches);
 //! - `stores`: replication, promotion, lost writes;
+//! - `dependencies`: each instance's cache of what its shared or managed services gave it (tokens,
+//!   keys), and when it must call them again;
 //! - `recorder`: the only writer of observations (outcomes, tallies, timeline, usage, incidents);
 //! - `fidelity`: sampled fidelity's fast-forward of steady stretches, which learns what changed from
 //!   the kernel's change declarations only;
@@ -21,6 +23,7 @@
 mod arena;
 mod autoscaler;
 mod behaviour;
+mod dependencies;
 mod event;
 mod faults;
 mod fidelity;
@@ -48,6 +51,7 @@ use crate::sim::trace::{Trace, TraceLog, Window};
 
 use autoscaler::Autoscaler;
 use behaviour::Behaviours;
+use dependencies::Dependencies;
 use event::{
     ClockEvent, Event, FaultEvent, FleetEvent, RequestEvent, ScaleEvent, StandbyEvent, SteeringEvent,
     StoreEvent,
@@ -179,6 +183,7 @@ struct Engine<'w> {
     standby: Standby,
     autoscaler: Autoscaler,
     stores: Stores,
+    dependencies: Dependencies,
     behaviours: Behaviours,
     recorder: Recorder,
     ff: FastForward,
@@ -203,6 +208,7 @@ impl<'w> Engine<'w> {
             standby: Standby::new(model, seed, replication),
             autoscaler: Autoscaler::new(model, seed, replication),
             stores: Stores::new(model, scenario, seed, replication),
+            dependencies: Dependencies::new(model, seed, replication),
             behaviours: Behaviours::new(model, seed, replication),
             recorder,
             ff: FastForward::new(model, scenario, seed, replication),
@@ -367,6 +373,7 @@ impl<'w> Engine<'w> {
                 self.on_zone_failover(copy as usize, epoch)
             }
             Event::Clock(ClockEvent::RateChange) => self.schedule_rate_change(),
+            Event::Clock(ClockEvent::CacheExpires) => {}
             Event::Scale(ScaleEvent::Launched { deployment, epoch }) => {
                 self.on_launched(deployment as usize, epoch)
             }

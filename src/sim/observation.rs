@@ -33,11 +33,14 @@ pub enum FailureCause {
     /// Deadline-aware shedding turned it away: its instance could not serve it before its client's
     /// deadline (`queue_discipline: DeadlineAware`).
     Shed = 9,
+    /// A dependency its instance needed (a token, a key: the model's `dependencies`) was not in the
+    /// instance's cache and its copy did not answer: the request failed at the instance's connect timeout.
+    DependencyUnavailable = 10,
 }
 
 impl FailureCause {
     /// Every cause, in the order of their discriminants (the index of each in [`Counts::failed`]).
-    pub const ALL: [FailureCause; 10] = [
+    pub const ALL: [FailureCause; 11] = [
         FailureCause::NoHealthyInstance,
         FailureCause::InstanceFailed,
         FailureCause::QueueFull,
@@ -48,6 +51,7 @@ impl FailureCause {
         FailureCause::TargetDown,
         FailureCause::InstanceError,
         FailureCause::Shed,
+        FailureCause::DependencyUnavailable,
     ];
 
     /// The name used in reports and `results.json`.
@@ -63,6 +67,7 @@ impl FailureCause {
             FailureCause::TargetDown => "target_down",
             FailureCause::InstanceError => "instance_error",
             FailureCause::Shed => "shed",
+            FailureCause::DependencyUnavailable => "dependency_unavailable",
         }
     }
 }
@@ -135,6 +140,9 @@ pub struct Tally {
     pub attempts: f64,
     /// Retries a client wanted and its retry budget refused.
     pub retries_refused: f64,
+    /// Calls to each dependency (model order) on a cache miss; empty until the first call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependency_calls: Vec<f64>,
 }
 
 impl Tally {
@@ -146,8 +154,31 @@ impl Tally {
         self.transfer_bytes[a * regions + b] += bytes;
     }
 
+    /// Adds a call to dependency `d` of `dependencies`.
+    pub fn add_dependency_call(&mut self, dependencies: usize, d: usize) {
+        if self.dependency_calls.is_empty() {
+            self.dependency_calls = vec![0.0; dependencies];
+        }
+        self.dependency_calls[d] += 1.0;
+    }
+
     /// Adds `k` times `o`.
     pub fn add_scaled(&mut self, o: &Tally, k: f64) {
+        self.add_scaled_per_request(o, k);
+        if !o.dependency_calls.is_empty() {
+            if self.dependency_calls.is_empty() {
+                self.dependency_calls = vec![0.0; o.dependency_calls.len()];
+            }
+            for (a, b) in self.dependency_calls.iter_mut().zip(&o.dependency_calls) {
+                *a += b * k;
+            }
+        }
+    }
+
+    /// Adds `k` times what `o` counts in proportion to requests: everything but the dependency calls,
+    /// which depend on how long each instance's cache has been valid, not on the requests alone (the
+    /// fast-forward adds those in closed form).
+    pub fn add_scaled_per_request(&mut self, o: &Tally, k: f64) {
         self.in_system_s += o.in_system_s * k;
         self.sojourn_s += o.sojourn_s * k;
         self.reads += o.reads * k;
@@ -188,6 +219,9 @@ impl Tally {
         ] {
             *v = v.round().max(0.0);
         }
+        for v in &mut self.dependency_calls {
+            *v = v.round().max(0.0);
+        }
     }
 }
 
@@ -214,6 +248,10 @@ pub struct Usage {
     pub health_checks: f64,
     /// Time unavailable as users see it, traffic-weighted \[s\].
     pub unavailable_s: f64,
+    /// Per dependency (model order): calls made on cache misses; empty for a model without
+    /// dependencies (and in results written before they existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependency_calls: Vec<f64>,
 }
 
 /// Counts, latencies and per-request tallies of one slice of the traffic (all, a population, a region).

@@ -49,6 +49,8 @@ pub enum Purpose {
     ZoneFailover = 17,
     /// Launch times of an autoscaled deployment's instances (`service@region`).
     Launch = 18,
+    /// Where each instance's dependency caches stand when sampled fidelity's arrivals resume.
+    DependencyCache = 19,
 }
 
 /// The generator for one purpose of one named component in replication `replication`.

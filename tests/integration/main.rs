@@ -11,6 +11,7 @@ mod cli;
 mod common;
 mod compare;
 mod console;
+mod dependencies;
 mod determinism;
 mod docs;
 mod examples_work;

@@ -117,6 +117,11 @@ fn failure_advice(cause: FailureCause) -> &'static str {
             "their instances shed them because they could not be served before their clients' deadlines: \
              the fleet is overloaded there; add instances, or retry them elsewhere"
         }
+        FailureCause::DependencyUnavailable => {
+            "a dependency their instances needed (dependencies: a token, a key) was not cached and its copy \
+             was down: a Global dependency fails every region with its home; use a copy per region \
+             (scope: Regional, as multi-Region keys and replicated secrets are), or a longer cache_ttl_s"
+        }
     }
 }
 

@@ -41,6 +41,10 @@ pub struct ModelSpec {
     /// Prices other than instances' (which are per service).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prices: Option<PricesSpec>,
+    /// Shared or managed services called per request through a client-side cache (identity, keys,
+    /// secrets), used by the services that name them in `depends_on`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<super::dependency::DependencySpec>,
 }
 
 /// A region and its availability zones; both are fault domains.
@@ -81,6 +85,9 @@ pub struct ServiceSpec {
     pub target_health_check: Option<TargetHealthCheckSpec>,
     /// Where the service runs, by region name.
     pub deployments: BTreeMap<String, DeploymentSpec>,
+    /// The model's `dependencies` each instance needs per request (through its cache). Default: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 /// A load balancer's health checks of its targets, as Elastic Load Balancing's target groups do them
@@ -638,4 +645,5 @@ pub const MODEL_FIELDS: &[&str] = &[
     "steering",
     "payload",
     "prices",
+    "dependencies",
 ];

@@ -89,6 +89,10 @@ pub(super) enum ClockEvent {
     /// The hour of a daily traffic profile turns (scheduled only for sampled fidelity, which treats it
     /// as a change).
     RateChange,
+    /// An instance's cache entry of a dependency whose copy is down expires: nothing happens, but from
+    /// then on its requests fail, which sampled fidelity must not average over (a change that takes
+    /// away).
+    CacheExpires,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -92,6 +92,9 @@ struct Skip {
     /// occupancy during the skip).
     in_region: Vec<u32>,
     queued_in_region: Vec<u32>,
+    /// Per deployment: requests per second per answering instance in the window (where the
+    /// instances' dependency caches stand when arrivals resume).
+    instance_rates: Vec<f64>,
 }
 
 enum Phase {
@@ -268,6 +271,13 @@ impl Engine<'_> {
         let (in_region, queued_in_region) = self.fleet.occupancy(self.model);
         let sources = self.sources(&window);
         let cells = sources.len();
+        let now_load = self.fleet.load_snapshot();
+        let instance_rates = (0..self.model.deployments.len())
+            .map(|d| {
+                let requests = now_load[d].1.saturating_sub(start.load[d].1) as f64;
+                requests * per_s / f64::from(self.fleet.answering(d).max(1))
+            })
+            .collect();
         let skip = Skip {
             from: self.kernel.now,
             accrued_to: self.kernel.now,
@@ -275,8 +285,11 @@ impl Engine<'_> {
             successes: vec![0.0; cells],
             in_region,
             queued_in_region,
+            instance_rates,
         };
         self.traffic.stop_arrivals();
+        let rates = self.model.instances.iter().map(|inst| skip.instance_rates[inst.deployment]).collect();
+        self.dependencies.begin_skip(rates);
         self.fleet.begin_skip(self.kernel.now, &start.load, length);
         self.ff.phase = Phase::Skipping(Box::new(skip));
         self.ff.due = resume;
@@ -314,9 +327,46 @@ impl Engine<'_> {
             self.recorder.trace_event(skip.from, what, None, None, None);
         }
         self.put_backups_in_flight(skip.from, until);
+        let (model, faults) = (self.model, &self.faults);
+        let copy_up = |i: usize, d: usize| {
+            !faults.region_down(model.dependencies[d].copy_for(model.instances[i].region))
+        };
+        if self.dependencies.resume(model, self.kernel.now, copy_up) {
+            self.declare_cache_expiries(None);
+        }
         if self.kernel.now < self.scenario.horizon {
             for p in 0..self.model.populations.len() {
                 self.traffic.schedule_arrival(self.scenario, p, self.kernel.now);
+            }
+        }
+    }
+
+    /// The calls the instances' caches make over the skipped stretch `[from, until)`, in closed form: an
+    /// instance receiving λ requests per second (its window's rate) calls a dependency whose copy is up
+    /// λ/(1 + λT) times per second (docs/architecture.md#dependencies), added to the first
+    /// population's cell of its region (only the total is reported).
+    fn accrue_dependency_calls(&mut self, skip: &Skip, from: SimTime, until: SimTime) {
+        let model = self.model;
+        let seconds = until.since(from.max(self.scenario.warmup)).as_secs_f64();
+        if model.dependencies.is_empty() || seconds <= 0.0 {
+            return;
+        }
+        let count = model.dependencies.len();
+        for (i, inst) in model.instances.iter().enumerate() {
+            let rate = skip.instance_rates[inst.deployment];
+            if !self.fleet.up(i) {
+                continue;
+            }
+            for &d in &model.services[inst.service].depends_on {
+                let dep = &model.dependencies[d];
+                if rate <= 0.0 || self.faults.region_down(dep.copy_for(inst.region)) {
+                    continue;
+                }
+                let tally = &mut self.ff.tallies[inst.region];
+                if tally.dependency_calls.is_empty() {
+                    tally.dependency_calls = vec![0.0; count];
+                }
+                tally.dependency_calls[d] += rate / (1.0 + rate * dep.cache_ttl_s) * seconds;
             }
         }
     }
@@ -329,6 +379,7 @@ impl Engine<'_> {
             return;
         }
         skip.accrued_to = until;
+        self.accrue_dependency_calls(skip, from, until);
         let expected = self.expected_arrivals(from, until);
         let connect_timeout_s = self.model.network.connect_timeout_s;
         let mut flow = [0.0; 4]; // arrived, succeeded, latency sum [s], attempts
@@ -345,7 +396,7 @@ impl Engine<'_> {
                     for (j, &f) in w.counts.failed.iter().enumerate() {
                         slot[1 + j] += f as f64 * k;
                     }
-                    tally.add_scaled(&w.tally, k);
+                    tally.add_scaled_per_request(&w.tally, k);
                     flow[3] += w.tally.attempts * k;
                     let ok = w.counts.succeeded as f64 * k;
                     skip.successes[i] += ok;

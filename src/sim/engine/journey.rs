@@ -5,6 +5,7 @@
 
 use super::arena::{ReqId, Request};
 use super::behaviour::{Admission, AttemptOutcome};
+use super::dependencies::Need;
 use super::event::{Event, RequestEvent};
 use super::fleet::Enqueued;
 use super::{Engine, SimError};
@@ -157,6 +158,13 @@ impl Engine<'_> {
                 }
                 Ok(())
             }
+            Some(i) if !self.dependencies_met(i, &r) => {
+                // A dependency's cache entry had expired and its copy does not answer: the instance's
+                // call gets no answer until its connect timeout, and the request fails.
+                let wait = SimTime::from_secs_f64(self.model.network.connect_timeout_s);
+                self.finish_at(req, now.plus(wait), Err(FailureCause::DependencyUnavailable));
+                Ok(())
+            }
             Some(i) => {
                 let mut deadline = r.start.plus(timeout);
                 if let Discipline::DeadlineAware { .. } = self.model.services[service].discipline {
@@ -193,6 +201,24 @@ impl Engine<'_> {
                 }
             }
         }
+    }
+
+    /// Whether instance `i` has what its service's dependencies give (from its caches, or by calling
+    /// the copies for its region, tallied for request `r`), so that it can serve `r`.
+    fn dependencies_met(&mut self, i: usize, r: &Request) -> bool {
+        let model = self.model;
+        let deps = &model.services[model.instances[i].service].depends_on;
+        if deps.is_empty() {
+            return true;
+        }
+        let (faults, region) = (&self.faults, model.instances[i].region);
+        let copy_up = |d: usize| !faults.region_down(model.dependencies[d].copy_for(region));
+        let need = self.dependencies.need(i, deps, self.kernel.now, copy_up);
+        if r.counted && !self.dependencies.calls().is_empty() {
+            let (calls, count) = (self.dependencies.calls(), model.dependencies.len());
+            self.recorder.tally(r, |t| calls.iter().for_each(|&d| t.add_dependency_call(count, d)));
+        }
+        need == Need::Met
     }
 
     /// A server of instance `i` finished `req`: the next waiting request starts (those whose clients

@@ -7,7 +7,7 @@
 use super::Engine;
 use super::arena::ReqId;
 use super::autoscaler::{Autoscaler, Decision, Reading};
-use super::event::FaultCause;
+use super::event::{ClockEvent, Event, FaultCause};
 use super::kernel::Change;
 use super::steering::Flip;
 use crate::model::scenario::Component;
@@ -120,6 +120,43 @@ impl Engine<'_> {
     fn refresh_instance(&mut self, i: usize) {
         let lost = self.fleet.refresh(self.model, self.scenario, &self.faults, &mut self.kernel, i);
         self.fail_all(lost);
+        if !self.fleet.up(i) {
+            self.dependencies.forget(i);
+        }
+    }
+
+    /// Region `r` went down (or, with `None`, any region that is down now: sampled fidelity has just
+    /// put the caches where a steady stretch would have left them), and with it the copies of the
+    /// dependencies it holds: each instance elsewhere that uses one of them still serves from its cache
+    /// until the entry expires, and fails from then on. Each such expiry is declared as a change that
+    /// takes away, so sampled fidelity simulates the requests around it one by one (an instance of the
+    /// region itself is down already). The copy's return is its region's repair, an infrastructure
+    /// event that declares its own change.
+    pub(super) fn declare_cache_expiries(&mut self, region: Option<usize>) {
+        let (model, now) = (self.model, self.kernel.now);
+        if let Some(r) = region {
+            // Inside a skip of requests the caches are stale: first put them where the skip left them,
+            // region `r`'s copies counting as up until now.
+            let faults = &self.faults;
+            let copy_up = |i: usize, d: usize| {
+                let copy = model.dependencies[d].copy_for(model.instances[i].region);
+                copy == r || !faults.region_down(copy)
+            };
+            self.dependencies.resume(model, now, copy_up);
+        }
+        for (d, dep) in model.dependencies.iter().enumerate() {
+            for (i, inst) in model.instances.iter().enumerate() {
+                let copy = dep.copy_for(inst.region);
+                let down = region.map_or_else(|| self.faults.region_down(copy), |r| r == copy);
+                if !down || !model.services[inst.service].depends_on.contains(&d) {
+                    continue;
+                }
+                if let Some(at) = self.dependencies.valid_until(i, d, now) {
+                    let event = Event::Clock(ClockEvent::CacheExpires);
+                    self.kernel.schedule_change(at, event, Change::TakesAway);
+                }
+            }
+        }
     }
 
     /// A balancer's health checks put instance `i` in rotation or take it out.
@@ -147,6 +184,9 @@ impl Engine<'_> {
             Component::Region(r) => {
                 for &z in &model.regions[r as usize].zones {
                     model.zones[z].instances.iter().for_each(|&i| self.refresh_instance(i));
+                }
+                if !up && self.faults.region_down(r as usize) {
+                    self.declare_cache_expiries(Some(r as usize));
                 }
             }
             Component::Link(l) => self.stores.link_changed(l.a as usize, l.b as usize, up, self.kernel.now),

@@ -424,6 +424,13 @@ impl Recorder {
         u.transfer_bytes =
             if t.transfer_bytes.is_empty() { vec![0.0; regions * regions] } else { t.transfer_bytes };
         u.egress_bytes = per_region_egress;
+        u.dependency_calls = if model.dependencies.is_empty() {
+            Vec::new()
+        } else if t.dependency_calls.is_empty() {
+            vec![0.0; model.dependencies.len()]
+        } else {
+            t.dependency_calls
+        };
         u.writes = vec![0.0; stores];
         u.replicated_writes = vec![0.0; stores];
         if let Some(s) = model.path_store {
