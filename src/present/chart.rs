@@ -139,6 +139,17 @@ pub struct Rendered {
     pub png: Vec<u8>,
 }
 
+impl Rendered {
+    /// The chart as a document's figure, its files in the output folder's `charts/`.
+    pub fn figure(&self) -> crate::present::document::Figure {
+        crate::present::document::Figure {
+            path: format!("charts/{}", self.stem),
+            title: self.title.clone(),
+            svg: self.svg.clone(),
+        }
+    }
+}
+
 /// Registers the embedded font once per process; plotters looks fonts up by family and style.
 fn fonts() -> Result<(), ChartError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();

@@ -6,7 +6,7 @@ use crate::analysis::stats::Estimate;
 use crate::analysis::verdict::{ObjectiveResult, target_text};
 use crate::present::bundle::Bundle;
 use crate::present::chart::{self, ChartError};
-use crate::present::document::{Document, Figure, Inputs, Renderer};
+use crate::present::document::{Document, Inputs, Renderer};
 use crate::present::render::{html::Html, markdown::Markdown};
 use crate::present::story;
 use crate::present::table::{Table, ci_ms, ci_num, ci_percent, count, ms, nines, num, percent, plural};
@@ -236,14 +236,7 @@ pub fn document(report: &Report, charts: &[chart::Rendered]) -> Document {
         title: title(report),
         meta,
         warnings: report.warnings.clone(),
-        charts: charts
-            .iter()
-            .map(|c| Figure {
-                path: format!("charts/{}", c.stem),
-                title: c.title.clone(),
-                svg: c.svg.clone(),
-            })
-            .collect(),
+        charts: charts.iter().map(chart::Rendered::figure).collect(),
         reproduce: reproduce(report),
         version: report.regionsim_version.clone(),
         ..Document::default()

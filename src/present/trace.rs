@@ -6,7 +6,7 @@ use crate::analysis::trace::Traced;
 use crate::present::bundle::Bundle;
 use crate::present::chart::{self, ChartError, TraceTimeline};
 use crate::present::csv::to_csv;
-use crate::present::document::{Document, Figure, Renderer};
+use crate::present::document::{Document, Renderer};
 use crate::present::render::{html::Html, markdown::Markdown};
 use crate::present::story;
 use crate::present::table::{Table, count, percent};
@@ -49,14 +49,7 @@ pub fn document(t: &Traced, charts: &[chart::Rendered]) -> Document {
         title: format!("regionsim trace: {} × {}, replication {}", t.model, t.scenario, t.replication),
         reproduce: reproduce(t),
         version: env!("CARGO_PKG_VERSION").to_string(),
-        charts: charts
-            .iter()
-            .map(|c| Figure {
-                path: format!("charts/{}", c.stem),
-                title: c.title.clone(),
-                svg: c.svg.clone(),
-            })
-            .collect(),
+        charts: charts.iter().map(chart::Rendered::figure).collect(),
         ..Document::default()
     };
     doc.meta.push(format!(
