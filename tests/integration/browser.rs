@@ -77,6 +77,23 @@ fn chromium(browser: &str, args: &[String], url: &str, timeout: Duration) -> Run
     Run { success: status.success(), stdout: read(&out_path), stderr: read(&err_path) }
 }
 
+/// A screenshot of the top of `url` (1280 × 2000) and its number of distinct colours: thousands for text,
+/// tables and a chart, a handful for a blank or unstyled page.
+fn screenshot_colours(browser: &str, url: &str, dir: &Path, timeout: Duration) -> usize {
+    let shot = dir.join("screenshot.png");
+    let out = chromium(
+        browser,
+        &[format!("--screenshot={}", shot.display()), "--window-size=1280,2000".to_string()],
+        url,
+        timeout,
+    );
+    assert!(out.success, "--screenshot failed: {}", out.stderr);
+    let bytes = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot at {}: {e}", shot.display()));
+    let png = png_facts(&bytes, "screenshot");
+    assert_eq!((png.width, png.height), (1280, 2000));
+    png.colours
+}
+
 fn file_url(path: &Path) -> String {
     format!("file://{}", path.canonicalize().unwrap().display())
 }
@@ -117,19 +134,8 @@ fn report_html_renders_in_headless_chromium() {
     }
 
     // The pixels: a screenshot of the top of the page is not blank.
-    let shot = dir.path().join("screenshot.png");
-    let out = chromium(
-        &browser,
-        &[format!("--screenshot={}", shot.display()), "--window-size=1280,2000".to_string()],
-        &url,
-        timeout,
-    );
-    assert!(out.success, "--screenshot failed: {}", out.stderr);
-    let bytes = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot at {}: {e}", shot.display()));
-    let png = png_facts(&bytes, "screenshot");
-    assert_eq!((png.width, png.height), (1280, 2000));
-    // Text, tables and the first chart give thousands of colours; a blank or unstyled page a handful.
-    assert!(png.colours > 200, "screenshot has only {} colours: blank page?", png.colours);
+    let colours = screenshot_colours(&browser, &url, dir.path(), timeout);
+    assert!(colours > 200, "screenshot has only {colours} colours: blank page?");
 }
 
 #[test]
@@ -168,14 +174,6 @@ fn trace_html_renders_in_headless_chromium() {
     }
     let at = dom.find("id=\"chart-trace_timeline\"").expect("the timeline chart in the DOM");
     assert!(dom[at..].contains("<svg"), "the timeline chart has no inline svg");
-    let shot = dir.path().join("screenshot.png");
-    let out = chromium(
-        &browser,
-        &[format!("--screenshot={}", shot.display()), "--window-size=1280,2000".to_string()],
-        &url,
-        timeout,
-    );
-    assert!(out.success, "--screenshot failed: {}", out.stderr);
-    let png = png_facts(&std::fs::read(&shot).expect("a screenshot"), "trace screenshot");
-    assert!(png.colours > 200, "screenshot has only {} colours: blank page?", png.colours);
+    let colours = screenshot_colours(&browser, &url, dir.path(), timeout);
+    assert!(colours > 200, "screenshot has only {colours} colours: blank page?");
 }

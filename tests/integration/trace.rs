@@ -148,6 +148,15 @@ fn a_window_keeps_only_its_events_and_opens_with_the_answers_of_then() {
     assert!(t.story.iter().all(|l| !l.text.contains("fails (injected)")));
 }
 
+/// `regionsim VERB models/active-passive.ron scenarios/region-outage.ron EXTRA... --out OUT`, from the
+/// repository.
+fn on_the_outage(verb: &str, extra: &[&str], out: &Path) -> std::process::Output {
+    let mut args = vec![verb, "models/active-passive.ron", "scenarios/region-outage.ron"];
+    args.extend_from_slice(extra);
+    args.extend(["--out", out.to_str().expect("utf-8")]);
+    regionsim(&args)
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -167,15 +176,7 @@ fn documented_kinds() -> Vec<String> {
 fn regionsim_trace_narrates_and_writes_its_files() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("t");
-    let o = regionsim(&[
-        "trace",
-        "models/active-passive.ron",
-        "scenarios/region-outage.ron",
-        "--set",
-        "horizon_s=3600",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
+    let o = on_the_outage("trace", &["--set", "horizon_s=3600"], &out);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout.contains("00:30:00 region us-east-1 fails (injected)"), "{stdout}");
@@ -233,18 +234,7 @@ fn a_trace_window_outside_the_horizon_is_refused() {
 fn a_run_report_tells_what_happened_in_the_replication_it_shows() {
     let dir = tempfile::tempdir().expect("temp dir");
     let run_dir = dir.path().join("run");
-    let o = regionsim(&[
-        "run",
-        "models/active-passive.ron",
-        "scenarios/region-outage.ron",
-        "--replications",
-        "3",
-        "--set",
-        "horizon_s=3600",
-        "-q",
-        "--out",
-        run_dir.to_str().expect("utf-8"),
-    ]);
+    let o = on_the_outage("run", &["--replications", "3", "--set", "horizon_s=3600", "-q"], &run_dir);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let summary = read(&run_dir.join("summary.md"));
     let section = summary.split("## What happened").nth(1).expect("a What happened section");
@@ -304,15 +294,7 @@ fn built_in_example_reproduce_line_names_the_example_not_a_temporary_copy() {
 fn the_documented_narrations_are_what_trace_prints() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("t");
-    let o = regionsim(&[
-        "trace",
-        "models/active-passive.ron",
-        "scenarios/region-outage.ron",
-        "--replication",
-        "2",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
+    let o = on_the_outage("trace", &["--replication", "2"], &out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let printed = String::from_utf8_lossy(&o.stdout);
     for doc in ["README.md", "docs/trace.md"] {
