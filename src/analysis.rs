@@ -1,6 +1,7 @@
 //! Stage 4, analysis: estimators, the results model built from the replications' observations, metrics,
 //! objectives, cost, and the comparison and sweep of several studies.
 
+pub mod closeup;
 pub mod compare;
 pub mod cost;
 pub mod explain;

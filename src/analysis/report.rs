@@ -10,13 +10,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::closeup::CloseUp;
 use crate::analysis::stats::Estimate;
 use crate::analysis::story::StoryLine;
 use crate::analysis::verdict::ObjectiveResult;
 use crate::input::spec::{ModelSpec, ScenarioSpec};
 use crate::sim::observation::Timeline;
 
-pub use aggregate::{Aggregate, run};
+pub use aggregate::{Aggregate, Told, run};
 pub use build::{build, cost_report};
 pub use load::{LoadError, load};
 pub use warning::Warning;
@@ -431,4 +432,8 @@ pub struct Representative {
     /// it was not told (a report built from replications in memory, a results file older than stories).
     #[serde(default)]
     pub story: Option<Vec<StoryLine>>,
+    /// Its first failover's outcomes at the trace's resolution (the availability chart's zoomed
+    /// panel); `None` when it was not traced or had no failover short enough to zoom on.
+    #[serde(default)]
+    pub close_up: Option<CloseUp>,
 }

@@ -30,7 +30,7 @@ use crate::analysis::report::Report;
 
 pub use across_runs::Distribution;
 pub use attempts::AttemptsOverTime;
-pub use availability::AvailabilityOverTime;
+pub use availability::{AvailabilityOverTime, Zoom};
 pub use cost::{CostBreakdown, CostChart};
 pub use fleet::{DeploymentFleet, FleetSizeOverTime};
 pub use intervals::{IntervalRow, Intervals};

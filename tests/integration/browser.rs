@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use regionsim::present::{chart, run};
 
-use crate::support::{self, png_facts};
+use crate::support::{self, png_facts, png_rgb};
+use crate::svg_marks::plot_areas;
 
 /// The browser to use: `$REGIONSIM_CHROMIUM`, else the first of these on the PATH that runs.
 const CANDIDATES: &[&str] = &["chromium", "chromium-browser", "google-chrome"];
@@ -136,6 +137,71 @@ fn report_html_renders_in_headless_chromium() {
     // The pixels: a screenshot of the top of the page is not blank.
     let colours = screenshot_colours(&browser, &url, dir.path(), timeout);
     assert!(colours > 200, "screenshot has only {colours} colours: blank page?");
+
+    // And every chart's plot area, as the browser draws it, holds data.
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert_plot_areas_drawn(&browser, &html, &stems, dir.path(), timeout);
+}
+
+/// Pixels of a plot area in colour (not white, black or a grey of the grid and text) that make it
+/// "not blank": a line across it paints thousands, a few labels' antialiasing a handful.
+const MIN_COLOURED: usize = 200;
+
+/// Renders each chart's `<svg>` as report.html holds it, one under the other at its own size in a page
+/// of its own (so their places are known: a fragment's scroll is not honoured by headless
+/// screenshots), and asserts each plot area found in the SVG (two axes meeting) has coloured marks in
+/// the browser's pixels. The empty cost chart (its bars of negative width drawn over the tick labels)
+/// had none.
+fn assert_plot_areas_drawn(browser: &str, html: &str, stems: &[&str], dir: &Path, timeout: Duration) {
+    let mut page = String::from("<!doctype html><html><body style=\"margin:0;background:#fff\">");
+    let mut charts = Vec::new();
+    let mut top = 0.0;
+    for stem in stems {
+        let at = html.find(&format!("id=\"chart-{stem}\"")).expect("the chart's figure");
+        let start = at + html[at..].find("<svg").expect("an svg");
+        let end = start + html[start..].find("</svg>").expect("a closed svg") + "</svg>".len();
+        let svg = &html[start..end];
+        let attr = |name: &str| -> f64 {
+            let open = &svg[..svg.find('>').unwrap()];
+            let v = open.split(&format!(" {name}=\"")).nth(1).and_then(|r| r.split('"').next());
+            v.and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{stem}: no {name} on <svg>"))
+        };
+        let (w, h) = (attr("width"), attr("height"));
+        page += &format!("<div style=\"width:{w}px;height:{h}px;overflow:hidden\">{svg}</div>");
+        charts.push((stem, top, plot_areas(svg)));
+        top += h;
+    }
+    page += "</body></html>";
+    let file = dir.join("charts-alone.html");
+    std::fs::write(&file, page).unwrap();
+    let shot = dir.join("charts-alone.png");
+    let height = top.ceil() as u32;
+    let out = chromium(
+        browser,
+        &[format!("--screenshot={}", shot.display()), format!("--window-size=1280,{height}")],
+        &file_url(&file),
+        timeout,
+    );
+    assert!(out.success, "--screenshot failed: {}", out.stderr);
+    let (width, h, pixels) = png_rgb(&std::fs::read(&shot).unwrap(), "charts screenshot");
+    assert_eq!((width, h), (1280, height));
+    let coloured = |&[r, g, b]: &[u8; 3]| r.max(g).max(b) - r.min(g).min(b) > 40;
+    for (stem, top, areas) in charts {
+        assert!(!areas.is_empty(), "{stem}: no plot area in its svg");
+        for (x0, y0, x1, y1) in areas {
+            // Inside the axes, clear of them.
+            let (x0, x1) = (x0 as u32 + 3, (x1 as u32).saturating_sub(3).min(width));
+            let (y0, y1) = ((top + y0) as u32 + 3, ((top + y1) as u32).saturating_sub(3).min(h));
+            let n = (y0..y1)
+                .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+                .filter(|&(x, y)| coloured(&pixels[(y * width + x) as usize]))
+                .count();
+            assert!(
+                n >= MIN_COLOURED,
+                "{stem}: its plot area ({x0}..{x1}, {y0}..{y1}) is blank in the browser: {n} coloured pixels"
+            );
+        }
+    }
 }
 
 #[test]

@@ -40,6 +40,20 @@ pub struct PngFacts {
     pub colours: usize,
 }
 
+/// Decodes a PNG (8-bit RGB or RGBA) into its width, height and RGB pixels, row by row; panics with `what`
+/// if it is invalid or of another colour type.
+pub fn png_rgb(bytes: &[u8], what: &str) -> (u32, u32, Vec<[u8; 3]>) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut buf = vec![0; reader.output_buffer_size().expect("a PNG of sane size")];
+    let info = reader.next_frame(&mut buf).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(info.bit_depth, png::BitDepth::Eight, "{what}");
+    let step = info.color_type.samples();
+    assert!(step == 3 || step == 4, "{what}: colour type {:?}", info.color_type);
+    let pixels = buf[..info.buffer_size()].chunks_exact(step).map(|p| [p[0], p[1], p[2]]).collect();
+    (info.width, info.height, pixels)
+}
+
 /// Decodes a PNG (any 8-bit colour type) and counts its distinct colours; panics with `what` if invalid.
 pub fn png_facts(bytes: &[u8], what: &str) -> PngFacts {
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{what}: no PNG signature");

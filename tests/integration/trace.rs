@@ -9,6 +9,7 @@ use regionsim::analysis::story::{self, StoryLine};
 use regionsim::analysis::trace::{self as traced, Traced};
 use regionsim::model::study::Study;
 use regionsim::sim::engine;
+use regionsim::sim::montecarlo::RunOptions;
 use regionsim::sim::trace::{What, Window};
 
 use crate::common::{load, regionsim, root};
@@ -226,6 +227,37 @@ fn a_trace_window_outside_the_horizon_is_refused() {
         assert_eq!(o.status.code(), Some(2), "{all:?}: {stderr}");
         assert!(stderr.contains(says), "{all:?}: {stderr}");
     }
+}
+
+/// The run report's close-up of its replication's failover (the availability chart's zoomed panel)
+/// frames the outage and shows it at the trace's resolution: at full fidelity, every bin wholly
+/// between the outage (1,800 s) and the DNS change is 0% (us-east-1 is the only serving region), the
+/// bins before it nearly 100%, and the bins are seconds wide where the whole timeline's are 90 s.
+#[test]
+fn the_run_report_zooms_on_its_failover_at_the_traces_resolution() {
+    let study = failover(&["fidelity=Full", "horizon_s=7200"]);
+    let report = regionsim::analysis::report::run(&study, &[], &RunOptions::default()).expect("runs");
+    let c = report.representative.close_up.as_ref().expect("a close-up of the failover");
+    assert!(c.from_s <= 1_740.0 && c.to_s > 1_860.0 && c.to_s - c.from_s < 3_600.0, "{c:?}");
+    assert!(c.bins.iter().all(|b| b[1] <= 10.0), "bins of at most 10 s");
+    let story = report.representative.story.as_ref().expect("a story");
+    let switch = story.iter().find(|l| l.kind == "answer_changed").expect("a DNS change").t_s;
+    let (mut before, mut dark) = ([0.0; 2], [0.0; 2]);
+    for b in &c.bins {
+        let (start, end) = (b[0], b[0] + b[1]);
+        let slot = if end <= 1_800.0 {
+            &mut before
+        } else if start > 1_800.0 && end <= switch {
+            &mut dark
+        } else {
+            continue;
+        };
+        slot[0] += b[2];
+        slot[1] += b[3];
+    }
+    assert!(dark[1] > 1_000.0 && dark[0] == 0.0, "dark: {dark:?}");
+    assert!(before[0] >= 0.999 * before[1] && before[1] > 1_000.0, "before: {before:?}");
+    assert!(c.skipped.is_empty(), "full fidelity fast-forwards nothing");
 }
 
 /// The run report tells the story of the replication it shows, and the command it gives for the

@@ -7,6 +7,7 @@ use super::{
     DataReport, Events, FidelityReport, Inputs, LatencySummary, NamedCdf, Queueing, Report, Representative,
     Requests, RunRow, SCHEMA_VERSION, SliceReport, Warning,
 };
+use crate::analysis::closeup::CloseUp;
 use crate::analysis::stats::{CdfGrid, Domain, Estimate, estimate, ratio_ci};
 use crate::analysis::story::{self, StoryLine};
 use crate::model::study::Study;
@@ -224,19 +225,24 @@ impl<'a> Aggregate<'a> {
     /// (its streams make it the same replication; see [`montecarlo::replay`]).
     pub fn replayed(self) -> Result<Report, SimError> {
         let (model, scenario) = (&self.study.model, &self.study.scenario);
-        let (timeline, story) = match self.representative() {
+        let told = match self.representative() {
             Some(r) => {
                 let window = Window { from_s: 0.0, to_s: scenario.horizon.as_secs_f64() };
                 let (obs, trace) = montecarlo::replay_traced(model, scenario, r, window)?;
-                (obs.timeline, Some(story::narrate(model, &trace)))
+                Told {
+                    story: Some(story::narrate(model, &trace)),
+                    close_up: CloseUp::of(&trace),
+                    timeline: obs.timeline,
+                }
             }
-            None => (Timeline::default(), None),
+            None => Told::default(),
         };
-        Ok(self.finish(timeline, story))
+        Ok(self.finish(told))
     }
 
-    /// The report, with `timeline` and `story` as the [representative](Aggregate::representative)'s.
-    pub fn finish(self, timeline: Timeline, story: Option<Vec<StoryLine>>) -> Report {
+    /// The report, with what is `told` of the [representative](Aggregate::representative).
+    pub fn finish(self, told: Told) -> Report {
+        let Told { timeline, story, close_up } = told;
         let study = self.study;
         let scenario = &study.scenario;
         let model = &study.model;
@@ -352,6 +358,7 @@ impl<'a> Aggregate<'a> {
                     .collect(),
                 timeline,
                 story,
+                close_up,
             },
             failovers: failovers(&self.failovers),
             data: DataReport {
@@ -380,4 +387,15 @@ pub fn run(study: &Study, overrides: &[String], options: &RunOptions) -> Result<
         Ok::<(), SimError>(())
     })?;
     aggregate.replayed()
+}
+
+/// What a report shows of its representative replication.
+#[derive(Debug, Default)]
+pub struct Told {
+    /// Its timeline.
+    pub timeline: Timeline,
+    /// Its story, when it was traced.
+    pub story: Option<Vec<StoryLine>>,
+    /// The close-up of its first failover, when it was traced and had one.
+    pub close_up: Option<CloseUp>,
 }

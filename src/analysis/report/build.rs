@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::aggregate::Aggregate;
+use super::aggregate::{Aggregate, Told};
 use super::{CostReport, Failovers, PopulationRunRow, ReplicationFailover, Report, Requests, RunRow, Spread};
 use crate::analysis::cost::{self, CostBreakdown};
 use crate::analysis::stats::{Domain, Estimate, estimate, ratio_ci};
@@ -29,7 +29,7 @@ pub fn build(study: &Study, overrides: &[String], runs: &[Observations]) -> Repo
         .and_then(|r| runs.get(r as usize))
         .map(|o| o.timeline.clone())
         .unwrap_or_default();
-    aggregate.finish(timeline, None)
+    aggregate.finish(Told { timeline, ..Told::default() })
 }
 
 pub(super) fn requests(c: &Counts) -> Requests {

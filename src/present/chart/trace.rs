@@ -12,6 +12,7 @@ use super::{
     AXIS_DESC_PX, ChartError, LINE_PX, Plot, TICK_PX, palette, stroke, text, time_unit, titled_with_key,
     within,
 };
+use crate::analysis::closeup;
 use crate::analysis::story::{self, clock};
 use crate::analysis::trace::Traced;
 use crate::sim::trace::What;
@@ -20,11 +21,6 @@ use crate::sim::trace::What;
 const MAX_COMPONENT_LANES: usize = 6;
 /// Points per population a panel draws at most (finer bins are merged).
 const MAX_POINTS: usize = 600;
-/// The zoom around a failover: from a minute before it to two minutes after its last recovery, or
-/// fifteen minutes when it did not recover or recovered too late for a zoom.
-const ZOOM_BEFORE_S: f64 = 60.0;
-const ZOOM_AFTER_S: f64 = 120.0;
-const ZOOM_UNRECOVERED_S: f64 = 900.0;
 
 /// What a lane's band means.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -217,7 +213,7 @@ impl TraceTimeline {
             subject: format!("{} × {}", t.model, t.scenario),
             replication: t.replication,
             window: (from, to),
-            zoom: zoom(t),
+            zoom: closeup::window(&t.trace),
             lanes,
             answers,
             strips,
@@ -270,30 +266,6 @@ fn answer_lanes(t: &Traced) -> (Vec<Lane>, Vec<String>) {
         lanes.push(Lane { name: format!("{name} sent to"), spans });
     }
     (lanes, answers)
-}
-
-/// The first failover's interval, when it is much shorter than the window.
-fn zoom(t: &Traced) -> Option<(f64, f64)> {
-    let (from, to) = (t.trace.from_s, t.trace.to_s);
-    let incident = t.trace.events.iter().find(|e| matches!(e.what, What::Incident { .. }))?;
-    let start = incident.t_s;
-    let recovered = t
-        .trace
-        .events
-        .iter()
-        .filter_map(|e| match e.what {
-            What::Recovered { after_s } if e.region == incident.region && e.t_s >= start => {
-                Some(start + after_s)
-            }
-            _ => None,
-        })
-        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-    let begin = (start - ZOOM_BEFORE_S).max(from);
-    let short = |end: f64| (end - begin < 0.5 * (to - from)).then_some((begin, end));
-    // Through the recovery when it is quick; else the first quarter hour, where detection, DNS and the
-    // promotion happen (a recovery hours later would make the zoom the whole window).
-    let first_minutes = (start + ZOOM_UNRECOVERED_S).min(to);
-    recovered.and_then(|r| short((r + ZOOM_AFTER_S).min(to))).or_else(|| short(first_minutes))
 }
 
 /// The answers' colours, clear of the marker colours.
@@ -508,41 +480,6 @@ impl Plot for TraceTimeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::trace::{Trace, TraceEvent};
-
-    fn traced(events: Vec<TraceEvent>) -> Traced {
-        Traced {
-            model: "m".into(),
-            scenario: "s".into(),
-            model_file: "m".into(),
-            scenario_file: "s".into(),
-            overrides: vec![],
-            seed: 1,
-            replication: 0,
-            horizon_s: 21_600.0,
-            regions: vec!["a".into()],
-            populations: vec![],
-            succeeded: 0,
-            failed_by_cause: vec![],
-            failovers: vec![],
-            trace: Trace { from_s: 0.0, to_s: 21_600.0, events, ..Trace::default() },
-            story: vec![],
-            moved_90_s: None,
-        }
-    }
-
-    /// The zoom shows a quick recovery whole, and the first quarter hour of a failover whose users
-    /// recover only when the region does (hours later: zooming to it would show the whole window).
-    #[test]
-    fn the_zoom_frames_the_failover_even_when_recovery_is_late() {
-        let event =
-            |t_s, what| TraceEvent { t_s, what, component: None, region: Some("a".into()), population: None };
-        let incident = event(1_800.0, What::Incident { populations: vec![] });
-        let quick = traced(vec![incident.clone(), event(1_958.0, What::Recovered { after_s: 158.0 })]);
-        assert_eq!(zoom(&quick), Some((1_740.0, 2_078.0)));
-        let late = traced(vec![incident, event(16_200.0, What::Recovered { after_s: 14_400.0 })]);
-        assert_eq!(zoom(&late), Some((1_740.0, 2_700.0)));
-    }
 
     #[test]
     fn strips_break_where_no_request_finished_and_merge_fine_bins() {
