@@ -68,6 +68,9 @@ struct StoreState {
     /// Copy index of the primary.
     primary: usize,
     promoting: bool,
+    /// The primary's copy failed and the promotion waits for an operator's decision
+    /// (docs/architecture.md#failover-trigger).
+    awaiting_operator: bool,
     epoch: u32,
     /// The loss a pending promotion will make final.
     pending_loss: Option<Loss>,
@@ -104,6 +107,9 @@ pub(super) struct Stores {
     /// `by_distance[store][region]`: the store's copies nearest that region first (its own, then by
     /// round trip, then region name), computed once: the nearest live copy is the first available one.
     by_distance: Vec<Vec<Box<[usize]>>>,
+    /// Stores whose promotion started to wait for an operator since [`Stores::take_awaiting`] was last
+    /// called.
+    newly_awaiting: Vec<usize>,
 }
 
 impl Stores {
@@ -123,6 +129,7 @@ impl Stores {
                 .map(|s| StoreState {
                     primary: 0,
                     promoting: false,
+                    awaiting_operator: false,
                     epoch: 0,
                     pending_loss: None,
                     copy_up: vec![true; s.copies.len()],
@@ -150,6 +157,7 @@ impl Stores {
             write_fraction: data.write_fraction,
             link_history: vec![Vec::new(); model.regions.len() * model.regions.len()],
             regions: model.regions.len(),
+            newly_awaiting: Vec::new(),
             by_distance: model
                 .stores
                 .iter()
@@ -519,24 +527,69 @@ impl Stores {
             }
             let primary = self.stores[s].primary;
             let primary_up = self.copy_available(model, faults, s, primary);
-            let promoting = self.stores[s].promoting;
-            if !primary_up && !promoting && !self.zone_failing_over(s, primary) {
+            let (promoting, awaiting) = (self.stores[s].promoting, self.stores[s].awaiting_operator);
+            if !primary_up && !promoting && !awaiting && !self.zone_failing_over(s, primary) {
+                // What the failure strands is counted at its instant, whoever starts the promotion.
                 let loss = self.unreplicated(model, now, s, primary);
-                let delay = st.promotion.sample_s(&mut self.stores[s].promotion_rng);
                 let state = &mut self.stores[s];
-                state.promoting = true;
                 state.epoch = state.epoch.wrapping_add(1);
                 state.pending_loss = loss;
-                let event = Event::Store(StoreEvent::Promote { store: s as u32, epoch: state.epoch });
-                kernel.schedule_change(now.plus(SimTime::from_secs_f64(delay)), event, Change::TakesAway);
-            } else if primary_up && promoting {
+                if st.failover.operator().is_some() {
+                    state.awaiting_operator = true;
+                    self.newly_awaiting.push(s);
+                } else {
+                    self.start_promotion(model, kernel, s);
+                }
+            } else if primary_up && (promoting || awaiting) {
                 let state = &mut self.stores[s];
                 state.promoting = false;
+                state.awaiting_operator = false;
                 state.pending_loss = None;
                 state.epoch = state.epoch.wrapping_add(1);
             }
         }
         losses
+    }
+
+    /// Store `s`'s promotion starts now: the replica nearest the old primary takes over after
+    /// `promotion`.
+    fn start_promotion(&mut self, model: &Model, kernel: &mut Kernel, s: usize) {
+        let delay = model.stores[s].promotion.sample_s(&mut self.stores[s].promotion_rng);
+        let state = &mut self.stores[s];
+        state.promoting = true;
+        let event = Event::Store(StoreEvent::Promote { store: s as u32, epoch: state.epoch });
+        kernel.schedule_change(kernel.now.plus(SimTime::from_secs_f64(delay)), event, Change::TakesAway);
+    }
+
+    /// Stores whose promotion started to wait for an operator since the last call, with the region of
+    /// their failed primary's copy.
+    pub fn take_awaiting(&mut self, model: &Model) -> Vec<(usize, usize)> {
+        let stores = std::mem::take(&mut self.newly_awaiting);
+        stores.into_iter().map(|s| (s, model.stores[s].copies[self.stores[s].primary])).collect()
+    }
+
+    /// Whether store `s`'s promotion still waits for an operator (its primary's copy has not come back).
+    pub fn awaits_operator(&self, s: usize) -> bool {
+        self.stores[s].awaiting_operator
+    }
+
+    /// An operator decided to fail store `s` over: its promotion starts, as it would have at the
+    /// failure automatically. `false` when it no longer waits.
+    pub fn operator_decided(&mut self, model: &Model, kernel: &mut Kernel, s: usize) -> bool {
+        if !self.stores[s].awaiting_operator {
+            return false;
+        }
+        self.stores[s].awaiting_operator = false;
+        self.start_promotion(model, kernel, s);
+        true
+    }
+
+    /// The region of the replica a promotion of store `s` would make the primary now (the live copy
+    /// nearest the primary's).
+    pub fn promotion_target(&self, model: &Model, faults: &Faults, s: usize) -> Option<usize> {
+        let st = &model.stores[s];
+        let from = st.copies[self.stores[s].primary];
+        self.nearest_copy(model, faults, s, from).map(|c| st.copies[c])
     }
 
     /// A promotion is due: the replica nearest the old primary becomes the primary. Returns the region
