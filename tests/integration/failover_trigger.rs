@@ -220,3 +220,34 @@ fn bad_alarms_are_located_errors() {
         "{stderr}"
     );
 }
+
+/// Sampled fidelity never averages over the operator: on the shipped `pilot-light-operator` and the
+/// region outage (us-east-1 dark from 1,800 s; one-minute alarm: it fires at 1,860 s), the alarm, the
+/// decision, the promotion and the scale-ups happen at the same instants whether requests are
+/// fast-forwarded or all simulated (infrastructure is always simulated in full, and its draws come from
+/// their own streams), and the decision lies 1,860 s + the decision time, so after the alarm.
+#[test]
+fn sampled_fidelity_keeps_the_operators_instants() {
+    let instants = |sets: &[&str]| {
+        let study = crate::common::load(
+            &crate::common::root().join("models/pilot-light-operator.ron"),
+            &crate::common::root().join("scenarios/region-outage.ron"),
+            sets,
+            Some(1),
+            None,
+        )
+        .expect("the shipped study loads");
+        let kinds = ["alarm_fired", "operator_decided", "promoted", "scaled_up"];
+        events(&study)
+            .into_iter()
+            .filter(|e| kinds.contains(&e.what.kind()))
+            .map(|e| (e.what.kind().to_string(), e.component.unwrap_or_default(), e.t_s))
+            .collect::<Vec<_>>()
+    };
+    let sampled = instants(&["horizon_s=5400"]);
+    let full = instants(&["horizon_s=5400", "fidelity=Full"]);
+    assert_eq!(sampled, full);
+    assert_eq!(sampled[0], ("alarm_fired".to_string(), "region:us-east-1".to_string(), 1860.0));
+    assert!(sampled.iter().any(|(k, _, t)| k == "operator_decided" && *t > 1860.0), "{sampled:#?}");
+    assert!(sampled.iter().any(|(k, _, _)| k == "scaled_up"), "{sampled:#?}");
+}
