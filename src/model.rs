@@ -5,6 +5,7 @@ pub mod architecture;
 pub mod autoscaling;
 pub mod dependency;
 pub mod distribution;
+pub mod failover;
 pub mod fidelity;
 pub mod ids;
 pub mod keyspace;

@@ -100,6 +100,17 @@ fn sentence(model: &Model, e: &TraceEvent) -> String {
             let s = if *count == 1 { "" } else { "s" };
             format!("{count} write{s} to {c} lost, the oldest {} old", seconds(*oldest_s))
         }
+        What::AlarmFired { periods, .. } => {
+            format!(
+                "the alarm on {region} fires ({periods} of {periods} period{} breaching)",
+                plural(*periods)
+            )
+        }
+        What::OperatorDecided { to } if c.starts_with("store") => {
+            format!("an operator fails {c} over: the replica in {} is being promoted", listed(to))
+        }
+        What::OperatorDecided { to } => format!("an operator fails over to {}", listed(to)),
+        What::OperatorStoodDown => format!("the operator stands down: {region} serves again, no failover"),
         What::Promoted => format!("{c} promoted: it is the primary now"),
         What::ZoneFailover => format!("{c}'s standby takes over in its other zone"),
         What::ScaledUp { instances } => format!("{c} scaled up to {instances} instances"),

@@ -7,6 +7,7 @@
 pub mod autoscaling;
 pub mod dependency;
 pub mod distribution;
+pub mod failover;
 pub mod model;
 pub mod scenario;
 

@@ -90,6 +90,8 @@ pub struct Deployment {
     pub fleet: u32,
     /// Its disaster-recovery posture.
     pub standby: Standby,
+    /// Who starts its posture's activation (`Automatic` for a hot deployment).
+    pub failover: crate::model::failover::Trigger,
     /// Its target tracking autoscaling, if any.
     pub autoscaling: Option<crate::model::autoscaling::Autoscaling>,
 }
@@ -389,12 +391,18 @@ impl Model {
                     members.push(instance);
                 }
                 let standby = resolve_standby(d.standby.as_ref(), d.instances, &dpath, issues);
+                let failover = crate::model::failover::Trigger::resolve(
+                    d.standby.as_ref().and_then(StandbySpec::failover),
+                    &format!("{dpath}.standby.failover"),
+                    issues,
+                );
                 deployments.push(Deployment {
                     service: id,
                     region,
                     instances: members,
                     fleet: d.instances,
                     standby,
+                    failover,
                     autoscaling,
                 });
                 deployment_in[region] = Some(deployment);
@@ -675,7 +683,7 @@ fn resolve_standby(spec: Option<&StandbySpec>, fleet: u32, path: &str, issues: &
     let path = format!("{path}.standby");
     let resolved = match spec {
         None | Some(StandbySpec::Hot) => Some(Standby::Hot),
-        Some(StandbySpec::Warm { capacity_fraction, scale_up }) => {
+        Some(StandbySpec::Warm { capacity_fraction, scale_up, .. }) => {
             if !(*capacity_fraction > 0.0 && *capacity_fraction <= 1.0) {
                 issues.push(
                     format!("{path}.capacity_fraction"),
@@ -687,10 +695,10 @@ fn resolve_standby(spec: Option<&StandbySpec>, fleet: u32, path: &str, issues: &
                 .resolve(&format!("{path}.scale_up"), issues)
                 .map(|scale_up| Standby::Warm { running, scale_up })
         }
-        Some(StandbySpec::PilotLight { provision }) => provision
+        Some(StandbySpec::PilotLight { provision, .. }) => provision
             .resolve(&format!("{path}.provision"), issues)
             .map(|provision| Standby::PilotLight { provision }),
-        Some(StandbySpec::BackupRestore { restore }) => restore
+        Some(StandbySpec::BackupRestore { restore, .. }) => restore
             .resolve(&format!("{path}.restore"), issues)
             .map(|restore| Standby::BackupRestore { restore }),
     };

@@ -56,6 +56,8 @@ pub struct Store {
     pub multi_writer: bool,
     /// From the primary's failure to a replica accepting writes, detection included \[s\].
     pub promotion: Distribution,
+    /// Who starts the promotion (docs/architecture.md#failover-trigger).
+    pub failover: crate::model::failover::Trigger,
     /// Time of one read or write at a copy \[s\].
     pub op_time: Distribution,
     /// Bytes sent to each replica per write.
@@ -153,6 +155,19 @@ impl Store {
             Some(d) => d.resolve(&format!("{path}.promotion"), issues),
             None => Some(Distribution::fixed(60.0)),
         };
+        let failover = crate::model::failover::Trigger::resolve(
+            spec.failover.as_ref(),
+            &format!("{path}.failover"),
+            issues,
+        );
+        let promotes =
+            !spec.multi_writer && copies.len() > 1 && !matches!(spec.replication, ReplicationSpec::None);
+        if failover.operator().is_some() && !promotes {
+            issues.push(
+                format!("{path}.failover"),
+                "an operator has nothing to promote: only a single-writer store with a replica promotes one",
+            );
+        }
         let op_time = match &spec.op_time {
             Some(d) => d.resolve(&format!("{path}.op_time"), issues),
             None => Some(Distribution::fixed(0.001)),
@@ -183,6 +198,7 @@ impl Store {
             replication: replication?,
             multi_writer: spec.multi_writer,
             promotion: promotion?,
+            failover,
             op_time: op_time?,
             write_bytes: spec.write_bytes.unwrap_or(1000),
             price_usd_per_million_writes: price_w,

@@ -6,6 +6,7 @@
 //! - `faults`: the table of components and their causes of being down, failure and repair processes;
 //! - `steering`: health checks, DNS answers and how clients follow them;
 //! - `standby`: warm, pilot-light and backup postures and their activation;
+//! - `failover`: the alarms and operator decisions of operator-triggered failovers;
 //! - `autoscaler`: target tracking of autoscaled deployments (an evaluation clock, launches);
 //! - `stores`: replication, promotion, lost writes;
 //! - `dependencies`: each instance's cache of what its shared or managed services gave it (tokens,
@@ -25,6 +26,7 @@ mod autoscaler;
 mod behaviour;
 mod dependencies;
 mod event;
+mod failover;
 mod faults;
 mod fidelity;
 mod fleet;
@@ -53,9 +55,10 @@ use autoscaler::Autoscaler;
 use behaviour::Behaviours;
 use dependencies::Dependencies;
 use event::{
-    ClockEvent, Event, FaultEvent, FleetEvent, RequestEvent, ScaleEvent, StandbyEvent, SteeringEvent,
-    StoreEvent,
+    ClockEvent, Event, FailoverEvent, FaultEvent, FleetEvent, RequestEvent, ScaleEvent, StandbyEvent,
+    SteeringEvent, StoreEvent,
 };
+use failover::Failover;
 use faults::Faults;
 use fidelity::FastForward;
 use fleet::Fleet;
@@ -181,6 +184,7 @@ struct Engine<'w> {
     faults: Faults,
     steering: Steering,
     standby: Standby,
+    failover: Failover,
     autoscaler: Autoscaler,
     stores: Stores,
     dependencies: Dependencies,
@@ -206,6 +210,7 @@ impl<'w> Engine<'w> {
             faults: Faults::new(model, scenario, seed, replication),
             steering: Steering::new(model, seed, replication),
             standby: Standby::new(model, seed, replication),
+            failover: Failover::new(model, seed, replication),
             autoscaler: Autoscaler::new(model, seed, replication),
             stores: Stores::new(model, scenario, seed, replication),
             dependencies: Dependencies::new(model, seed, replication),
@@ -379,6 +384,10 @@ impl<'w> Engine<'w> {
             }
             Event::Scale(ScaleEvent::Scheduled { deployment, action }) => {
                 self.on_scheduled(deployment as usize, action as usize)
+            }
+            Event::Failover(FailoverEvent::Alarm { watch, epoch }) => self.on_alarm(watch as usize, epoch),
+            Event::Failover(FailoverEvent::Decision { watch, epoch }) => {
+                self.on_decision(watch as usize, epoch)
             }
         }
         Ok(())

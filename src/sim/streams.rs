@@ -51,6 +51,8 @@ pub enum Purpose {
     Launch = 18,
     /// Where each instance's dependency caches stand when sampled fidelity's arrivals resume.
     DependencyCache = 19,
+    /// An operator's decision times on alarms of a region (`region#runbook`, docs/architecture.md#failover-trigger).
+    Decision = 20,
 }
 
 /// The generator for one purpose of one named component in replication `replication`.

@@ -102,6 +102,22 @@ pub enum What {
         /// Age of the oldest at the failure \[s\] (the RPO).
         oldest_s: f64,
     },
+    /// An operator's alarm on a region fired: the region was down at the end of `periods` consecutive
+    /// periods (docs/architecture.md#failover-trigger).
+    AlarmFired {
+        /// Consecutive breaching periods (the alarm's evaluation periods).
+        periods: u32,
+        /// One period \[s\].
+        period_s: f64,
+    },
+    /// An operator decided to fail over: the standbys of `to` wake (for a region), or the replica in
+    /// `to` is being promoted (for a store).
+    OperatorDecided {
+        /// The regions failed over to.
+        to: Vec<String>,
+    },
+    /// An operator's decision was due but the region serves again: no failover.
+    OperatorStoodDown,
     /// A replica became a store's primary.
     Promoted,
     /// A Multi-AZ copy's standby in another zone took over.
@@ -162,6 +178,9 @@ impl What {
             What::AnswerChanged { .. } => "answer_changed",
             What::Rotation { .. } => "rotation",
             What::WritesLost { .. } => "writes_lost",
+            What::AlarmFired { .. } => "alarm_fired",
+            What::OperatorDecided { .. } => "operator_decided",
+            What::OperatorStoodDown => "operator_stood_down",
             What::Promoted => "promoted",
             What::ZoneFailover => "zone_failover",
             What::ScaledUp { .. } => "scaled_up",

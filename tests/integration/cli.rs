@@ -24,6 +24,8 @@ fn validate_accepts_every_shipped_study() {
         ("models/active-passive-autoscaling.ron".into(), "scenarios/region-outage-control-plane.ron"),
         ("models/active-passive-autoscaling.ron".into(), "scenarios/steady-state.ron"),
         ("models/active-passive.ron".into(), "scenarios/region-outage-control-plane.ron"),
+        ("models/pilot-light-operator.ron".into(), "scenarios/region-outage.ron"),
+        ("models/pilot-light-operator.ron".into(), "scenarios/year-of-failures.ron"),
     ];
     for m in dr {
         for s in [

@@ -15,6 +15,7 @@ mod dependencies;
 mod determinism;
 mod docs;
 mod examples_work;
+mod failover_trigger;
 mod fault_domains;
 mod fidelity;
 mod multiregion;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::distribution::DistributionSpec;
+use super::failover::FailoverSpec;
 
 /// An architecture, as written in `models/NAME.ron`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -204,17 +205,38 @@ pub enum StandbySpec {
         capacity_fraction: f64,
         /// How long the rest of the fleet takes to start.
         scale_up: DistributionSpec,
+        /// Who starts the scale-up. Default `Automatic` (docs/references.md#failover-trigger).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failover: Option<FailoverSpec>,
     },
     /// Nothing runs; the fleet is provisioned, taking `provision`, after failover begins.
     PilotLight {
         /// How long provisioning the whole fleet takes.
         provision: DistributionSpec,
+        /// Who starts the provisioning. Default `Automatic` (docs/references.md#failover-trigger).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failover: Option<FailoverSpec>,
     },
     /// Nothing runs and the data must be restored from backup: the region serves after `restore`.
     BackupRestore {
         /// How long restoring the data and starting the fleet takes.
         restore: DistributionSpec,
+        /// Who starts the restore. Default `Automatic` (docs/references.md#failover-trigger).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failover: Option<FailoverSpec>,
     },
+}
+
+impl StandbySpec {
+    /// Who starts this posture's activation, as written (`None` for `Hot`, or when left out).
+    pub fn failover(&self) -> Option<&FailoverSpec> {
+        match self {
+            StandbySpec::Hot => None,
+            StandbySpec::Warm { failover, .. }
+            | StandbySpec::PilotLight { failover, .. }
+            | StandbySpec::BackupRestore { failover, .. } => failover.as_ref(),
+        }
+    }
 }
 
 /// Where a group of clients is and what share of the traffic it sends.
@@ -469,6 +491,10 @@ pub struct StoreSpec {
     /// Default: Fixed(s: 60), Aurora Global Database's "less than a minute" (docs/references.md#replication-lag).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion: Option<DistributionSpec>,
+    /// Who starts the promotion. Default `Automatic`: as soon as the primary's copy fails
+    /// (docs/references.md#failover-trigger).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failover: Option<FailoverSpec>,
     /// Time of one read or write at a copy. Default: Fixed(ms: 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub op_time: Option<DistributionSpec>,

@@ -171,7 +171,10 @@ impl TraceTimeline {
                 | What::ScaleIn { .. }
                 | What::ScaleBlocked { .. }
                 | What::Launched { .. }
-                | What::Recovered { .. } => {}
+                | What::Recovered { .. }
+                | What::AlarmFired { .. }
+                | What::OperatorDecided { .. }
+                | What::OperatorStoodDown => {}
             }
             // Lanes for new components exist before their band opens.
             for name in &components {

@@ -14,6 +14,7 @@ pub(super) enum Event {
     Fleet(FleetEvent),
     Clock(ClockEvent),
     Scale(ScaleEvent),
+    Failover(FailoverEvent),
 }
 
 /// What a request does (the traffic list).
@@ -101,4 +102,14 @@ pub(super) enum ScaleEvent {
     Launched { deployment: u32, epoch: u32 },
     /// Scheduled action `action` of the deployment's autoscaling is due.
     Scheduled { deployment: u32, action: u32 },
+}
+
+/// An operator-triggered failover's steps (docs/architecture.md#failover-trigger); each is stale unless
+/// `epoch` is its watch's (`watch` indexes the failover subsystem's watches).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum FailoverEvent {
+    /// The watch's alarm is due: it fires if what it watches is still down.
+    Alarm { watch: u32, epoch: u32 },
+    /// The operator decides: what is still down is failed over.
+    Decision { watch: u32, epoch: u32 },
 }

@@ -1,13 +1,15 @@
 //! What a change in one subsystem means for the others: a fault takes instances (or a zone, a region)
 //! out of the fleet, fails the requests they held, starts promotions, stops entry points (health checks
-//! then flip, DNS answers change, standbys wake), and changes what serves (time availability); an
-//! autoscaler's decision launches or drains instances of the fleet. Each reaction is written once
+//! then flip, DNS answers change, standbys wake, operators' alarms start to watch), and changes what
+//! serves (time availability); an autoscaler's decision launches or drains instances of the fleet, an
+//! operator's decision wakes standbys and starts promotions. Each reaction is written once
 //! here, in the order the subsystems must see it.
 
 use super::Engine;
 use super::arena::ReqId;
 use super::autoscaler::{Autoscaler, Decision, Reading};
 use super::event::{ClockEvent, Event, FaultCause};
+use super::failover::Phase;
 use super::kernel::Change;
 use super::steering::Flip;
 use crate::model::scenario::Component;
@@ -205,6 +207,9 @@ impl Engine<'_> {
         for (region, loss) in losses {
             self.recorder.loss(self.model, region, loss);
         }
+        for (s, r) in self.stores.take_awaiting(self.model) {
+            self.failover.store_failed(&mut self.kernel, s, r);
+        }
     }
 
     /// Entry points that started or stopped: health checks will flip; one that stopped while traffic
@@ -215,6 +220,8 @@ impl Engine<'_> {
         let now = self.kernel.now;
         for r in stopped {
             self.recorder.start_incident(self.model, self.scenario, &self.steering, r, now);
+            // An operator's alarm watches a region that stops serving its traffic.
+            self.failover.region_failed(self.model, &mut self.kernel, r);
         }
     }
 
@@ -259,7 +266,17 @@ impl Engine<'_> {
         if !healthy {
             self.recorder.incident_detected(r, now);
             if serving_traffic {
-                self.standby.begin_failover(self.model, &mut self.kernel, &self.faults, &self.fleet, r);
+                // The automatic postures wake now; an operator's wait for the operator's decision.
+                let failover = &self.failover;
+                let automatic = |d| failover.standby_runbook(d).is_none();
+                self.standby.begin_failover(
+                    self.model,
+                    &mut self.kernel,
+                    &self.faults,
+                    &self.fleet,
+                    r,
+                    automatic,
+                );
             }
         }
         self.steering.schedule_resteer(self.model, &mut self.kernel);
@@ -355,6 +372,68 @@ impl Engine<'_> {
         self.recorder.trace_event(now, What::ZoneFailover, Some(subject.clone()), name, None);
         self.recorder.steering_event(self.scenario, self.kernel.now, SteeringKind::Promotion, subject);
         self.refresh_stores();
+    }
+}
+
+/// Operator-triggered failovers (docs/architecture.md#failover-trigger): the engine tells the watches
+/// what still fails when an alarm or a decision is due, and applies the decision.
+impl Engine<'_> {
+    /// Watch `w`'s alarm is due: it fires if a subject still fails (the standbys' region still does not
+    /// serve, a store still waits for its promotion), and the operator's decision is scheduled.
+    pub(super) fn on_alarm(&mut self, w: usize, epoch: u32) {
+        let Some(mut due) = self.failover.due(w, epoch, Phase::Alarming) else { return };
+        due.standby &= !self.endpoint_serves(due.region);
+        due.stores.retain(|&s| self.stores.awaits_operator(s));
+        let (region, runbook) = (due.region, due.runbook);
+        if self.failover.fire(&mut self.kernel, w, due).is_some() {
+            let alarm = self.failover.operator(runbook).alarm;
+            let periods = alarm.evaluation_periods;
+            let what = What::AlarmFired { periods, period_s: alarm.period.as_secs_f64() };
+            self.trace_region(region, what);
+        }
+    }
+
+    /// Watch `w`'s operator decides: what still fails is failed over (the runbook's standbys away from
+    /// the region, the stores waiting for their promotion); with nothing left, the operator stands down.
+    pub(super) fn on_decision(&mut self, w: usize, epoch: u32) {
+        let Some(due) = self.failover.due(w, epoch, Phase::Deciding) else { return };
+        self.failover.reset(w);
+        let (model, f, k) = (self.model, due.region, due.runbook);
+        let mut acted = false;
+        if due.standby && !self.endpoint_serves(f) {
+            let failover = &self.failover;
+            let wakes = |d| failover.standby_runbook(d) == Some(k);
+            let woken =
+                self.standby.begin_failover(model, &mut self.kernel, &self.faults, &self.fleet, f, wakes);
+            let to = woken.iter().map(|&r| model.regions[r].name.clone()).collect();
+            self.trace_region(f, What::OperatorDecided { to });
+            acted = true;
+        }
+        for s in due.stores {
+            let target = self.stores.promotion_target(model, &self.faults, s);
+            if self.stores.operator_decided(model, &mut self.kernel, s) {
+                let now = self.kernel.now;
+                if self.recorder.tracing(now) {
+                    let to = target.map(|r| model.regions[r].name.clone()).into_iter().collect();
+                    let subject = Some(format!("store:{}", model.stores[s].name));
+                    let region = Some(model.regions[f].name.clone());
+                    self.recorder.trace_event(now, What::OperatorDecided { to }, subject, region, None);
+                }
+                acted = true;
+            }
+        }
+        if !acted {
+            self.trace_region(f, What::OperatorStoodDown);
+        }
+    }
+
+    /// Keeps a trace event about region `r` when tracing.
+    fn trace_region(&mut self, r: usize, what: What) {
+        let now = self.kernel.now;
+        if self.recorder.tracing(now) {
+            let name = self.model.regions[r].name.clone();
+            self.recorder.trace_event(now, what, Some(format!("region:{name}")), Some(name), None);
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! Standby postures: when health checks declare a region that served traffic unhealthy, every standby
 //! deployment elsewhere (warm, pilot light, backup and restore) starts its scale-up, provisioning or
-//! restore (waiting for its region's control plane if that is down); a woken region returns to its
-//! posture a cool-down after traffic has left it.
+//! restore (waiting for its region's control plane if that is down), or, for an operator-triggered
+//! posture, when the operator decides to (docs/architecture.md#failover-trigger); a woken region returns
+//! to its posture a cool-down after traffic has left it.
 
 use rand::rngs::Xoshiro256PlusPlus;
 
@@ -47,8 +48,10 @@ impl Standby {
         }
     }
 
-    /// Health checks found region `failed` down while it served traffic: every standby deployment
-    /// elsewhere starts scaling up (or waits for its region's control plane).
+    /// Region `failed` is down while it served traffic and a failover to the standbys `wakes` selects
+    /// begins (the health checks' verdict for the automatic ones, an operator's decision for the others,
+    /// docs/architecture.md#failover-trigger): every such deployment elsewhere starts scaling up (or
+    /// waits for its region's control plane). Returns the regions woken.
     pub fn begin_failover(
         &mut self,
         model: &Model,
@@ -56,14 +59,20 @@ impl Standby {
         faults: &Faults,
         fleet: &Fleet,
         failed: usize,
-    ) {
+        wakes: impl Fn(DeploymentId) -> bool,
+    ) -> Vec<usize> {
+        let mut regions = Vec::new();
         for r in 0..model.regions.len() {
             if r == failed {
                 continue;
             }
             let mut woken = false;
             for (d, dep) in model.deployments.iter().enumerate() {
-                if dep.region != r || dep.standby.activation().is_none() || self.postures[d].activated {
+                if dep.region != r
+                    || dep.standby.activation().is_none()
+                    || self.postures[d].activated
+                    || !wakes(d)
+                {
                     continue;
                 }
                 let p = &mut self.postures[d];
@@ -72,10 +81,14 @@ impl Standby {
                 p.awaiting_control_plane = faults.control_plane_down(r);
                 woken = true;
             }
-            if woken && !faults.control_plane_down(r) {
-                self.schedule_activation(model, kernel, fleet, r, false);
+            if woken {
+                regions.push(r);
+                if !faults.control_plane_down(r) {
+                    self.schedule_activation(model, kernel, fleet, r, false);
+                }
             }
         }
+        regions
     }
 
     /// Starts the scale-up of every woken standby deployment of region `r` at once: a region recovers as

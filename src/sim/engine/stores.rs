@@ -13,6 +13,8 @@
 //! `Adds` change: the copy serves again), during which no cross-region promotion starts and no write is
 //! lost; a spanning copy is up while a majority of its zones are.
 
+mod promotion;
+
 use std::collections::VecDeque;
 
 use rand::rngs::Xoshiro256PlusPlus;
@@ -68,6 +70,9 @@ struct StoreState {
     /// Copy index of the primary.
     primary: usize,
     promoting: bool,
+    /// The primary's copy failed and the promotion waits for an operator's decision
+    /// (docs/architecture.md#failover-trigger).
+    awaiting_operator: bool,
     epoch: u32,
     /// The loss a pending promotion will make final.
     pending_loss: Option<Loss>,
@@ -104,6 +109,9 @@ pub(super) struct Stores {
     /// `by_distance[store][region]`: the store's copies nearest that region first (its own, then by
     /// round trip, then region name), computed once: the nearest live copy is the first available one.
     by_distance: Vec<Vec<Box<[usize]>>>,
+    /// Stores whose promotion started to wait for an operator since [`Stores::take_awaiting`] was last
+    /// called.
+    newly_awaiting: Vec<usize>,
 }
 
 impl Stores {
@@ -123,6 +131,7 @@ impl Stores {
                 .map(|s| StoreState {
                     primary: 0,
                     promoting: false,
+                    awaiting_operator: false,
                     epoch: 0,
                     pending_loss: None,
                     copy_up: vec![true; s.copies.len()],
@@ -150,6 +159,7 @@ impl Stores {
             write_fraction: data.write_fraction,
             link_history: vec![Vec::new(); model.regions.len() * model.regions.len()],
             regions: model.regions.len(),
+            newly_awaiting: Vec::new(),
             by_distance: model
                 .stores
                 .iter()
@@ -519,51 +529,28 @@ impl Stores {
             }
             let primary = self.stores[s].primary;
             let primary_up = self.copy_available(model, faults, s, primary);
-            let promoting = self.stores[s].promoting;
-            if !primary_up && !promoting && !self.zone_failing_over(s, primary) {
+            let (promoting, awaiting) = (self.stores[s].promoting, self.stores[s].awaiting_operator);
+            if !primary_up && !promoting && !awaiting && !self.zone_failing_over(s, primary) {
+                // What the failure strands is counted at its instant, whoever starts the promotion.
                 let loss = self.unreplicated(model, now, s, primary);
-                let delay = st.promotion.sample_s(&mut self.stores[s].promotion_rng);
                 let state = &mut self.stores[s];
-                state.promoting = true;
                 state.epoch = state.epoch.wrapping_add(1);
                 state.pending_loss = loss;
-                let event = Event::Store(StoreEvent::Promote { store: s as u32, epoch: state.epoch });
-                kernel.schedule_change(now.plus(SimTime::from_secs_f64(delay)), event, Change::TakesAway);
-            } else if primary_up && promoting {
+                if st.failover.operator().is_some() {
+                    state.awaiting_operator = true;
+                    self.newly_awaiting.push(s);
+                } else {
+                    self.start_promotion(model, kernel, s);
+                }
+            } else if primary_up && (promoting || awaiting) {
                 let state = &mut self.stores[s];
                 state.promoting = false;
+                state.awaiting_operator = false;
                 state.pending_loss = None;
                 state.epoch = state.epoch.wrapping_add(1);
             }
         }
         losses
-    }
-
-    /// A promotion is due: the replica nearest the old primary becomes the primary. Returns the region
-    /// of the old primary's copy with the writes the promotion makes lost, and the new primary's region;
-    /// `None` when superseded, or when no replica is up (it is tried again at the next change).
-    pub fn promote(
-        &mut self,
-        model: &Model,
-        faults: &Faults,
-        s: usize,
-        epoch: u32,
-    ) -> Option<(usize, Option<Loss>, usize)> {
-        let state = &self.stores[s];
-        if epoch != state.epoch || !state.promoting {
-            return None;
-        }
-        let st = &model.stores[s];
-        let old = state.primary;
-        let Some(target) = self.nearest_copy(model, faults, s, st.copies[old]) else {
-            self.stores[s].promoting = false;
-            return None;
-        };
-        let state = &mut self.stores[s];
-        state.primary = target;
-        state.promoting = false;
-        state.inflight[old].clear();
-        Some((st.copies[old], state.pending_loss.take(), st.copies[target]))
     }
 
     /// A link between regions `a` and `b` went down or came back at `now`.
