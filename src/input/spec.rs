@@ -5,9 +5,11 @@
 //! (`max_queue: 100`), not `Some(100)`.
 
 pub mod autoscaling;
+pub mod breaker;
 pub mod dependency;
 pub mod distribution;
 pub mod model;
+pub mod retry;
 pub mod scenario;
 
 pub use model::ModelSpec;

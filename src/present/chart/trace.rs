@@ -175,6 +175,9 @@ impl TraceTimeline {
                 | What::ScaleIn { .. }
                 | What::ScaleBlocked { .. }
                 | What::Launched { .. }
+                | What::BreakerOpened { .. }
+                | What::BreakerHalfOpen { .. }
+                | What::BreakerClosed
                 | What::Recovered { .. } => {}
             }
             // Lanes for new components exist before their band opens.

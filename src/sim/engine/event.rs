@@ -14,6 +14,7 @@ pub(super) enum Event {
     Fleet(FleetEvent),
     Clock(ClockEvent),
     Scale(ScaleEvent),
+    Breaker(BreakerEvent),
 }
 
 /// What a request does (the traffic list).
@@ -101,4 +102,14 @@ pub(super) enum ScaleEvent {
     Launched { deployment: u32, epoch: u32 },
     /// Scheduled action `action` of the deployment's autoscaling is due.
     Scheduled { deployment: u32, action: u32 },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum BreakerEvent {
+    /// The open interval of a population's breaker for a region has passed (infrastructure list);
+    /// stale unless `epoch` is the breaker's.
+    HalfOpen { population: u32, region: u32, epoch: u32 },
+    /// An attempt's outcome reaches its breaker when its client sees it (traffic list); stale unless
+    /// `epoch` is the breaker's.
+    Outcome { population: u32, region: u32, epoch: u32, failed: bool },
 }
