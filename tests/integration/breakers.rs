@@ -155,6 +155,29 @@ fn an_open_breaker_sends_requests_to_the_fallback_region() {
     }
 }
 
+/// Refused requests per replication, at full and at sampled fidelity, against the hand-derived count:
+/// the breaker refuses every request for its 30 s open interval, and, half-open, those that come after
+/// the K-th probe was sent until it succeeds (a round trip and the service, 0.100001 s), so
+/// E = λ × (30 + 0.100001) = 3,010.0 per replication. Sampled fidelity (a 5 s window) fast-forwards the
+/// open stretch from a window of refusals and stops at the end of the open interval, an infrastructure
+/// event: the probes run request by request, and the breaker trips once in every replication.
+#[test]
+fn sampled_fidelity_skips_an_open_breaker_but_not_its_half_open_probes() {
+    let truth = RATE * (OPEN_S + 2.0 * ONE_WAY_A + SERVICE_S);
+    for fidelity in ["fidelity=Full", "fidelity=Sampled(window_s: 5.0)"] {
+        let report = run(&study("", &[fidelity]));
+        let refused: Vec<f64> =
+            report.runs.iter().map(|r| r.failed_by_cause["breaker_open"] as f64).collect();
+        let (m, ci) = mean_ci(&refused);
+        eprintln!("{fidelity}: {m:.1} refused per replication [{:.1}, {:.1}]", ci[0], ci[1]);
+        assert_within_ci(&format!("{fidelity}: refused per replication"), m, ci, truth, 3.0);
+        assert!(report.runs.iter().all(|r| r.breaker_trips == 1), "{fidelity}: one trip per replication");
+        if fidelity != "fidelity=Full" {
+            assert!(report.runs.iter().all(|r| r.fast_forwarded > 0), "{fidelity}: nothing was skipped");
+        }
+    }
+}
+
 /// The observed stretch of the fail-fast and fallback tests: [64 s, 80 s], the outage lasting 20 s.
 const WINDOW: &[&str] = &["warmup_s=64", "horizon_s=80", "outages[0].duration_s=20"];
 
