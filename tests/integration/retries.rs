@@ -173,7 +173,7 @@ fn success_after(report: &Report, from_s: f64) -> f64 {
 /// goodput chart shows the loop (attempts per second far above the requests sent, goodput near zero,
 /// after the trigger), and the timeline names the trigger for what it is, a slowdown, not an outage.
 #[test]
-fn a_retry_storm_outlasts_its_trigger_and_a_retry_budget_or_shedding_ends_it() {
+fn a_retry_storm_outlasts_its_trigger_and_a_retry_budget_shedding_or_a_breaker_ends_it() {
     let sets = ["horizon_s=600", "outages[0].start_s=120", "replications=2"];
     let load = |m: &str| {
         crate::common::load(
@@ -188,7 +188,12 @@ fn a_retry_storm_outlasts_its_trigger_and_a_retry_budget_or_shedding_ends_it() {
     let storm = run(&load("models/retry-storm.ron"));
     let budget = run(&load("models/retry-storm-budget.ron"));
     let lifo = run(&load("models/retry-storm-lifo.ron"));
+    let breaker = run(&load("models/retry-storm-breaker.ron"));
     let after = |r: &Report| success_after(r, 400.0);
+    // A breaker cuts the loop too: open for its 60 s, it refuses what would have fed the queue; its
+    // probes after the trigger find the fleet drained.
+    assert!(after(&breaker) > 0.999, "the breaker did not end the storm: {}", after(&breaker));
+    assert!(breaker.requests.failed_by_cause["breaker_open"] > 0, "{:?}", breaker.requests);
     eprintln!(
         "success after the trigger: storm {:.4}, budget {:.4}, lifo {:.4}",
         after(&storm),
