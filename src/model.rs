@@ -3,6 +3,7 @@
 
 pub mod architecture;
 pub mod autoscaling;
+pub mod breaker;
 pub mod dependency;
 pub mod distribution;
 pub mod failover;

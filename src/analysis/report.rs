@@ -227,7 +227,7 @@ pub struct Requests {
     pub failed: u64,
     /// Failed requests by cause (every cause, zeros included): `no_healthy_instance`, `instance_failed`,
     /// `queue_full`, `store_unavailable`, `partition`, `timeout`, `unfinished`, `target_down`,
-    /// `instance_error`.
+    /// `instance_error`, `shed`, `dependency_unavailable`, `breaker_open`.
     pub failed_by_cause: BTreeMap<String, u64>,
     /// Attempts those requests took, retries included (equal to `total` when clients do not retry).
     #[serde(default)]
@@ -235,6 +235,10 @@ pub struct Requests {
     /// Retries clients wanted and their retry budgets refused.
     #[serde(default)]
     pub retries_refused: u64,
+    /// Times a population's circuit breaker for a region opened, over every replication's observation
+    /// window.
+    #[serde(default)]
+    pub breaker_trips: u64,
 }
 
 /// Latency of successful requests \[ms\]; each `null` when no request succeeded. Every row is one
@@ -365,6 +369,9 @@ pub struct RunRow {
     /// Failovers in this replication.
     #[serde(default)]
     pub failovers: u64,
+    /// Times a population's circuit breaker for a region opened in this replication.
+    #[serde(default)]
+    pub breaker_trips: u64,
     /// The longest RTO of the replication's failovers \[s\].
     #[serde(default)]
     pub rto_max_s: Option<f64>,

@@ -133,6 +133,16 @@ fn sentence(model: &Model, e: &TraceEvent) -> String {
         What::Recovered { after_s } => {
             format!("{population} recovered as its users see it (RTO {})", seconds(*after_s))
         }
+        What::BreakerOpened { reason } => {
+            format!("{population}'s circuit breaker for {region} opens: {reason}")
+        }
+        What::BreakerHalfOpen { probes } => format!(
+            "{population}'s circuit breaker for {region} half-opens: {probes} probe{} let through",
+            plural(*probes)
+        ),
+        What::BreakerClosed => {
+            format!("{population}'s circuit breaker for {region} closes: its probes succeeded")
+        }
         What::FastForward { until_s } => {
             format!("steady state: requests counted from expectations until {}", clock(*until_s))
         }

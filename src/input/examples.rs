@@ -22,6 +22,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("models/multi-az-database.ron", include_str!("../../models/multi-az-database.ron")),
     ("models/pilot-light.ron", include_str!("../../models/pilot-light.ron")),
     ("models/pilot-light-operator.ron", include_str!("../../models/pilot-light-operator.ron")),
+    ("models/retry-storm-breaker.ron", include_str!("../../models/retry-storm-breaker.ron")),
     ("models/retry-storm-budget.ron", include_str!("../../models/retry-storm-budget.ron")),
     ("models/retry-storm-lifo.ron", include_str!("../../models/retry-storm-lifo.ron")),
     ("models/retry-storm.ron", include_str!("../../models/retry-storm.ron")),

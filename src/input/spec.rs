@@ -5,10 +5,12 @@
 //! (`max_queue: 100`), not `Some(100)`.
 
 pub mod autoscaling;
+pub mod breaker;
 pub mod dependency;
 pub mod distribution;
 pub mod failover;
 pub mod model;
+pub mod retry;
 pub mod scenario;
 
 pub use model::ModelSpec;

@@ -173,6 +173,8 @@ pub struct Population {
     pub resolvers: u32,
     /// How its clients retry; `None`: they do not.
     pub retry: Option<crate::model::retry::RetryPolicy>,
+    /// Its clients' circuit breaker, one per target region; `None`: they have none.
+    pub breaker: Option<crate::model::breaker::BreakerPolicy>,
 }
 
 /// A validated architecture.
@@ -626,6 +628,10 @@ impl Model {
                 retry: p.retry.as_ref().and_then(|r| {
                     let path = format!("populations[{}].retry", p.name);
                     crate::model::retry::RetryPolicy::resolve(r, network.request_timeout_s, &path, issues)
+                }),
+                breaker: p.breaker.as_ref().and_then(|b| {
+                    let path = format!("populations[{}].breaker", p.name);
+                    crate::model::breaker::BreakerPolicy::resolve(b, &path, issues)
                 }),
             });
         }

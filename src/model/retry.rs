@@ -1,8 +1,8 @@
 //! Client retry policies, resolved: how many attempts, when an attempt is abandoned, the backoff before
-//! each retry, and the budget that stops retries when many fail.
+//! each retry, the budget that stops retries when many fail, and which failures are retried.
 
 use crate::input::issue::{Issues, number};
-use crate::input::spec::model::{Jitter as JitterSpec, RetryBudgetSpec, RetrySpec};
+use crate::input::spec::model::{FailureClassSpec, Jitter as JitterSpec, RetryBudgetSpec, RetrySpec};
 use crate::model::time::SimTime;
 
 /// How a backoff delay d = min(cap, base × 2^(i−1)) is randomised.
@@ -16,6 +16,54 @@ pub enum Jitter {
     Equal,
     /// min(cap, uniform in [base, 3 × the previous delay]).
     Decorrelated,
+}
+
+/// A class of failure as a client sees it; every failure cause belongs to one
+/// (`FailureCause::class`, in the observations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureClass {
+    /// The client gave up waiting.
+    Timeout,
+    /// Nothing answered, or the way there was cut.
+    Connection,
+    /// The server answered with an error or failed while serving.
+    ServerError,
+    /// The attempt was turned away at once (a full queue, shedding, an open breaker).
+    Throttled,
+}
+
+impl FailureClass {
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// A set of failure classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassSet(u8);
+
+impl ClassSet {
+    /// Every class: the SDKs' standard mode retries throttling, transient errors and timeouts
+    /// (docs/references.md#sdk-retries).
+    pub const ALL: ClassSet = ClassSet(0b1111);
+
+    /// Whether `class` is in the set.
+    #[inline]
+    pub fn contains(self, class: FailureClass) -> bool {
+        self.0 & class.bit() != 0
+    }
+
+    fn from_spec(classes: &[FailureClassSpec]) -> ClassSet {
+        ClassSet(classes.iter().fold(0, |set, c| {
+            set | match c {
+                FailureClassSpec::Timeout => FailureClass::Timeout,
+                FailureClassSpec::Connection => FailureClass::Connection,
+                FailureClassSpec::ServerError => FailureClass::ServerError,
+                FailureClassSpec::Throttled => FailureClass::Throttled,
+            }
+            .bit()
+        }))
+    }
 }
 
 /// A population's retry policy.
@@ -33,6 +81,8 @@ pub struct RetryPolicy {
     pub jitter: Jitter,
     /// The token bucket, if any: (capacity, cost of a retry, refund of a first-attempt success).
     pub budget: Option<TokenBucket>,
+    /// The failure classes retried; a failure of another class is final.
+    pub retry_on: ClassSet,
 }
 
 /// A retry quota as the SDKs keep it.
@@ -88,6 +138,13 @@ impl RetryPolicy {
                 ),
             );
         }
+        if spec.retry_on.is_empty() {
+            issues.push(
+                format!("{path}.retry_on"),
+                "list at least one failure class (Timeout, Connection, ServerError, Throttled); \
+                 max_attempts: 1 retries nothing",
+            );
+        }
         let budget = match spec.budget {
             RetryBudgetSpec::Unlimited => None,
             RetryBudgetSpec::TokenBucket { tokens, retry_cost, success_refund } => {
@@ -121,6 +178,7 @@ impl RetryPolicy {
                 JitterSpec::Decorrelated => Jitter::Decorrelated,
             },
             budget,
+            retry_on: ClassSet::from_spec(&spec.retry_on),
         })
     }
 }

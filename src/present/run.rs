@@ -151,7 +151,26 @@ pub fn heading(report: &Report) -> String {
         count(r.succeeded),
         count(r.failed),
         if causes.is_empty() { String::new() } else { format!(" ({causes})") },
-    ) + &fidelity_line(report)
+    ) + &breaker_line(report)
+        + &fidelity_line(report)
+}
+
+/// With circuit breakers that opened, how often.
+fn breaker_line(report: &Report) -> String {
+    let trips = report.requests.breaker_trips;
+    if trips == 0 {
+        return String::new();
+    }
+    format!(
+        "\ncircuit breakers: {} (a client population's breaker for a region opening), {} per replication",
+        plural(trips, "trip"),
+        number_per(trips, report.replications),
+    )
+}
+
+fn number_per(total: u64, replications: u32) -> String {
+    let v = total as f64 / f64::from(replications.max(1));
+    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") }
 }
 
 /// With sampled fidelity, how much ran at request level.

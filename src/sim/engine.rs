@@ -14,7 +14,8 @@
 //! - `recorder`: the only writer of observations (outcomes, tallies, timeline, usage, incidents);
 //! - `fidelity`: sampled fidelity's fast-forward of steady stretches, which learns what changed from
 //!   the kernel's change declarations only;
-//! - `behaviour`: the extension points of request behaviour (admission, an attempt's outcome, service).
+//! - `behaviour`: the extension points of request behaviour (admission, an attempt's outcome, service),
+//!   and the behaviours behind them: client retries (`retry`) and circuit breakers (`breaker`).
 //!
 //! The engine mediates: a subsystem never calls another; `journey` (a request's path through them) and
 //! `reactions` (what a change of one means for the others) are the only places that combine them. The
@@ -24,6 +25,7 @@
 mod arena;
 mod autoscaler;
 mod behaviour;
+mod breaker;
 mod dependencies;
 mod event;
 mod failover;
@@ -55,8 +57,8 @@ use autoscaler::Autoscaler;
 use behaviour::Behaviours;
 use dependencies::Dependencies;
 use event::{
-    ClockEvent, Event, FailoverEvent, FaultEvent, FleetEvent, RequestEvent, ScaleEvent, StandbyEvent,
-    SteeringEvent, StoreEvent,
+    BreakerEvent, ClockEvent, Event, FailoverEvent, FaultEvent, FleetEvent, RequestEvent, ScaleEvent,
+    StandbyEvent, SteeringEvent, StoreEvent,
 };
 use failover::Failover;
 use faults::Faults;
@@ -388,6 +390,12 @@ impl<'w> Engine<'w> {
             Event::Failover(FailoverEvent::Alarm { watch, epoch }) => self.on_alarm(watch as usize, epoch),
             Event::Failover(FailoverEvent::Decision { watch, epoch }) => {
                 self.on_decision(watch as usize, epoch)
+            }
+            Event::Breaker(BreakerEvent::HalfOpen { population, region, epoch }) => {
+                self.on_half_open(population as usize, region as usize, epoch)
+            }
+            Event::Breaker(BreakerEvent::Outcome { population, region, epoch, failed }) => {
+                self.on_breaker_outcome(population as usize, region as usize, epoch, failed)
             }
         }
         Ok(())

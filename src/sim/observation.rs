@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::retry::FailureClass;
 use crate::sim::histogram::LatencyHistogram;
 
 /// Why a request failed.
@@ -36,11 +37,14 @@ pub enum FailureCause {
     /// A dependency its instance needed (a token, a key: the model's `dependencies`) was not in the
     /// instance's cache and its copy did not answer: the request failed at the instance's connect timeout.
     DependencyUnavailable = 10,
+    /// Its client's circuit breaker for the region was open (or half-open with its probes out), and no
+    /// fallback region took it: it failed at once at the client, costing no network time.
+    BreakerOpen = 11,
 }
 
 impl FailureCause {
     /// Every cause, in the order of their discriminants (the index of each in [`Counts::failed`]).
-    pub const ALL: [FailureCause; 11] = [
+    pub const ALL: [FailureCause; 12] = [
         FailureCause::NoHealthyInstance,
         FailureCause::InstanceFailed,
         FailureCause::QueueFull,
@@ -52,6 +56,7 @@ impl FailureCause {
         FailureCause::InstanceError,
         FailureCause::Shed,
         FailureCause::DependencyUnavailable,
+        FailureCause::BreakerOpen,
     ];
 
     /// The name used in reports and `results.json`.
@@ -68,6 +73,25 @@ impl FailureCause {
             FailureCause::InstanceError => "instance_error",
             FailureCause::Shed => "shed",
             FailureCause::DependencyUnavailable => "dependency_unavailable",
+            FailureCause::BreakerOpen => "breaker_open",
+        }
+    }
+
+    /// Its class, as a client's retry policy (`retry_on`) sees it: the one place every cause is
+    /// classified.
+    pub fn class(self) -> FailureClass {
+        match self {
+            FailureCause::Timeout | FailureCause::Unfinished => FailureClass::Timeout,
+            FailureCause::NoHealthyInstance
+            | FailureCause::TargetDown
+            | FailureCause::Partition
+            | FailureCause::DependencyUnavailable => FailureClass::Connection,
+            FailureCause::InstanceFailed | FailureCause::InstanceError | FailureCause::StoreUnavailable => {
+                FailureClass::ServerError
+            }
+            FailureCause::QueueFull | FailureCause::Shed | FailureCause::BreakerOpen => {
+                FailureClass::Throttled
+            }
         }
     }
 }
@@ -454,6 +478,10 @@ pub struct Observations {
     pub writes: u64,
     /// Counted requests that crossed between regions (a call or a store access in another region).
     pub cross_region: u64,
+    /// Times a client population's circuit breaker for a region opened inside the observation window
+    /// (a half-open breaker whose probe fails opens again: that counts too).
+    #[serde(default)]
+    pub breaker_trips: u64,
     /// Physical usage, for the bill.
     pub usage: Usage,
 }

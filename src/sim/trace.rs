@@ -158,6 +158,20 @@ pub enum What {
         /// Since the incident began \[s\]: this population's RTO.
         after_s: f64,
     },
+    /// A client population's circuit breaker for a region opened: its attempts there are refused (they
+    /// fail fast, or go to a fallback region) for the open interval.
+    BreakerOpened {
+        /// What tripped it (`5 attempts failed in a row`, `50 of the last 100 attempts failed`, `a
+        /// half-open probe failed`).
+        reason: String,
+    },
+    /// The breaker's open interval passed: it lets probe attempts through.
+    BreakerHalfOpen {
+        /// Probes it lets through.
+        probes: u32,
+    },
+    /// Every probe succeeded: the breaker closed, and the population's attempts go to the region again.
+    BreakerClosed,
     /// Sampled fidelity skipped a steady stretch: its requests are counted from expectations, not one
     /// by one (so the outcome series is empty there).
     FastForward {
@@ -190,6 +204,9 @@ impl What {
             What::ScaleBlocked { .. } => "scale_blocked",
             What::Launched { .. } => "launched",
             What::Recovered { .. } => "recovered",
+            What::BreakerOpened { .. } => "breaker_opened",
+            What::BreakerHalfOpen { .. } => "breaker_half_open",
+            What::BreakerClosed => "breaker_closed",
             What::FastForward { .. } => "fast_forward",
         }
     }

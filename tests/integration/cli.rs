@@ -12,6 +12,7 @@ fn validate_accepts_every_shipped_study() {
         ("models/single-region-large.ron".into(), "scenarios/zone-outage.ron"),
         ("models/retry-storm.ron".into(), "scenarios/retry-storm.ron"),
         ("models/retry-storm-budget.ron".into(), "scenarios/retry-storm.ron"),
+        ("models/retry-storm-breaker.ron".into(), "scenarios/retry-storm.ron"),
         ("models/retry-storm-lifo.ron".into(), "scenarios/retry-storm.ron"),
         ("models/mistake-dns-ttl-a-day.ron".into(), "scenarios/region-outage.ron"),
         ("models/mistake-sync-across-ocean.ron".into(), "scenarios/region-outage.ron"),

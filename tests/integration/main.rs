@@ -5,6 +5,7 @@ mod analytic;
 mod architecture;
 mod autoscaling;
 mod availability;
+mod breakers;
 mod browser;
 mod chart_marks;
 mod cli;

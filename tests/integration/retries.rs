@@ -57,6 +57,34 @@ fn independent_attempt_failures_give_one_minus_p_to_the_attempts() {
     assert_eq!(report.requests.retries_refused, 0);
 }
 
+/// `retry_on` decides which failures are retried. The failing share's errors are `instance_error`,
+/// of class `ServerError`. A policy that retries only timeouts makes every failure final at once:
+/// attempts per request are exactly 1 in every replication and availability is 1 − p = 0.5. A policy
+/// that retries server errors (and nothing else) gives the closed form of independent attempts again,
+/// 1 − p³ = 0.875 and (1 − p³)/(1 − p) = 1.75 attempts.
+#[test]
+fn retry_on_retries_only_the_failure_classes_it_lists() {
+    let excluded = study(
+        0.5,
+        "(max_attempts: 3, backoff: (base_ms: 1.0), budget: Unlimited, retry_on: [Timeout, Throttled])",
+        "Fixed(ms: 1.0)",
+    );
+    assert_eq!(excluded.requests.attempts, excluded.requests.total, "a failure outside retry_on was retried");
+    assert!(excluded.runs.iter().all(|r| r.attempts_per_request == 1.0));
+    let a = &excluded.availability;
+    assert_within_ci("availability without retrying server errors", a.mean, a.ci95, 0.5, 3.0);
+
+    let included = study(
+        0.5,
+        "(max_attempts: 3, backoff: (base_ms: 1.0), budget: Unlimited, retry_on: [ServerError])",
+        "Fixed(ms: 1.0)",
+    );
+    let a = &included.availability;
+    assert_within_ci("availability retrying server errors", a.mean, a.ci95, 0.875, 2.0);
+    let (mean, ci) = attempts(&included);
+    assert_within_ci("attempts per request retrying server errors", mean, ci, 1.75, 2.0);
+}
+
 /// The same failures under the SDKs' token bucket (500 tokens, 14 per retry, 1 back per first-attempt
 /// success, a retry's 14 back when it succeeds). Retries want far more than the bucket pays, so it is
 /// empty nearly all the time and retries run at the rate refunds allow: with x retries per request,
@@ -107,7 +135,7 @@ fn impossible_retry_settings_are_located_errors() {
     request_path: ["svc"],
     populations: [(name: "clients", location: "r", share: 1.0,
                    retry: (max_attempts: 0, attempt_timeout_ms: 60000.0, backoff: (base_ms: 100.0, cap_ms: 10.0),
-                           budget: TokenBucket(tokens: 5, retry_cost: 0)))],
+                           budget: TokenBucket(tokens: 5, retry_cost: 0), retry_on: []))],
 )"#;
     let scenario = r#"(name: "x", horizon_s: 10.0, warmup_s: 0.0, replications: 1, seed: 1,
                        traffic: (rate_per_s: 1.0))"#;
@@ -117,6 +145,7 @@ fn impossible_retry_settings_are_located_errors() {
         "populations[clients].retry.attempt_timeout_ms",
         "populations[clients].retry.backoff.cap_ms",
         "populations[clients].retry.budget.retry_cost",
+        "populations[clients].retry.retry_on",
     ] {
         assert!(errors.contains(needle), "no error at {needle} in:\n{errors}");
     }
@@ -144,7 +173,7 @@ fn success_after(report: &Report, from_s: f64) -> f64 {
 /// goodput chart shows the loop (attempts per second far above the requests sent, goodput near zero,
 /// after the trigger), and the timeline names the trigger for what it is, a slowdown, not an outage.
 #[test]
-fn a_retry_storm_outlasts_its_trigger_and_a_retry_budget_or_shedding_ends_it() {
+fn a_retry_storm_outlasts_its_trigger_and_a_retry_budget_shedding_or_a_breaker_ends_it() {
     let sets = ["horizon_s=600", "outages[0].start_s=120", "replications=2"];
     let load = |m: &str| {
         crate::common::load(
@@ -159,7 +188,12 @@ fn a_retry_storm_outlasts_its_trigger_and_a_retry_budget_or_shedding_ends_it() {
     let storm = run(&load("models/retry-storm.ron"));
     let budget = run(&load("models/retry-storm-budget.ron"));
     let lifo = run(&load("models/retry-storm-lifo.ron"));
+    let breaker = run(&load("models/retry-storm-breaker.ron"));
     let after = |r: &Report| success_after(r, 400.0);
+    // A breaker cuts the loop too: open for its 60 s, it refuses what would have fed the queue; its
+    // probes after the trigger find the fleet drained.
+    assert!(after(&breaker) > 0.999, "the breaker did not end the storm: {}", after(&breaker));
+    assert!(breaker.requests.failed_by_cause["breaker_open"] > 0, "{:?}", breaker.requests);
     eprintln!(
         "success after the trigger: storm {:.4}, budget {:.4}, lifo {:.4}",
         after(&storm),

@@ -90,6 +90,7 @@ pub struct Aggregate<'a> {
     arrived: u64,
     attempts: u64,
     retries_refused: u64,
+    breaker_trips: u64,
     events_total: u64,
     events: Vec<f64>,
     request_level_share: Vec<f64>,
@@ -125,6 +126,7 @@ impl<'a> Aggregate<'a> {
             arrived: 0,
             attempts: 0,
             retries_refused: 0,
+            breaker_trips: 0,
             events_total: 0,
             events: Vec::new(),
             request_level_share: Vec::new(),
@@ -182,6 +184,7 @@ impl<'a> Aggregate<'a> {
         self.arrived += o.arrivals_in_window;
         self.attempts += o.total.tally.attempts.round() as u64;
         self.retries_refused += o.total.tally.retries_refused.round() as u64;
+        self.breaker_trips += o.breaker_trips;
         self.events_total += o.events;
         self.events.push(o.events as f64);
         self.request_level_share.push(if o.observed_s > 0.0 {
@@ -320,6 +323,7 @@ impl<'a> Aggregate<'a> {
                 arrived: self.arrived,
                 attempts: self.attempts,
                 retries_refused: self.retries_refused,
+                breaker_trips: self.breaker_trips,
                 ..requests(&total.counts)
             },
             availability,

@@ -44,6 +44,7 @@ pub(super) fn requests(c: &Counts) -> Requests {
             .collect::<BTreeMap<_, _>>(),
         attempts: c.attempted(),
         retries_refused: 0,
+        breaker_trips: 0,
     }
 }
 
@@ -78,6 +79,7 @@ pub(super) fn run_row(model: &Model, o: &Observations, observed_s: f64) -> RunRo
         writes_lost: o.failovers.iter().map(|f| f.writes_lost).sum(),
         lost_updates: o.lost_updates,
         stale_reads: o.stale_reads,
+        breaker_trips: o.breaker_trips,
         cost_usd_per_month: cost::monthly(&o.usage, model).total(),
         usage: o.usage.clone(),
         per_population: model

@@ -122,6 +122,11 @@ fn failure_advice(cause: FailureCause) -> &'static str {
              was down: a Global dependency fails every region with its home; use a copy per region \
              (scope: Regional, as multi-Region keys and replicated secrets are), or a longer cache_ttl_s"
         }
+        FailureCause::BreakerOpen => {
+            "their clients' circuit breaker for the region was open, so they failed at once: the region was \
+             failing when it tripped; breaker.fallback: NextRegion sends them to another region, and a \
+             shorter breaker.open_s notices a recovery sooner"
+        }
     }
 }
 

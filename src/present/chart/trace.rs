@@ -174,7 +174,10 @@ impl TraceTimeline {
                 | What::Recovered { .. }
                 | What::AlarmFired { .. }
                 | What::OperatorDecided { .. }
-                | What::OperatorStoodDown => {}
+                | What::OperatorStoodDown
+                | What::BreakerOpened { .. }
+                | What::BreakerHalfOpen { .. }
+                | What::BreakerClosed => {}
             }
             // Lanes for new components exist before their band opens.
             for name in &components {

@@ -1,7 +1,7 @@
 //! The extension points of request behaviour, called at the three places a request's fate is decided:
 //!
-//! - [`Behaviours::admit`]: a client is about to send an attempt (a retry budget or an open circuit
-//!   breaker may refuse it);
+//! - [`Behaviours::admit`]: a client is about to send an attempt (its circuit breaker for the region
+//!   may refuse it, or send it to a fallback region);
 //! - [`Behaviours::attempt_outcome`]: an attempt has an outcome (a failed one may be retried later);
 //! - [`Behaviours::draw_service`]: an instance starts serving a request (a degraded instance may be
 //!   slower, or fail a share of its requests).
@@ -14,6 +14,7 @@
 use rand::rngs::Xoshiro256PlusPlus;
 
 use super::arena::Request;
+use super::breaker::{Breakers, Verdict};
 use super::kernel::Kernel;
 pub(super) use super::retry::Decision as AttemptOutcome;
 use super::retry::Retries;
@@ -25,7 +26,12 @@ use crate::sim::observation::FailureCause;
 /// Whether an attempt may be sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Admission {
+    /// It is sent where it was going.
     Admit,
+    /// It is sent to this region instead (a breaker's fallback).
+    Redirect(usize),
+    /// It is not sent: it fails at once at the client (`breaker_open`).
+    Refuse,
 }
 
 /// How an instance serves a request.
@@ -35,21 +41,30 @@ pub(super) enum ServiceDraw {
     Serve(f64),
 }
 
-/// The request behaviours of a model: client retries (`retry`); gray failures act through
-/// `draw_service`'s slowdown.
+/// The request behaviours of a model: client retries (`retry`) and circuit breakers (`breaker`); gray
+/// failures act through `draw_service`'s slowdown.
 pub(super) struct Behaviours {
     pub retries: Retries,
+    pub breakers: Breakers,
 }
 
 impl Behaviours {
     pub fn new(model: &Model, seed: u64, replication: u32) -> Behaviours {
-        Behaviours { retries: Retries::new(model, seed, replication) }
+        Behaviours { retries: Retries::new(model, seed, replication), breakers: Breakers::new(model) }
     }
 
-    /// Extension point: may the attempt be sent?
+    /// Extension point: may attempt `r` be sent to its entry region?
     #[inline]
-    pub fn admit(&mut self) -> Admission {
-        Admission::Admit
+    pub fn admit(&mut self, r: &Request) -> Admission {
+        let p = r.population as usize;
+        if !self.breakers.active(p) {
+            return Admission::Admit;
+        }
+        match self.breakers.admit(p, r.entry_region as usize) {
+            Verdict::Pass => Admission::Admit,
+            Verdict::Redirect(region) => Admission::Redirect(region),
+            Verdict::Refuse => Admission::Refuse,
+        }
     }
 
     /// Extension point: attempt `r` ended at `at` with `outcome` (the request's deadline is
@@ -63,6 +78,7 @@ impl Behaviours {
         outcome: Result<(), FailureCause>,
         deadline: SimTime,
     ) -> AttemptOutcome {
+        self.breakers.attempt_outcome(kernel, r, at, outcome);
         self.retries.decide(kernel, r, at, outcome, deadline)
     }
 

@@ -15,6 +15,7 @@ pub(super) enum Event {
     Clock(ClockEvent),
     Scale(ScaleEvent),
     Failover(FailoverEvent),
+    Breaker(BreakerEvent),
 }
 
 /// What a request does (the traffic list).
@@ -112,4 +113,14 @@ pub(super) enum FailoverEvent {
     Alarm { watch: u32, epoch: u32 },
     /// The operator decides: what is still down is failed over.
     Decision { watch: u32, epoch: u32 },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum BreakerEvent {
+    /// The open interval of a population's breaker for a region has passed (infrastructure list);
+    /// stale unless `epoch` is the breaker's.
+    HalfOpen { population: u32, region: u32, epoch: u32 },
+    /// An attempt's outcome reaches its breaker when its client sees it (traffic list); stale unless
+    /// `epoch` is the breaker's.
+    Outcome { population: u32, region: u32, epoch: u32, failed: bool },
 }

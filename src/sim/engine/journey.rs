@@ -5,6 +5,7 @@
 
 use super::arena::{ReqId, Request};
 use super::behaviour::{Admission, AttemptOutcome};
+use super::breaker::{State, Trip};
 use super::dependencies::Need;
 use super::event::{Event, RequestEvent};
 use super::fleet::Enqueued;
@@ -12,6 +13,7 @@ use super::{Engine, SimError};
 use crate::model::queueing::Discipline;
 use crate::model::time::SimTime;
 use crate::sim::observation::FailureCause;
+use crate::sim::trace::What;
 
 impl Engine<'_> {
     /// Population `p`'s next request leaves its client now.
@@ -48,9 +50,34 @@ impl Engine<'_> {
             serial,
             last_sleep_s: 0.0,
         });
-        match self.behaviours.admit() {
-            Admission::Admit => self.send(req, SimTime::from_secs_f64(one_way)),
+        self.dispatch(req)
+    }
+
+    /// Attempt `req` is about to leave its client for its entry region: its breaker lets it through,
+    /// sends it to a fallback region, or refuses it (it fails at once, costing no network time).
+    fn dispatch(&mut self, req: ReqId) -> Result<(), SimError> {
+        let r = *self.traffic.requests.get(req);
+        match self.behaviours.admit(&r) {
+            Admission::Admit => {}
+            Admission::Redirect(region) => {
+                let model = self.model;
+                let p = r.population as usize;
+                let to = model.regions[region].location;
+                let one_way = self.traffic.crossing_s(model, p, model.populations[p].location, to);
+                let slot = self.traffic.requests.get_mut(req);
+                slot.entry_region = region as u32;
+                slot.region = region as u32;
+                slot.back = SimTime::from_secs_f64(one_way);
+            }
+            Admission::Refuse => {
+                let r = self.traffic.requests.remove(req);
+                self.conclude(r, self.kernel.now, Err(FailureCause::BreakerOpen));
+                return Ok(());
+            }
         }
+        // A request's `back` is the one-way time of its first crossing until it moves on.
+        let one_way = self.traffic.requests.get(req).back;
+        self.send(req, one_way)
     }
 
     /// Sends attempt `req`, which reaches its entry's balancer after `one_way`; its client abandons it at
@@ -84,7 +111,7 @@ impl Engine<'_> {
         slot.back = SimTime::from_secs_f64(one_way);
         slot.version = version;
         slot.attempt_start = now;
-        self.send(req, SimTime::from_secs_f64(one_way))
+        self.dispatch(req)
     }
 
     /// The client of attempt `serial` gives up on it: the attempt is left to finish for nobody (its
@@ -342,7 +369,9 @@ impl Engine<'_> {
     /// retry in a fresh slot.
     fn conclude(&mut self, r: Request, at: SimTime, outcome: Result<(), FailureCause>) {
         let deadline = r.start.plus(self.traffic.request_timeout);
-        match self.behaviours.attempt_outcome(&mut self.kernel, &r, at, outcome, deadline) {
+        let decision = self.behaviours.attempt_outcome(&mut self.kernel, &r, at, outcome, deadline);
+        self.note_breakers();
+        match decision {
             AttemptOutcome::Final { refused } => self.record_final(&r, at, outcome, refused),
             AttemptOutcome::Retry { at: when, sleep_s } => {
                 let serial = self.behaviours.retries.next_serial();
@@ -355,6 +384,52 @@ impl Engine<'_> {
                 };
                 let id = self.traffic.requests.insert(next);
                 self.kernel.schedule(when, Event::Request(RequestEvent::Retry { req: id }));
+            }
+        }
+    }
+
+    /// The outcome of an attempt reaches population `p`'s breaker for `region` (see `breaker`).
+    pub(super) fn on_breaker_outcome(&mut self, p: usize, region: usize, epoch: u32, failed: bool) {
+        let now = self.kernel.now;
+        self.behaviours.breakers.count(&mut self.kernel, p, region, epoch, failed, now);
+        self.note_breakers();
+    }
+
+    /// Population `p`'s breaker for `region` has been open for its interval: it half-opens.
+    pub(super) fn on_half_open(&mut self, p: usize, region: usize, epoch: u32) {
+        self.behaviours.breakers.half_open(p, region, epoch, self.kernel.now);
+        self.note_breakers();
+    }
+
+    /// Records the breakers' changes of state (trips, trace events).
+    fn note_breakers(&mut self) {
+        if !self.behaviours.breakers.moved() {
+            return;
+        }
+        let model = self.model;
+        for t in self.behaviours.breakers.take_transitions() {
+            if t.to == State::Open {
+                self.recorder.breaker_tripped(self.scenario, t.at);
+            }
+            if self.recorder.tracing(t.at) {
+                let what = match (t.to, t.trip) {
+                    (State::Open, trip) => What::BreakerOpened {
+                        reason: match trip {
+                            Some(Trip::Consecutive(n)) => format!("{n} attempts failed in a row"),
+                            Some(Trip::Ratio { failed, of }) => {
+                                format!("{failed} of the last {of} attempts failed")
+                            }
+                            Some(Trip::Probe) | None => "a half-open probe failed".to_string(),
+                        },
+                    },
+                    (State::HalfOpen, _) => What::BreakerHalfOpen {
+                        probes: model.populations[t.population].breaker.map_or(0, |b| b.half_open_probes),
+                    },
+                    (State::Closed, _) => What::BreakerClosed,
+                };
+                let region = Some(model.regions[t.region].name.clone());
+                let population = Some(model.populations[t.population].name.clone());
+                self.recorder.trace_event(t.at, what, None, region, population);
             }
         }
     }

@@ -96,6 +96,14 @@ impl Recorder {
 
     /// A client sent an attempt (a request's first, or a retry).
     #[inline]
+    /// A client population's breaker for a region opened at `at`: a trip, if inside the observation
+    /// window.
+    pub fn breaker_tripped(&mut self, scenario: &Scenario, at: SimTime) {
+        if at >= scenario.warmup && at <= scenario.horizon {
+            self.obs.breaker_trips += 1;
+        }
+    }
+
     pub fn attempt_sent(&mut self) {
         self.current.attempts += 1;
     }

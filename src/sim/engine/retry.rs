@@ -90,7 +90,10 @@ impl Retries {
             }
             Err(cause) => cause,
         };
-        if cause == FailureCause::Unfinished || r.attempt as u32 + 1 >= policy.max_attempts as u32 {
+        if cause == FailureCause::Unfinished
+            || r.attempt as u32 + 1 >= policy.max_attempts as u32
+            || !policy.retry_on.contains(cause.class())
+        {
             return Decision::Final { refused: false };
         }
         let sleep_s = backoff(policy, r.attempt as u32 + 1, r.last_sleep_s as f64, &mut self.rng[p]);
@@ -129,10 +132,19 @@ fn backoff(policy: &RetryPolicy, i: u32, previous_s: f64, rng: &mut Xoshiro256Pl
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::retry::ClassSet;
     use rand::SeedableRng;
 
     fn policy(jitter: Jitter) -> RetryPolicy {
-        RetryPolicy { max_attempts: 5, attempt_timeout: None, base_s: 0.05, cap_s: 1.0, jitter, budget: None }
+        RetryPolicy {
+            max_attempts: 5,
+            attempt_timeout: None,
+            base_s: 0.05,
+            cap_s: 1.0,
+            jitter,
+            budget: None,
+            retry_on: ClassSet::ALL,
+        }
     }
 
     #[test]
