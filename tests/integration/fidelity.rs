@@ -147,3 +147,49 @@ fn the_timeline_of_a_sampled_run_adds_up_to_its_totals() {
         );
     }
 }
+
+/// Issue 12's behaviours under sampled fidelity (the change contract): load-balancer health checks on
+/// both services (crashed instances keep their share until their checks notice), the SDKs' standard
+/// retries at both populations, and a standby fleet that autoscales on failover, through a region
+/// outage with instances failing every two hours on average. Each behaviour's changes (a target out of
+/// rotation, a bucket running dry, a scale-out) must stop the fast-forward; were one averaged over,
+/// availability, attempts or the fleet's cost would drift from full fidelity's on the same random
+/// numbers.
+#[test]
+fn sampled_fidelity_agrees_with_full_with_health_checks_retries_and_autoscaling() {
+    let files = Files::new(
+        "",
+        r#"(name: "outage", horizon_s: 5400.0, warmup_s: 60.0, replications: 10, seed: 43,
+            traffic: (rate_per_s: 1100.0), data: (write_fraction: 0.2, keys: 100000, zipf_exponent: 0.99),
+            failures: [(kind: Instance, time_to_failure: Exponential(mean_h: 2.0),
+                        time_to_repair: LogNormal(median_min: 5.0, sigma: 0.5))],
+            outages: [(target: Region("us-east-1"), start_s: 1800.0, duration_s: 1800.0)])"#,
+    );
+    let model = root().join("models/active-passive-autoscaling.ron");
+    let behaviours = [
+        "services[api].target_health_check=()",
+        "services[web].target_health_check=()",
+        "populations[users-us].retry=()",
+        "populations[users-eu].retry=()",
+    ];
+    let study = |fidelity: &str| {
+        let mut sets = behaviours.to_vec();
+        sets.push(fidelity);
+        load(&model, &files.scenario(), &sets, None, None).expect("valid study")
+    };
+    let (sampled, full) = (run(&study("fidelity=Sampled()")), run(&study("fidelity=Full")));
+    let share = sampled.fidelity.request_level_share.mean;
+    assert!(share < 0.8, "sampled fidelity skipped little: request-level share {share}");
+    // The behaviours acted: targets failed before their checks noticed, clients retried.
+    let target_down: u64 = full.runs.iter().map(|r| r.failed_by_cause["target_down"]).sum();
+    assert!(target_down > 0, "no request met a crashed instance still in rotation");
+    let retried = full.runs.iter().map(|r| r.attempts_per_request).fold(0.0, f64::max);
+    assert!(retried > 1.0, "no request was retried: attempts per request {retried}");
+
+    agree_paired("availability", &sampled, &full, |r| Some(r.availability));
+    agree_paired("attempts per request", &sampled, &full, |r| Some(r.attempts_per_request));
+    agree_paired("target down", &sampled, &full, |r| Some(r.failed_by_cause["target_down"] as f64));
+    agree_paired("latency p99", &sampled, &full, |r| r.latency_p99_ms);
+    agree_paired("RTO", &sampled, &full, |r| r.rto_max_s);
+    agree_paired("monthly cost", &sampled, &full, |r| Some(r.cost_usd_per_month));
+}
