@@ -239,6 +239,18 @@ pub struct Requests {
     /// window.
     #[serde(default)]
     pub breaker_trips: u64,
+    /// Retries services made of their calls to the next hop (`services[NAME].retry`); 0 when none
+    /// retries.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hop_retries: u64,
+    /// Calls reaching each hop of the request path (by service or store name), every retry above it
+    /// included; empty unless a service retries its calls.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub calls_by_hop: BTreeMap<String, u64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Latency of successful requests \[ms\]; each `null` when no request succeeded. Every row is one

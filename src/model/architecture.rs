@@ -73,6 +73,8 @@ pub struct Service {
     pub deployment_in: Vec<Option<DeploymentId>>,
     /// The dependencies its instances need per request, sorted (indices into `Model::dependencies`).
     pub depends_on: Vec<crate::model::dependency::DependencyId>,
+    /// How it retries its calls to the next hop of the request path; `None`: it does not.
+    pub retry: Option<crate::model::retry::RetryPolicy>,
 }
 
 /// One service's instances in one region, behind one load balancer.
@@ -437,6 +439,9 @@ impl Model {
                     &format!("{path}.depends_on"),
                     issues,
                 ),
+                retry: s.retry.as_ref().and_then(|r| {
+                    crate::model::retry::RetryPolicy::resolve_hop(r, &format!("{path}.retry"), issues)
+                }),
             });
         }
         let dependencies = crate::model::dependency::resolve(&spec.dependencies, &regions, issues);
@@ -503,6 +508,31 @@ impl Model {
                         "unknown service or store '{name}'; known: {}{}",
                         names(),
                         did_you_mean(name, candidates)
+                    ),
+                );
+            }
+        }
+
+        // Per-hop retries need a next hop, and a place in the request's packed attempt counters.
+        for (k, &id) in request_path.iter().enumerate() {
+            if services[id].retry.is_none() {
+                continue;
+            }
+            let path = format!("services[{}].retry", services[id].name);
+            if k + 1 == request_path.len() && path_store.is_none() {
+                issues.push(
+                    &path,
+                    "the last service of the request path calls no next hop (no store follows it): nothing \
+                     to retry",
+                );
+            } else if k >= crate::model::retry::MAX_RETRYING_HOPS {
+                issues.push(
+                    &path,
+                    format!(
+                        "a service at place {} of the request path may not retry: per-hop retries are kept \
+                         for the first {} services",
+                        k + 1,
+                        crate::model::retry::MAX_RETRYING_HOPS
                     ),
                 );
             }

@@ -66,7 +66,11 @@ impl ClassSet {
     }
 }
 
-/// A population's retry policy.
+/// Most services of a request path that may retry their calls to the next hop: a request keeps each
+/// hop's retries in 4 bits of a `u32`.
+pub const MAX_RETRYING_HOPS: usize = 8;
+
+/// A population's retry policy (or a service's, for its calls to the next hop).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
     /// Attempts per request, the first included (at least 1).
@@ -180,5 +184,37 @@ impl RetryPolicy {
             budget,
             retry_on: ClassSet::from_spec(&spec.retry_on),
         })
+    }
+
+    /// Resolves a service's retry policy for its calls to the next hop, at `path`
+    /// (`services[NAME].retry`): as a client's, without an attempt timeout or a budget (neither is
+    /// modelled per hop) and with at most 15 attempts (a request keeps each hop's retries in 4 bits).
+    pub fn resolve_hop(spec: &RetrySpec, path: &str, issues: &mut Issues) -> Option<RetryPolicy> {
+        let before = issues.len();
+        if spec.max_attempts > 15 {
+            issues.push(
+                format!("{path}.max_attempts"),
+                format!(
+                    "a service's calls to the next hop take at most 15 attempts, got {}",
+                    spec.max_attempts
+                ),
+            );
+        }
+        if spec.attempt_timeout_ms.is_some() {
+            issues.push(
+                format!("{path}.attempt_timeout_ms"),
+                "per-hop attempt timeouts are not modelled: a service's call ends with an answer, a connect \
+                 timeout or the request's deadline; remove it",
+            );
+        }
+        if spec.budget != RetryBudgetSpec::Unlimited {
+            issues.push(
+                format!("{path}.budget"),
+                "per-hop retry budgets are not modelled: write budget: Unlimited (a population's retry may \
+                 have a token bucket)",
+            );
+        }
+        let policy = RetryPolicy::resolve(spec, f64::INFINITY, path, issues);
+        if issues.len() == before { policy } else { None }
     }
 }

@@ -15,7 +15,8 @@
 //! - `fidelity`: sampled fidelity's fast-forward of steady stretches, which learns what changed from
 //!   the kernel's change declarations only;
 //! - `behaviour`: the extension points of request behaviour (admission, an attempt's outcome, service),
-//!   and the behaviours behind them: client retries (`retry`) and circuit breakers (`breaker`).
+//!   and the behaviours behind them: client retries (`retry`), per-hop retries of service-to-service calls (`hop`) and circuit
+//!   breakers (`breaker`).
 //!
 //! The engine mediates: a subsystem never calls another; `journey` (a request's path through them) and
 //! `reactions` (what a change of one means for the others) are the only places that combine them. The
@@ -32,6 +33,7 @@ mod failover;
 mod faults;
 mod fidelity;
 mod fleet;
+mod hop;
 mod incident;
 mod journey;
 mod kernel;
@@ -359,6 +361,7 @@ impl<'w> Engine<'w> {
             Event::Fault(FaultEvent::Down { component, cause }) => self.on_down(component, cause),
             Event::Fault(FaultEvent::Up { component, cause }) => self.on_up(component, cause),
             Event::Request(RequestEvent::Retry { req }) => self.on_retry(req)?,
+            Event::Request(RequestEvent::HopRetry { req, caller }) => self.on_hop_retry(req, caller)?,
             Event::Request(RequestEvent::AttemptTimeout { req, serial }) => {
                 self.on_attempt_timeout(req, serial)
             }

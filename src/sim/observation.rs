@@ -167,6 +167,13 @@ pub struct Tally {
     /// Calls to each dependency (model order) on a cache miss; empty until the first call.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependency_calls: Vec<f64>,
+    /// Calls reaching each hop of the request path (its services in order, then its store), first
+    /// attempts and every retry above them included; empty unless a service retries its calls.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hop_calls: Vec<f64>,
+    /// Retries services made of their calls to the next hop.
+    #[serde(default)]
+    pub hop_retries: f64,
 }
 
 impl Tally {
@@ -176,6 +183,14 @@ impl Tally {
             self.transfer_bytes = vec![0.0; regions * regions];
         }
         self.transfer_bytes[a * regions + b] += bytes;
+    }
+
+    /// Adds a call to hop `place` of a request path of `hops` (services, then the store).
+    pub fn add_hop_call(&mut self, hops: usize, place: usize) {
+        if self.hop_calls.is_empty() {
+            self.hop_calls = vec![0.0; hops];
+        }
+        self.hop_calls[place] += 1.0;
     }
 
     /// Adds a call to dependency `d` of `dependencies`.
@@ -214,6 +229,15 @@ impl Tally {
         self.egress_bytes += o.egress_bytes * k;
         self.attempts += o.attempts * k;
         self.retries_refused += o.retries_refused * k;
+        self.hop_retries += o.hop_retries * k;
+        if !o.hop_calls.is_empty() {
+            if self.hop_calls.is_empty() {
+                self.hop_calls = vec![0.0; o.hop_calls.len()];
+            }
+            for (a, b) in self.hop_calls.iter_mut().zip(&o.hop_calls) {
+                *a += b * k;
+            }
+        }
         if !o.transfer_bytes.is_empty() {
             if self.transfer_bytes.is_empty() {
                 self.transfer_bytes = vec![0.0; o.transfer_bytes.len()];
@@ -240,7 +264,11 @@ impl Tally {
             &mut self.cross_region,
             &mut self.attempts,
             &mut self.retries_refused,
+            &mut self.hop_retries,
         ] {
+            *v = v.round().max(0.0);
+        }
+        for v in &mut self.hop_calls {
             *v = v.round().max(0.0);
         }
         for v in &mut self.dependency_calls {

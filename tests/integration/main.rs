@@ -19,6 +19,7 @@ mod examples_work;
 mod failover_trigger;
 mod fault_domains;
 mod fidelity;
+mod hops;
 mod multiregion;
 mod objectives;
 mod partial_failures;

@@ -2,6 +2,8 @@
 //! (docs/architecture.md, "determinism" and "statistics"). Each estimator is named where it is computed
 //! (see `stats`).
 
+use std::collections::BTreeMap;
+
 use super::build::{cost_report, failovers, requests, run_row, thin};
 use super::{
     DataReport, Events, FidelityReport, Inputs, LatencySummary, NamedCdf, Queueing, Report, Representative,
@@ -91,6 +93,8 @@ pub struct Aggregate<'a> {
     attempts: u64,
     retries_refused: u64,
     breaker_trips: u64,
+    hop_retries: u64,
+    hop_calls: Vec<u64>,
     events_total: u64,
     events: Vec<f64>,
     request_level_share: Vec<f64>,
@@ -127,6 +131,8 @@ impl<'a> Aggregate<'a> {
             attempts: 0,
             retries_refused: 0,
             breaker_trips: 0,
+            hop_retries: 0,
+            hop_calls: Vec::new(),
             events_total: 0,
             events: Vec::new(),
             request_level_share: Vec::new(),
@@ -185,6 +191,14 @@ impl<'a> Aggregate<'a> {
         self.attempts += o.total.tally.attempts.round() as u64;
         self.retries_refused += o.total.tally.retries_refused.round() as u64;
         self.breaker_trips += o.breaker_trips;
+        self.hop_retries += o.total.tally.hop_retries.round() as u64;
+        let hop_calls = &o.total.tally.hop_calls;
+        if self.hop_calls.len() < hop_calls.len() {
+            self.hop_calls.resize(hop_calls.len(), 0);
+        }
+        for (sum, calls) in self.hop_calls.iter_mut().zip(hop_calls) {
+            *sum += calls.round() as u64;
+        }
         self.events_total += o.events;
         self.events.push(o.events as f64);
         self.request_level_share.push(if o.observed_s > 0.0 {
@@ -201,6 +215,18 @@ impl<'a> Aggregate<'a> {
         self.stale_reads.push(o.stale_reads as f64);
         self.cross_region.push((o.cross_region as f64, o.total.counts.succeeded as f64));
         self.timeline_truncated |= o.timeline.infra_truncated;
+    }
+
+    /// Calls reaching each hop of the request path, by service (then store) name, summed over the
+    /// replications; empty unless a service retries.
+    fn calls_by_hop(&self) -> BTreeMap<String, u64> {
+        let model = &self.study.model;
+        let names = model
+            .request_path
+            .iter()
+            .map(|&s| model.services[s].name.clone())
+            .chain(model.path_store.map(|s| model.stores[s].name.clone()));
+        names.zip(&self.hop_calls).map(|(name, &calls)| (name, calls)).collect()
     }
 
     /// The replication whose request availability is nearest the median (lowest index on ties), whose
@@ -324,6 +350,8 @@ impl<'a> Aggregate<'a> {
                 attempts: self.attempts,
                 retries_refused: self.retries_refused,
                 breaker_trips: self.breaker_trips,
+                hop_retries: self.hop_retries,
+                calls_by_hop: self.calls_by_hop(),
                 ..requests(&total.counts)
             },
             availability,

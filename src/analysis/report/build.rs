@@ -45,6 +45,8 @@ pub(super) fn requests(c: &Counts) -> Requests {
         attempts: c.attempted(),
         retries_refused: 0,
         breaker_trips: 0,
+        hop_retries: 0,
+        calls_by_hop: BTreeMap::new(),
     }
 }
 

@@ -90,6 +90,15 @@ pub struct ServiceSpec {
     /// The model's `dependencies` each instance needs per request (through its cache). Default: none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
+    /// How this service retries its calls to the next hop of the request path (the next service, or
+    /// the store after the last service): attempts per call, backoff and `retry_on` as a population's
+    /// `retry`, within the request's deadline. A failure it does not retry goes back to its caller,
+    /// which may retry in turn (re-serving this hop, whose counters start afresh); with k layers each
+    /// making r + 1 attempts, the bottom sees (r + 1)^k when everything below fails. Per-hop budgets
+    /// and attempt timeouts are not modelled: `budget` must be `Unlimited` and `attempt_timeout_ms`
+    /// unset; at most 15 attempts. Default: the service does not retry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetrySpec>,
 }
 
 /// A load balancer's health checks of its targets, as Elastic Load Balancing's target groups do them

@@ -41,6 +41,9 @@ pub struct Request {
     pub serial: u32,
     /// The backoff delay before this attempt (decorrelated jitter grows from it) \[s\].
     pub last_sleep_s: f32,
+    /// Retries each service of the path has made of its current call to the next hop, 4 bits per place
+    /// in the path (see `hop`).
+    pub hop_retries: u32,
 }
 
 #[derive(Default)]

@@ -15,6 +15,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 
 use super::arena::Request;
 use super::breaker::{Breakers, Verdict};
+use super::hop::Hops;
 use super::kernel::Kernel;
 pub(super) use super::retry::Decision as AttemptOutcome;
 use super::retry::Retries;
@@ -41,16 +42,22 @@ pub(super) enum ServiceDraw {
     Serve(f64),
 }
 
-/// The request behaviours of a model: client retries (`retry`) and circuit breakers (`breaker`); gray
+/// The request behaviours of a model: client retries (`retry`), per-hop retries (`hop`, called where an
+/// attempt's call to a hop fails) and circuit breakers (`breaker`); gray
 /// failures act through `draw_service`'s slowdown.
 pub(super) struct Behaviours {
     pub retries: Retries,
+    pub hops: Hops,
     pub breakers: Breakers,
 }
 
 impl Behaviours {
     pub fn new(model: &Model, seed: u64, replication: u32) -> Behaviours {
-        Behaviours { retries: Retries::new(model, seed, replication), breakers: Breakers::new(model) }
+        Behaviours {
+            retries: Retries::new(model, seed, replication),
+            hops: Hops::new(model, seed, replication),
+            breakers: Breakers::new(model),
+        }
     }
 
     /// Extension point: may attempt `r` be sent to its entry region?

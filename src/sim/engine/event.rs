@@ -27,6 +27,8 @@ pub(super) enum RequestEvent {
     Depart { instance: u32, req: ReqId, epoch: u32 },
     /// Its client sends it again after a backoff (the slot holds the next attempt).
     Retry { req: ReqId },
+    /// The service at place `caller` of the request path calls the next hop again after a backoff.
+    HopRetry { req: ReqId, caller: u8 },
     /// Its client abandons attempt `serial` (the attempt timeout); stale if the slot holds another.
     AttemptTimeout { req: ReqId, serial: u32 },
 }

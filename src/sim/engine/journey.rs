@@ -49,6 +49,7 @@ impl Engine<'_> {
             attempt_start: now,
             serial,
             last_sleep_s: 0.0,
+            hop_retries: 0,
         });
         self.dispatch(req)
     }
@@ -149,6 +150,9 @@ impl Engine<'_> {
     pub(super) fn on_reach(&mut self, req: ReqId) -> Result<(), SimError> {
         let r = *self.traffic.requests.get(req);
         let now = self.kernel.now;
+        if self.behaviours.hops.active() && r.counted {
+            self.count_call(&r, r.step as usize);
+        }
         let timeout = self.traffic.request_timeout;
         if now.since(r.start) > timeout {
             // The caller has given up (deadlines propagate along the path): not served.
@@ -279,19 +283,19 @@ impl Engine<'_> {
                     let done = self.kernel.now.plus(extra).plus(r.back);
                     self.finish_at(req, done, Ok(()));
                 }
-                Err(cause) => self.finish(req, Err(cause)),
+                Err(cause) => self.end_call(req, next, self.kernel.now, Err(cause)),
             }
             return Ok(());
         }
         let Some(to) = model.step_region[from][next] else {
-            self.finish(req, Err(FailureCause::NoHealthyInstance));
+            self.end_call(req, next, self.kernel.now, Err(FailureCause::NoHealthyInstance));
             return Ok(());
         };
         let one_way = if to == from {
             model.network.hop_rtt_s / 2.0
         } else {
             if self.faults.link_down(from, to) {
-                self.finish(req, Err(FailureCause::Partition));
+                self.end_call(req, next, self.kernel.now, Err(FailureCause::Partition));
                 return Ok(());
             }
             self.cross(req, from, to);
@@ -313,6 +317,9 @@ impl Engine<'_> {
     /// The store operation of `req` in `region`, its effects recorded; on success, the time it adds.
     fn store_operation(&mut self, req: ReqId, store: usize, region: usize) -> Result<SimTime, FailureCause> {
         let r = *self.traffic.requests.get(req);
+        if self.behaviours.hops.active() && r.counted {
+            self.count_call(&r, self.model.request_path.len());
+        }
         let op = self.stores.operation(self.model, &self.faults, self.kernel.now, &r, store, region)?;
         if let Some((a, b)) = op.crossed {
             self.cross(req, a, b);
@@ -354,6 +361,28 @@ impl Engine<'_> {
     /// the client's request timeout is a timeout, seen at the deadline. The request is freed and its
     /// outcome recorded.
     fn finish_at(&mut self, req: ReqId, at: SimTime, outcome: Result<(), FailureCause>) {
+        let callee = self.traffic.requests.get(req).step as usize;
+        self.end_call(req, callee, at, outcome);
+    }
+
+    /// The call of `req` into hop `callee` (its place in the request path; the path's length for the
+    /// store) ended at `at` with `outcome`. A failure may be retried by a service above it (`hop`);
+    /// else the attempt ends, as `finish_at` says.
+    fn end_call(&mut self, req: ReqId, callee: usize, at: SimTime, outcome: Result<(), FailureCause>) {
+        if let Err(cause) = outcome
+            && self.behaviours.hops.active()
+        {
+            let r = *self.traffic.requests.get(req);
+            let deadline =
+                self.behaviours.retries.attempt_deadline(&r, r.start.plus(self.traffic.request_timeout));
+            if !r.abandoned
+                && let Some(retry) = self.behaviours.hops.decide(&r, callee, at, cause, deadline)
+            {
+                let event = Event::Request(RequestEvent::HopRetry { req, caller: retry.caller });
+                self.kernel.schedule(retry.at, event);
+                return;
+            }
+        }
         let r = self.traffic.requests.remove(req);
         if r.abandoned {
             return; // its client gave up on this attempt: the request has moved on
@@ -380,12 +409,56 @@ impl Engine<'_> {
                     abandoned: false,
                     serial,
                     last_sleep_s: sleep_s as f32,
+                    hop_retries: 0,
                     ..r
                 };
                 let id = self.traffic.requests.insert(next);
                 self.kernel.schedule(when, Event::Request(RequestEvent::Retry { req: id }));
             }
         }
+    }
+
+    /// The service at place `caller` of `req`'s path calls the next hop again (`hop`): the request goes
+    /// back to that service's region, with the way back from there retraced (a jittered crossing is
+    /// drawn again), and moves on afresh.
+    pub(super) fn on_hop_retry(&mut self, req: ReqId, caller: u8) -> Result<(), SimError> {
+        let r = *self.traffic.requests.get(req);
+        if r.abandoned {
+            self.traffic.requests.remove(req); // its client has gone: the attempt ends for nobody
+            return Ok(());
+        }
+        let model = self.model;
+        let p = r.population as usize;
+        let mut region = r.entry_region as usize;
+        let first =
+            self.traffic.crossing_s(model, p, model.populations[p].location, model.regions[region].location);
+        let mut back = SimTime::from_secs_f64(first);
+        for step in 1..=caller as usize {
+            // The request passed these steps on its way, so each has a region.
+            let Some(to) = model.step_region[region][step] else { break };
+            let one_way = if to == region {
+                model.network.hop_rtt_s / 2.0
+            } else {
+                self.traffic.crossing_s(model, p, model.regions[region].location, model.regions[to].location)
+            };
+            back = back.plus(SimTime::from_secs_f64(one_way));
+            region = to;
+        }
+        if r.counted {
+            self.recorder.tally(&r, |t| t.hop_retries += 1.0);
+        }
+        let slot = self.traffic.requests.get_mut(req);
+        slot.step = caller;
+        slot.region = region as u32;
+        slot.back = back;
+        slot.hop_retries = super::hop::after_retry(r.hop_retries, caller as usize);
+        self.advance(req)
+    }
+
+    /// A counted request `r` calls hop `place` of its path (the path's length for the store).
+    fn count_call(&mut self, r: &Request, place: usize) {
+        let hops = self.model.request_path.len() + usize::from(self.model.path_store.is_some());
+        self.recorder.tally(r, |t| t.add_hop_call(hops, place));
     }
 
     /// The outcome of an attempt reaches population `p`'s breaker for `region` (see `breaker`).

@@ -116,7 +116,7 @@ impl Retries {
 
 /// The delay before retry `i` (1, 2, ...): d = min(cap, base × 2^(i−1)), jittered; decorrelated jitter
 /// draws from [base, 3 × the previous delay] instead.
-fn backoff(policy: &RetryPolicy, i: u32, previous_s: f64, rng: &mut Xoshiro256PlusPlus) -> f64 {
+pub(super) fn backoff(policy: &RetryPolicy, i: u32, previous_s: f64, rng: &mut Xoshiro256PlusPlus) -> f64 {
     let d = (policy.base_s * 2f64.powi(i.min(60) as i32 - 1)).min(policy.cap_s);
     match policy.jitter {
         Jitter::None => d,
