@@ -43,6 +43,9 @@ const COLUMNS: &[Column] = &[
     ("lost_updates", "lost_updates", |r| Cell::Int(r.lost_updates)),
     ("stale_reads", "stale_reads", |r| Cell::Int(r.stale_reads)),
     ("breaker_trips", "breaker_trips", |r| Cell::Int(r.breaker_trips)),
+    ("edge_hits", "edge_hits", |r| Cell::Int(r.edge_hits)),
+    ("origin_requests", "origin_requests", |r| Cell::Int(r.origin_requests)),
+    ("served_stale", "served_stale", |r| Cell::Int(r.served_stale)),
     ("cost_usd_per_month", "cost_usd_per_month", |r| Cell::Float(r.cost_usd_per_month)),
 ];
 
@@ -133,6 +136,9 @@ mod tests {
             lost_updates: 0,
             stale_reads: 0,
             breaker_trips: 2,
+            edge_hits: 0,
+            origin_requests: 0,
+            served_stale: 0,
             cost_usd_per_month: 1261.5,
             per_population: Vec::new(),
             usage: Default::default(),

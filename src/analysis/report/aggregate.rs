@@ -91,6 +91,10 @@ pub struct Aggregate<'a> {
     attempts: u64,
     retries_refused: u64,
     breaker_trips: u64,
+    edge_hits: u64,
+    shield_hits: u64,
+    origin_requests: u64,
+    served_stale: u64,
     events_total: u64,
     events: Vec<f64>,
     request_level_share: Vec<f64>,
@@ -127,6 +131,10 @@ impl<'a> Aggregate<'a> {
             attempts: 0,
             retries_refused: 0,
             breaker_trips: 0,
+            edge_hits: 0,
+            shield_hits: 0,
+            origin_requests: 0,
+            served_stale: 0,
             events_total: 0,
             events: Vec::new(),
             request_level_share: Vec::new(),
@@ -185,6 +193,10 @@ impl<'a> Aggregate<'a> {
         self.attempts += o.total.tally.attempts.round() as u64;
         self.retries_refused += o.total.tally.retries_refused.round() as u64;
         self.breaker_trips += o.breaker_trips;
+        self.edge_hits += o.edge_hits;
+        self.shield_hits += o.shield_hits;
+        self.origin_requests += o.origin_requests;
+        self.served_stale += o.served_stale;
         self.events_total += o.events;
         self.events.push(o.events as f64);
         self.request_level_share.push(if o.observed_s > 0.0 {
@@ -324,6 +336,10 @@ impl<'a> Aggregate<'a> {
                 attempts: self.attempts,
                 retries_refused: self.retries_refused,
                 breaker_trips: self.breaker_trips,
+                edge_hits: self.edge_hits,
+                shield_hits: self.shield_hits,
+                origin_requests: self.origin_requests,
+                served_stale: self.served_stale,
                 ..requests(&total.counts)
             },
             availability,
