@@ -4,6 +4,7 @@
 pub mod architecture;
 pub mod autoscaling;
 pub mod breaker;
+pub mod cdn;
 pub mod dependency;
 pub mod distribution;
 pub mod failover;

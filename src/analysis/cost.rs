@@ -17,7 +17,8 @@ pub struct CostBreakdown {
     pub compute: f64,
     /// Inter-region transfer: replication and cross-region calls.
     pub transfer: f64,
-    /// Responses to clients over the internet.
+    /// Responses to clients over the internet: from the origin regions at their egress prices, or from
+    /// a CDN's edges at its price per GB (docs/references.md#cloudfront-pricing).
     pub egress: f64,
     /// Health checks and DNS queries.
     pub dns: f64,
@@ -69,7 +70,8 @@ pub fn monthly(usage: &Usage, model: &Model) -> CostBreakdown {
         .map(|(i, bytes)| bytes * gb * model.prices.transfer_usd_per_gb[i / regions][i % regions])
         .sum();
     let egress: f64 =
-        usage.egress_bytes.iter().zip(&model.prices.egress_usd_per_gb).map(|(b, p)| b * gb * p).sum();
+        usage.egress_bytes.iter().zip(&model.prices.egress_usd_per_gb).map(|(b, p)| b * gb * p).sum::<f64>()
+            + edge_delivery(usage, model).0 / per_month;
     let store_writes: f64 = usage
         .writes
         .iter()
@@ -97,4 +99,23 @@ pub fn monthly(usage: &Usage, model: &Model) -> CostBreakdown {
         store_writes: store_writes * per_month + 0.0,
         downtime: usage.unavailable_s / 3600.0 * per_month * model.prices.downtime_usd_per_hour,
     }
+}
+
+/// What CDN edges' deliveries cost per month at the CDN's prices, and what the same bytes would have
+/// cost as the origin regions' internet egress (the egress the CDN saves: an AWS origin's transfer to
+/// CloudFront is free, docs/references.md#cloudfront-pricing) [USD/month]. Zeros without a CDN.
+pub fn edge_delivery(usage: &Usage, model: &Model) -> (f64, f64) {
+    let observed_h = usage.observed_s / 3600.0;
+    let regions = model.regions.len();
+    if observed_h <= 0.0 || usage.cdn_bytes.len() != model.populations.len() * regions {
+        return (0.0, 0.0);
+    }
+    let per_month = HOURS_PER_MONTH / observed_h;
+    let (mut cdn, mut saved) = (0.0, 0.0);
+    for (i, bytes) in usage.cdn_bytes.iter().enumerate() {
+        let gb = bytes * 1e-9;
+        cdn += gb * model.populations[i / regions].cdn.as_ref().map_or(0.0, |c| c.price_usd_per_gb);
+        saved += gb * model.prices.egress_usd_per_gb[i % regions];
+    }
+    (cdn * per_month, saved * per_month)
 }

@@ -182,6 +182,13 @@ pub struct CostReport {
     /// Each component's mean across replications (written beside `total` in `results.json`).
     #[serde(flatten)]
     pub breakdown: crate::analysis::cost::CostBreakdown,
+    /// Of `egress`, what CDN edges' deliveries cost (mean) [USD/month]; 0 without a CDN.
+    #[serde(default)]
+    pub cdn_delivery: f64,
+    /// What the bytes the CDN edges delivered would have cost as the origins' internet egress (mean)
+    /// [USD/month]: the egress the CDN saves.
+    #[serde(default)]
+    pub origin_egress_saved: f64,
 }
 
 /// The inputs of a study exactly as simulated.
@@ -247,6 +254,18 @@ pub struct Requests {
     /// included; empty unless a service retries its calls.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub calls_by_hop: BTreeMap<String, u64>,
+    /// Attempts CDN edges answered from their caches (docs/architecture.md#cdn).
+    #[serde(default)]
+    pub edge_hits: u64,
+    /// Attempts CDN origin shields answered from their caches.
+    #[serde(default)]
+    pub shield_hits: u64,
+    /// Legs CDN edges sent to an origin (a failover group's secondary counted again).
+    #[serde(default)]
+    pub origin_requests: u64,
+    /// Requests CDN edges served stale because the origin failed (counted as successes).
+    #[serde(default)]
+    pub served_stale: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -384,6 +403,15 @@ pub struct RunRow {
     /// Times a population's circuit breaker for a region opened in this replication.
     #[serde(default)]
     pub breaker_trips: u64,
+    /// Attempts CDN edges answered from their caches in this replication.
+    #[serde(default)]
+    pub edge_hits: u64,
+    /// Legs CDN edges sent to an origin in this replication.
+    #[serde(default)]
+    pub origin_requests: u64,
+    /// Requests CDN edges served stale in this replication.
+    #[serde(default)]
+    pub served_stale: u64,
     /// The longest RTO of the replication's failovers \[s\].
     #[serde(default)]
     pub rto_max_s: Option<f64>,

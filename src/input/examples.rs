@@ -14,6 +14,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../models/active-active-regional-signin.ron"),
     ),
     ("models/active-passive.ron", include_str!("../../models/active-passive.ron")),
+    ("models/active-passive-cdn.ron", include_str!("../../models/active-passive-cdn.ron")),
     ("models/active-passive-autoscaling.ron", include_str!("../../models/active-passive-autoscaling.ron")),
     ("models/backup-restore.ron", include_str!("../../models/backup-restore.ron")),
     ("models/mistake-dns-ttl-a-day.ron", include_str!("../../models/mistake-dns-ttl-a-day.ron")),

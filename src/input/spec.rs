@@ -6,6 +6,7 @@
 
 pub mod autoscaling;
 pub mod breaker;
+pub mod cdn;
 pub mod dependency;
 pub mod distribution;
 pub mod failover;

@@ -177,6 +177,8 @@ pub struct Population {
     pub retry: Option<crate::model::retry::RetryPolicy>,
     /// Its clients' circuit breaker, one per target region; `None`: they have none.
     pub breaker: Option<crate::model::breaker::BreakerPolicy>,
+    /// The CDN in front of its origin; `None`: its clients reach the region.
+    pub cdn: Option<crate::model::cdn::Cdn>,
 }
 
 /// A validated architecture.
@@ -662,6 +664,10 @@ impl Model {
                 breaker: p.breaker.as_ref().and_then(|b| {
                     let path = format!("populations[{}].breaker", p.name);
                     crate::model::breaker::BreakerPolicy::resolve(b, &path, issues)
+                }),
+                cdn: p.cdn.as_ref().and_then(|c| {
+                    let path = format!("populations[{}].cdn", p.name);
+                    crate::model::cdn::Cdn::resolve(c, &regions, &path, issues)
                 }),
             });
         }

@@ -152,7 +152,31 @@ pub fn heading(report: &Report) -> String {
         count(r.failed),
         if causes.is_empty() { String::new() } else { format!(" ({causes})") },
     ) + &breaker_line(report)
+        + &cdn_line(report)
         + &fidelity_line(report)
+}
+
+/// With a CDN, what its edges answered, what reached the origins, what was served stale, and what
+/// the edges' delivery costs against the origin egress it saves.
+fn cdn_line(report: &Report) -> String {
+    let (r, c) = (&report.requests, &report.cost_usd_per_month);
+    if r.edge_hits + r.shield_hits + r.origin_requests == 0 {
+        return String::new();
+    }
+    let shield = if r.shield_hits > 0 {
+        format!(", {} at the origin shield", count(r.shield_hits))
+    } else {
+        String::new()
+    };
+    format!(
+        "\nCDN: {} answered at the edge{shield}, {} sent to an origin, {} served stale; edge delivery \
+         ${:.2}/month, saving ${:.2}/month of origin egress",
+        count(r.edge_hits),
+        count(r.origin_requests),
+        count(r.served_stale),
+        c.cdn_delivery,
+        c.origin_egress_saved,
+    )
 }
 
 /// With circuit breakers that opened, how often.

@@ -11,6 +11,8 @@
 //! - `stores`: replication, promotion, lost writes;
 //! - `dependencies`: each instance's cache of what its shared or managed services gave it (tokens,
 //!   keys), and when it must call them again;
+//! - `cdn`: the edge tier of populations with a CDN: which requests are cacheable and which attempts
+//!   its caches answer;
 //! - `recorder`: the only writer of observations (outcomes, tallies, timeline, usage, incidents);
 //! - `fidelity`: sampled fidelity's fast-forward of steady stretches, which learns what changed from
 //!   the kernel's change declarations only;
@@ -27,6 +29,7 @@ mod arena;
 mod autoscaler;
 mod behaviour;
 mod breaker;
+mod cdn;
 mod dependencies;
 mod event;
 mod failover;
@@ -57,6 +60,7 @@ use crate::sim::trace::{Trace, TraceLog, Window};
 
 use autoscaler::Autoscaler;
 use behaviour::Behaviours;
+use cdn::Edges;
 use dependencies::Dependencies;
 use event::{
     BreakerEvent, ClockEvent, Event, FailoverEvent, FaultEvent, FleetEvent, RequestEvent, ScaleEvent,
@@ -192,6 +196,7 @@ struct Engine<'w> {
     autoscaler: Autoscaler,
     stores: Stores,
     dependencies: Dependencies,
+    edges: Edges,
     behaviours: Behaviours,
     recorder: Recorder,
     ff: FastForward,
@@ -218,6 +223,7 @@ impl<'w> Engine<'w> {
             autoscaler: Autoscaler::new(model, seed, replication),
             stores: Stores::new(model, scenario, seed, replication),
             dependencies: Dependencies::new(model, seed, replication),
+            edges: Edges::new(model, seed, replication),
             behaviours: Behaviours::new(model, seed, replication),
             recorder,
             ff: FastForward::new(model, scenario, seed, replication),

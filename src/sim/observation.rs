@@ -174,6 +174,21 @@ pub struct Tally {
     /// Retries services made of their calls to the next hop.
     #[serde(default)]
     pub hop_retries: f64,
+    /// Attempts a CDN edge answered from its cache (docs/architecture.md#cdn).
+    #[serde(default)]
+    pub edge_hits: f64,
+    /// Attempts a CDN's origin shield answered from its cache.
+    #[serde(default)]
+    pub shield_hits: f64,
+    /// Requests a CDN edge sent to an origin (each origin of a failover group it tried once).
+    #[serde(default)]
+    pub origin_requests: f64,
+    /// Requests a CDN served from a stale copy because the origin failed.
+    #[serde(default)]
+    pub served_stale: f64,
+    /// Bytes of responses a CDN edge sent to clients (not billed as the origin's internet egress).
+    #[serde(default)]
+    pub cdn_bytes: f64,
 }
 
 impl Tally {
@@ -238,6 +253,11 @@ impl Tally {
                 *a += b * k;
             }
         }
+        self.edge_hits += o.edge_hits * k;
+        self.shield_hits += o.shield_hits * k;
+        self.origin_requests += o.origin_requests * k;
+        self.served_stale += o.served_stale * k;
+        self.cdn_bytes += o.cdn_bytes * k;
         if !o.transfer_bytes.is_empty() {
             if self.transfer_bytes.is_empty() {
                 self.transfer_bytes = vec![0.0; o.transfer_bytes.len()];
@@ -265,6 +285,10 @@ impl Tally {
             &mut self.attempts,
             &mut self.retries_refused,
             &mut self.hop_retries,
+            &mut self.edge_hits,
+            &mut self.shield_hits,
+            &mut self.origin_requests,
+            &mut self.served_stale,
         ] {
             *v = v.round().max(0.0);
         }
@@ -304,6 +328,10 @@ pub struct Usage {
     /// dependencies (and in results written before they existed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependency_calls: Vec<f64>,
+    /// Bytes CDN edges sent to clients, row-major by (population, entry region) over the model's
+    /// populations and regions; empty for a model without a CDN (docs/architecture.md#cdn).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cdn_bytes: Vec<f64>,
 }
 
 /// Counts, latencies and per-request tallies of one slice of the traffic (all, a population, a region).
@@ -510,6 +538,18 @@ pub struct Observations {
     /// (a half-open breaker whose probe fails opens again: that counts too).
     #[serde(default)]
     pub breaker_trips: u64,
+    /// Counted requests' attempts a CDN edge answered from its cache.
+    #[serde(default)]
+    pub edge_hits: u64,
+    /// Counted requests' attempts a CDN's origin shield answered.
+    #[serde(default)]
+    pub shield_hits: u64,
+    /// Counted requests' legs a CDN edge sent to an origin.
+    #[serde(default)]
+    pub origin_requests: u64,
+    /// Counted requests a CDN served stale because the origin failed.
+    #[serde(default)]
+    pub served_stale: u64,
     /// Physical usage, for the bill.
     pub usage: Usage,
 }

@@ -53,6 +53,9 @@ pub enum Purpose {
     DependencyCache = 19,
     /// An operator's decision times on alarms of a region (`region#runbook`, docs/architecture.md#failover-trigger).
     Decision = 20,
+    /// A population's edge draws: which requests are cacheable, and which attempts hit the edge's or
+    /// the origin shield's cache (docs/architecture.md#cdn).
+    Cdn = 21,
 }
 
 /// The generator for one purpose of one named component in replication `replication`.

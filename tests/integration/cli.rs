@@ -25,6 +25,7 @@ fn validate_accepts_every_shipped_study() {
         ("models/active-passive-autoscaling.ron".into(), "scenarios/region-outage-control-plane.ron"),
         ("models/active-passive-autoscaling.ron".into(), "scenarios/steady-state.ron"),
         ("models/active-passive.ron".into(), "scenarios/region-outage-control-plane.ron"),
+        ("models/active-passive-cdn.ron".into(), "scenarios/region-outage.ron"),
         ("models/pilot-light-operator.ron".into(), "scenarios/region-outage.ron"),
         ("models/pilot-light-operator.ron".into(), "scenarios/year-of-failures.ron"),
     ];

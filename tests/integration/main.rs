@@ -7,6 +7,7 @@ mod autoscaling;
 mod availability;
 mod breakers;
 mod browser;
+mod cdn;
 mod chart_marks;
 mod cli;
 mod common;

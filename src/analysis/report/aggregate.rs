@@ -95,6 +95,10 @@ pub struct Aggregate<'a> {
     breaker_trips: u64,
     hop_retries: u64,
     hop_calls: Vec<u64>,
+    edge_hits: u64,
+    shield_hits: u64,
+    origin_requests: u64,
+    served_stale: u64,
     events_total: u64,
     events: Vec<f64>,
     request_level_share: Vec<f64>,
@@ -133,6 +137,10 @@ impl<'a> Aggregate<'a> {
             breaker_trips: 0,
             hop_retries: 0,
             hop_calls: Vec::new(),
+            edge_hits: 0,
+            shield_hits: 0,
+            origin_requests: 0,
+            served_stale: 0,
             events_total: 0,
             events: Vec::new(),
             request_level_share: Vec::new(),
@@ -199,6 +207,10 @@ impl<'a> Aggregate<'a> {
         for (sum, calls) in self.hop_calls.iter_mut().zip(hop_calls) {
             *sum += calls.round() as u64;
         }
+        self.edge_hits += o.edge_hits;
+        self.shield_hits += o.shield_hits;
+        self.origin_requests += o.origin_requests;
+        self.served_stale += o.served_stale;
         self.events_total += o.events;
         self.events.push(o.events as f64);
         self.request_level_share.push(if o.observed_s > 0.0 {
@@ -352,6 +364,10 @@ impl<'a> Aggregate<'a> {
                 breaker_trips: self.breaker_trips,
                 hop_retries: self.hop_retries,
                 calls_by_hop: self.calls_by_hop(),
+                edge_hits: self.edge_hits,
+                shield_hits: self.shield_hits,
+                origin_requests: self.origin_requests,
+                served_stale: self.served_stale,
                 ..requests(&total.counts)
             },
             availability,

@@ -10,7 +10,7 @@ use crate::analysis::cost::{self, CostBreakdown};
 use crate::analysis::stats::{Domain, Estimate, estimate, ratio_ci};
 use crate::model::architecture::Model;
 use crate::model::study::Study;
-use crate::sim::observation::{Counts, Failover, FailureCause, Observations};
+use crate::sim::observation::{Counts, Failover, FailureCause, Observations, Usage};
 
 /// Points kept per latency CDF: enough for a smooth chart, small in `results.json`.
 const CDF_POINTS: usize = 200;
@@ -47,6 +47,10 @@ pub(super) fn requests(c: &Counts) -> Requests {
         breaker_trips: 0,
         hop_retries: 0,
         calls_by_hop: BTreeMap::new(),
+        edge_hits: 0,
+        shield_hits: 0,
+        origin_requests: 0,
+        served_stale: 0,
     }
 }
 
@@ -82,6 +86,9 @@ pub(super) fn run_row(model: &Model, o: &Observations, observed_s: f64) -> RunRo
         lost_updates: o.lost_updates,
         stale_reads: o.stale_reads,
         breaker_trips: o.breaker_trips,
+        edge_hits: o.edge_hits,
+        origin_requests: o.origin_requests,
+        served_stale: o.served_stale,
         cost_usd_per_month: cost::monthly(&o.usage, model).total(),
         usage: o.usage.clone(),
         per_population: model
@@ -161,7 +168,9 @@ pub fn cost_report<'a>(
     usages: impl Iterator<Item = &'a crate::sim::observation::Usage>,
     model: &Model,
 ) -> CostReport {
-    let bills: Vec<CostBreakdown> = usages.map(|u| cost::monthly(u, model)).collect();
+    let usages: Vec<&Usage> = usages.collect();
+    let bills: Vec<CostBreakdown> = usages.iter().map(|u| cost::monthly(u, model)).collect();
+    let edges: Vec<(f64, f64)> = usages.iter().map(|u| cost::edge_delivery(u, model)).collect();
     let n = bills.len().max(1) as f64;
     let mean = |f: fn(&CostBreakdown) -> f64| bills.iter().map(f).sum::<f64>() / n;
     let total = estimate(&bills.iter().map(|b| b.total()).collect::<Vec<_>>(), Domain::NonNegative)
@@ -177,6 +186,8 @@ pub fn cost_report<'a>(
             store_writes: mean(|b| b.store_writes),
             downtime: mean(|b| b.downtime),
         },
+        cdn_delivery: edges.iter().map(|e| e.0).sum::<f64>() / n,
+        origin_egress_saved: edges.iter().map(|e| e.1).sum::<f64>() / n,
     }
 }
 

@@ -272,6 +272,10 @@ pub struct PopulationSpec {
     /// sending there for a while, failing fast or falling back to another region. Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breaker: Option<super::breaker::BreakerSpec>,
+    /// An edge tier in front of the origin (a CDN): edge latency, cacheable share, hit ratio, origin
+    /// shield, origin failover group, stale-on-error. Default: none, clients reach the region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cdn: Option<super::cdn::CdnSpec>,
 }
 
 /// How a population's clients pick a region (Route 53 routing policies).

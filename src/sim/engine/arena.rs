@@ -39,6 +39,10 @@ pub struct Request {
     pub attempt_start: SimTime,
     /// This attempt's serial number: an attempt timeout scheduled for another is stale.
     pub serial: u32,
+    /// Cacheable at its population's CDN edge (never without a CDN).
+    pub cacheable: bool,
+    /// Its CDN edge already sent this attempt to the secondary origin of its origin failover group.
+    pub failed_over: bool,
     /// The backoff delay before this attempt (decorrelated jitter grows from it) \[s\].
     pub last_sleep_s: f32,
     /// Retries each service of the path has made of its current call to the next hop, 4 bits per place

@@ -6,6 +6,7 @@
 use super::arena::{ReqId, Request};
 use super::behaviour::{Admission, AttemptOutcome};
 use super::breaker::{State, Trip};
+use super::cdn::Lookup;
 use super::dependencies::Need;
 use super::event::{Event, RequestEvent};
 use super::fleet::Enqueued;
@@ -31,6 +32,7 @@ impl Engine<'_> {
         let one_way =
             self.traffic.crossing_s(model, p, model.populations[p].location, model.regions[region].location);
         let serial = self.behaviours.retries.next_serial();
+        let cacheable = self.edges.cacheable(model, p, index);
         let req = self.traffic.requests.insert(Request {
             population: p as u32,
             entry_region: region as u32,
@@ -48,6 +50,8 @@ impl Engine<'_> {
             abandoned: false,
             attempt_start: now,
             serial,
+            cacheable,
+            failed_over: false,
             last_sleep_s: 0.0,
             hop_retries: 0,
         });
@@ -76,9 +80,126 @@ impl Engine<'_> {
                 return Ok(());
             }
         }
+        if self.model.populations[r.population as usize].cdn.is_some() {
+            return self.at_edge(req);
+        }
         // A request's `back` is the one-way time of its first crossing until it moves on.
         let one_way = self.traffic.requests.get(req).back;
         self.send(req, one_way)
+    }
+
+    /// Attempt `req` of a population with a CDN reaches its edge (at the population's location, one
+    /// half of the edge's round trip away): the edge's or the origin shield's cache answers it, or it
+    /// goes on to the origin, the failover group's primary or else the region DNS named (the
+    /// edge→origin leg stands in for the client→region leg, docs/architecture.md#cdn).
+    fn at_edge(&mut self, req: ReqId) -> Result<(), SimError> {
+        let model = self.model;
+        let r = *self.traffic.requests.get(req);
+        let p = r.population as usize;
+        let Some(cdn) = &model.populations[p].cdn else {
+            return Ok(());
+        };
+        let edge_one_way = cdn.edge_rtt_s / 2.0;
+        let lookup =
+            if r.cacheable { self.edges.lookup(model, p, r.index, r.attempt) } else { Lookup::Origin };
+        let from = model.populations[p].location;
+        let counted = r.counted;
+        match lookup {
+            Lookup::Edge | Lookup::Shield => {
+                self.recorder.attempt_sent();
+                let mut rtt = cdn.edge_rtt_s;
+                if let (Lookup::Shield, Some(s)) = (lookup, cdn.shield) {
+                    rtt += 2.0 * self.traffic.crossing_s(model, p, from, model.regions[s.region].location);
+                }
+                let r = self.traffic.requests.remove(req);
+                if counted {
+                    let shield = lookup == Lookup::Shield;
+                    self.recorder.tally(&r, |t| {
+                        t.edge_hits += f64::from(u8::from(!shield));
+                        t.shield_hits += f64::from(u8::from(shield));
+                    });
+                }
+                let at = self.kernel.now.plus(SimTime::from_secs_f64(rtt));
+                self.record_final(&r, at, Ok(()), false);
+                Ok(())
+            }
+            Lookup::Origin => {
+                let origin = cdn.origins.map_or(r.region as usize, |(primary, _)| primary);
+                let one_way = edge_one_way + self.origin_leg_s(p, origin);
+                let slot = self.traffic.requests.get_mut(req);
+                slot.region = origin as u32;
+                slot.back = SimTime::from_secs_f64(one_way);
+                if counted {
+                    self.recorder.tally(&r, |t| t.origin_requests += 1.0);
+                }
+                self.send(req, SimTime::from_secs_f64(one_way))
+            }
+        }
+    }
+
+    /// One way from population `p`'s edge to `origin`, through its origin shield if it has one.
+    fn origin_leg_s(&mut self, p: usize, origin: usize) -> f64 {
+        let model = self.model;
+        let from = model.populations[p].location;
+        let to = model.regions[origin].location;
+        match model.populations[p].cdn.as_ref().and_then(|c| c.shield) {
+            Some(s) => {
+                let via = model.regions[s.region].location;
+                self.traffic.crossing_s(model, p, from, via) + self.traffic.crossing_s(model, p, via, to)
+            }
+            None => self.traffic.crossing_s(model, p, from, to),
+        }
+    }
+
+    /// The origin attempt of `req` failed at `at` (before its client's deadline): its CDN edge sends
+    /// it once to the secondary origin of its failover group, or serves a cacheable one stale when it
+    /// may. Whether the edge took it over (`req` is no longer the caller's to finish).
+    fn edge_rescues(&mut self, req: ReqId, at: SimTime) -> bool {
+        let model = self.model;
+        let r = *self.traffic.requests.get(req);
+        let p = r.population as usize;
+        let Some(cdn) = &model.populations[p].cdn else {
+            return false;
+        };
+        let deadline =
+            self.behaviours.retries.attempt_deadline(&r, r.start.plus(self.traffic.request_timeout));
+        if r.abandoned || at > deadline {
+            return false;
+        }
+        if let Some((_, secondary)) = cdn.origins
+            && !r.failed_over
+        {
+            // The edge learned of the failure at `at`: the attempt leaves it again, for the secondary.
+            let leg = SimTime::from_secs_f64(self.origin_leg_s(p, secondary));
+            let slot = self.traffic.requests.get_mut(req);
+            slot.failed_over = true;
+            slot.region = secondary as u32;
+            slot.step = 0;
+            slot.crossed = false;
+            slot.back = SimTime::from_secs_f64(cdn.edge_rtt_s / 2.0).plus(leg);
+            if r.counted {
+                self.recorder.tally(&r, |t| t.origin_requests += 1.0);
+            }
+            self.kernel.schedule(at.plus(leg), Event::Request(RequestEvent::Reach { req }));
+            return true;
+        }
+        if cdn.stale_on_error && r.cacheable {
+            let r = self.traffic.requests.remove(req);
+            if r.counted {
+                self.recorder.tally(&r, |t| t.served_stale += 1.0);
+            }
+            let served = at.plus(SimTime::from_secs_f64(cdn.edge_rtt_s / 2.0)).min(deadline);
+            self.conclude(r, served, Ok(()));
+            return true;
+        }
+        false
+    }
+
+    /// How long whoever connects for `r` waits for an origin that does not answer: its CDN edge's
+    /// connection timeout times its attempts, or the client's connect timeout.
+    fn connect_wait(&self, r: &Request) -> SimTime {
+        let cdn = self.model.populations[r.population as usize].cdn.as_ref();
+        SimTime::from_secs_f64(cdn.map_or(self.model.network.connect_timeout_s, |c| c.origin_connect_wait_s))
     }
 
     /// Sends attempt `req`, which reaches its entry's balancer after `one_way`; its client abandons it at
@@ -112,6 +233,7 @@ impl Engine<'_> {
         slot.back = SimTime::from_secs_f64(one_way);
         slot.version = version;
         slot.attempt_start = now;
+        slot.failed_over = false;
         self.dispatch(req)
     }
 
@@ -169,14 +291,14 @@ impl Engine<'_> {
             None => {
                 // Nothing answers: the client gives up after its connect timeout, whatever happens
                 // meanwhile, so the outcome is known now and needs no event.
-                let wait = SimTime::from_secs_f64(self.model.network.connect_timeout_s);
+                let wait = self.connect_wait(&r);
                 self.finish_at(req, now.plus(wait), Err(FailureCause::NoHealthyInstance));
                 Ok(())
             }
             Some(i) if !self.fleet.up(i) => {
                 // Sent to an instance that crashed but is still in its balancer's rotation (its health
                 // checks have not noticed): nothing answers, the client gives up at its connect timeout.
-                let wait = SimTime::from_secs_f64(self.model.network.connect_timeout_s);
+                let wait = self.connect_wait(&r);
                 self.finish_at(req, now.plus(wait), Err(FailureCause::TargetDown));
                 Ok(())
             }
@@ -382,6 +504,9 @@ impl Engine<'_> {
                 self.kernel.schedule(retry.at, event);
                 return;
             }
+        }
+        if outcome.is_err() && self.edge_rescues(req, at) {
+            return;
         }
         let r = self.traffic.requests.remove(req);
         if r.abandoned {

@@ -168,6 +168,9 @@ impl Recorder {
         self.obs.outcomes_simulated += 1;
         let latency_s = at.since(r.start).as_secs_f64();
         let egress = model.response_bytes as f64;
+        // Through a CDN, the edge sends the response: CDN bytes, not the origin's internet egress
+        // (an origin's transfer to the CDN is free, docs/references.md#cloudfront-pricing).
+        let edge = model.populations[r.population as usize].cdn.is_some();
         // One pass over the cell (and the open window's): this runs once per request.
         let record = |slice: &mut Slice| {
             let tally = &mut slice.tally;
@@ -180,7 +183,11 @@ impl Recorder {
                     slice.counts.succeeded += 1;
                     slice.latency.record_s(latency_s);
                     tally.cross_region += f64::from(u8::from(r.crossed));
-                    tally.egress_bytes += egress;
+                    if edge {
+                        tally.cdn_bytes += egress;
+                    } else {
+                        tally.egress_bytes += egress;
+                    }
                 }
                 Err(cause) => slice.counts.failed[cause as usize] += 1,
             }
@@ -409,6 +416,9 @@ impl Recorder {
     pub fn finish(mut self, model: &Model) -> Observations {
         self.finish_usage(model);
         let regions = self.regions;
+        if model.populations.iter().any(|p| p.cdn.is_some()) {
+            self.obs.usage.cdn_bytes = self.obs.per_cell.iter().map(|c| c.tally.cdn_bytes).collect();
+        }
         for (i, cell) in std::mem::take(&mut self.obs.per_cell).into_iter().enumerate() {
             for slice in [
                 &mut self.obs.total,
@@ -426,6 +436,10 @@ impl Recorder {
         self.obs.stale_reads = count(t.stale_reads);
         self.obs.lost_updates = count(t.lost_updates);
         self.obs.cross_region = count(t.cross_region);
+        self.obs.edge_hits = count(t.edge_hits);
+        self.obs.shield_hits = count(t.shield_hits);
+        self.obs.origin_requests = count(t.origin_requests);
+        self.obs.served_stale = count(t.served_stale);
         let stores = model.stores.len();
         let per_region_egress: Vec<f64> = self.obs.per_region.iter().map(|s| s.tally.egress_bytes).collect();
         let u = &mut self.obs.usage;
