@@ -43,14 +43,7 @@ impl CloseUp {
         if s.bin_s <= 0.0 {
             return None;
         }
-        let skipped: Vec<(f64, f64)> = trace
-            .events
-            .iter()
-            .filter_map(|e| match e.what {
-                What::FastForward { until_s } => Some((e.t_s, until_s)),
-                _ => None,
-            })
-            .collect();
+        let skipped = trace.skipped();
         let bins_in = ((to_s - from_s) / s.bin_s).ceil().max(1.0) as usize;
         let merge = bins_in.div_ceil(MAX_BINS).max(1);
         let first = ((from_s - s.from_s) / s.bin_s).floor().max(0.0) as usize;

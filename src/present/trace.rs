@@ -10,7 +10,6 @@ use crate::present::document::{Document, Renderer};
 use crate::present::render::{html::Html, markdown::Markdown};
 use crate::present::story;
 use crate::present::table::{Table, count, percent};
-use crate::sim::trace::What;
 
 /// Story lines `trace.md` and `trace.html` tell at most; `trace.jsonl` holds every event.
 pub const DOCUMENT_LINES: usize = 2_000;
@@ -76,15 +75,7 @@ pub fn document(t: &Traced, charts: &[chart::Rendered]) -> Document {
     // Fast-forwarded stretches are grey in the chart and listed in trace.jsonl; in the table they
     // would only interrupt the story.
     let told: Vec<_> = t.story.iter().filter(|l| l.kind != "fast_forward").collect();
-    let skipped: Vec<(f64, f64)> = t
-        .trace
-        .events
-        .iter()
-        .filter_map(|e| match e.what {
-            What::FastForward { until_s } => Some((e.t_s, until_s)),
-            _ => None,
-        })
-        .collect();
+    let skipped = t.trace.skipped();
     if told.is_empty() {
         happened.text("Nothing happened in this window: no component went down and no answer changed.");
     } else {

@@ -242,6 +242,19 @@ pub struct Trace {
     pub series: Series,
 }
 
+impl Trace {
+    /// The stretches `(from [s], to [s])` sampled fidelity fast-forwarded over, in time order.
+    pub fn skipped(&self) -> Vec<(f64, f64)> {
+        self.events
+            .iter()
+            .filter_map(|e| match e.what {
+                What::FastForward { until_s } => Some((e.t_s, until_s)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// The recorder's collector for a trace.
 #[derive(Debug)]
 pub(crate) struct TraceLog {
