@@ -158,6 +158,21 @@ pub fn replay_traced(
     engine::run_traced(model, scenario, scenario.seed, replication, window)
 }
 
+/// Runs replication `replication` alone, traced over `window`, with the progress bar of a study of one
+/// replication: a study of one replication traces it the first time (see [`engine::run_traced`]).
+pub fn run_traced(
+    model: &Model,
+    scenario: &Scenario,
+    replication: u32,
+    window: Window,
+    options: &RunOptions,
+) -> Result<(Observations, Trace), SimError> {
+    let bar = progress_bar(1, "", options.progress);
+    let result = engine::run_traced(model, scenario, scenario.seed, replication, window);
+    bar.finish_and_clear();
+    result
+}
+
 /// Simulated time, in the largest unit that keeps it above one: `3.2 years`, `41.0 days`.
 fn simulated(s: f64) -> String {
     const YEAR: f64 = 365.25 * 86_400.0;

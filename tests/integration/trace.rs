@@ -343,3 +343,24 @@ fn the_documented_narrations_are_what_trace_prints() {
         }
     }
 }
+
+/// A study of one replication traces it while it runs instead of simulating it a second time for its
+/// story (the replay doubled the work of every one-replication run): its report is the one the replay
+/// gives, byte for byte in results.json, story, close-up and timeline included.
+#[test]
+fn one_replication_is_simulated_once_and_reports_as_if_replayed() {
+    use regionsim::analysis::report::{self, Aggregate};
+    use regionsim::sim::montecarlo;
+    let study = failover(&["horizon_s=7200"]);
+    assert_eq!(study.scenario.replications, 1);
+    let traced_once = report::run(&study, &[], &RunOptions::default()).expect("runs");
+    let mut aggregate = Aggregate::new(&study, &[]);
+    aggregate.add(&montecarlo::replay(&study.model, &study.scenario, 0).expect("replays"));
+    let replayed = aggregate.replayed().expect("replays");
+    assert!(traced_once.representative.story.as_ref().is_some_and(|s| !s.is_empty()), "a story is told");
+    assert!(traced_once.representative.close_up.is_some(), "the failover gets its close-up");
+    assert_eq!(
+        serde_json::to_string(&traced_once).expect("serialises"),
+        serde_json::to_string(&replayed).expect("serialises")
+    );
+}

@@ -12,11 +12,13 @@ use super::{
 use crate::analysis::closeup::CloseUp;
 use crate::analysis::stats::{CdfGrid, Domain, Estimate, estimate, ratio_ci};
 use crate::analysis::story::{self, StoryLine};
+use crate::model::architecture::Model;
+use crate::model::scenario::Scenario;
 use crate::model::study::Study;
 use crate::sim::engine::SimError;
 use crate::sim::montecarlo::{self, RunOptions};
 use crate::sim::observation::{Failover, Observations, Slice, Timeline};
-use crate::sim::trace::Window;
+use crate::sim::trace::{Trace, Window};
 
 /// The percentiles every latency summary reports.
 const PERCENTILES: [f64; 4] = [0.50, 0.90, 0.99, 0.999];
@@ -268,13 +270,8 @@ impl<'a> Aggregate<'a> {
         let (model, scenario) = (&self.study.model, &self.study.scenario);
         let told = match self.representative() {
             Some(r) => {
-                let window = Window { from_s: 0.0, to_s: scenario.horizon.as_secs_f64() };
-                let (obs, trace) = montecarlo::replay_traced(model, scenario, r, window)?;
-                Told {
-                    story: Some(story::narrate(model, &trace)),
-                    close_up: CloseUp::of(&trace),
-                    timeline: obs.timeline,
-                }
+                let (obs, trace) = montecarlo::replay_traced(model, scenario, r, whole(scenario))?;
+                Told::of(model, obs, &trace)
             }
             None => Told::default(),
         };
@@ -430,11 +427,37 @@ impl<'a> Aggregate<'a> {
 /// judged): memory holds a few replications per worker, whatever the number of replications.
 pub fn run(study: &Study, overrides: &[String], options: &RunOptions) -> Result<Report, SimError> {
     let mut aggregate = Aggregate::new(study, overrides);
+    let (model, scenario) = (&study.model, &study.scenario);
+    if scenario.replications == 1 {
+        // The only replication is the representative: trace it the first time instead of simulating it
+        // again afterwards (a trace only watches, so its observations are the untraced run's; the
+        // regression test `one_replication_is_simulated_once_and_reports_as_if_replayed` checks).
+        let (obs, trace) = montecarlo::run_traced(model, scenario, 0, whole(scenario), options)?;
+        aggregate.add(&obs);
+        let told = Told::of(model, obs, &trace);
+        return Ok(aggregate.finish(told));
+    }
     montecarlo::for_each(&study.model, &study.scenario, 0..study.scenario.replications, "", options, |o| {
         aggregate.add(&o);
         Ok::<(), SimError>(())
     })?;
     aggregate.replayed()
+}
+
+/// The window of a trace that watches a whole replication.
+fn whole(scenario: &Scenario) -> Window {
+    Window { from_s: 0.0, to_s: scenario.horizon.as_secs_f64() }
+}
+
+impl Told {
+    /// What a traced replication tells: its timeline, its story and the close-up of its first failover.
+    fn of(model: &Model, obs: Observations, trace: &Trace) -> Told {
+        Told {
+            story: Some(story::narrate(model, trace)),
+            close_up: CloseUp::of(trace),
+            timeline: obs.timeline,
+        }
+    }
 }
 
 /// What a report shows of its representative replication.
