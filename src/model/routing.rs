@@ -298,16 +298,17 @@ impl Steering {
 
     /// ∫ over `[a, b)` of each version's share (see [`Steering::version_shares`]) \[s\].
     pub fn version_integrals(&self, since: &[f64], a: f64, b: f64) -> Vec<f64> {
-        let n = since.len();
         let integral = |s: f64| self.moved.at(b - s) - self.moved.at(a - s);
-        let m: Vec<f64> = since.iter().map(|&s| integral(s)).collect();
-        (0..n)
-            .map(|i| {
-                let upper = if i == 0 { b - a } else { m[i] };
-                let lower = if i + 1 < n { m[i + 1] } else { 0.0 };
-                (upper - lower).clamp(0.0, b - a)
-            })
-            .collect()
+        // Version i holds what has moved to it but not yet on to version i + 1: each integral is
+        // computed once, as the lower bound of one version and the upper bound of the next.
+        let mut upper = b - a;
+        let mut out = Vec::with_capacity(since.len());
+        for i in 0..since.len() {
+            let lower = since.get(i + 1).map_or(0.0, |&s| integral(s));
+            out.push((upper - lower).clamp(0.0, b - a));
+            upper = lower;
+        }
+        out
     }
 }
 
@@ -442,6 +443,9 @@ pub struct MovedIntegral {
     step: f64,
     /// I at ages e^{k·step} − 1.
     cumulative: Vec<f64>,
+    /// The grid ages e^{k·step} − 1, kept so that a lookup costs one logarithm, not two exponentials
+    /// as well (the fast-forward looks the integral up millions of times a simulated year).
+    ages: Vec<f64>,
     /// The share at the last grid age, for ages past it.
     last_share: f64,
 }
@@ -460,7 +464,8 @@ impl MovedIntegral {
             cumulative.push(sum);
         }
         let last_share = follow.moved_share((cells as f64 * step).exp_m1());
-        MovedIntegral { step, cumulative, last_share }
+        let ages = (0..=cells).map(|k| (k as f64 * step).exp_m1()).collect();
+        MovedIntegral { step, cumulative, ages, last_share }
     }
 
     /// ∫₀^age share(t) dt \[s\]; 0 for ages <= 0.
@@ -472,10 +477,9 @@ impl MovedIntegral {
         let k = y.floor() as usize;
         if k + 1 >= self.cumulative.len() {
             let last = self.cumulative.len() - 1;
-            let end = (last as f64 * self.step).exp_m1();
-            return self.cumulative[last] + self.last_share * (age_s - end);
+            return self.cumulative[last] + self.last_share * (age_s - self.ages[last]);
         }
-        let (lo, hi) = ((k as f64 * self.step).exp_m1(), ((k + 1) as f64 * self.step).exp_m1());
+        let (lo, hi) = (self.ages[k], self.ages[k + 1]);
         let t = ((age_s - lo) / (hi - lo)).clamp(0.0, 1.0);
         self.cumulative[k] + t * (self.cumulative[k + 1] - self.cumulative[k])
     }

@@ -451,9 +451,10 @@ impl Engine<'_> {
         let bin = self.scenario.recovery.bin;
         let regions = self.model.regions.len();
         let mut t = from;
+        let mut expected = Vec::new();
         while t < until {
             let next = SimTime((t.0 / bin.0 + 1) * bin.0).min(until);
-            let expected = self.expected_arrivals(t, next);
+            self.expected_arrivals_into(t, next, &mut expected);
             for &(r, p) in &tracks {
                 let (mut attempts, mut successes) = (0.0, 0.0);
                 for region in 0..regions {
@@ -501,8 +502,17 @@ impl Engine<'_> {
     /// Expected arrivals in `[from, to)` per cell (`p * regions + r`): each population's rate, split over
     /// its answer versions by the share of clients on each, then by each answer's weights.
     fn expected_arrivals(&self, from: SimTime, to: SimTime) -> Vec<f64> {
+        let mut expected = Vec::new();
+        self.expected_arrivals_into(from, to, &mut expected);
+        expected
+    }
+
+    /// [`Self::expected_arrivals`] into `expected` (cleared first): a skip's incident bins reuse one
+    /// buffer for their thousands of calls.
+    fn expected_arrivals_into(&self, from: SimTime, to: SimTime, expected: &mut Vec<f64>) {
         let regions = self.model.regions.len();
-        let mut expected = vec![0.0; self.model.populations.len() * regions];
+        expected.clear();
+        expected.resize(self.model.populations.len() * regions, 0.0);
         let (a, b) = (from.as_secs_f64(), to.as_secs_f64());
         let multiplier = self.scenario.rate_multiplier(from);
         for (p, answers) in self.steering.answers.iter().enumerate() {
@@ -510,18 +520,20 @@ impl Engine<'_> {
             if rate <= 0.0 || b <= a {
                 continue;
             }
-            let integrals = if answers.changed() {
-                self.model.steering.version_integrals(&answers.since_s(), a, b)
-            } else {
-                vec![b - a]
-            };
+            let cells = &mut expected[p * regions..(p + 1) * regions];
+            if !answers.changed() {
+                for (r, share) in answers.current().answer.shares() {
+                    cells[r] += rate * (b - a) * share;
+                }
+                continue;
+            }
+            let integrals = self.model.steering.version_integrals(&answers.since_s(), a, b);
             for (v, seconds) in answers.versions.iter().zip(integrals) {
                 for (r, share) in v.answer.shares() {
-                    expected[p * regions + r] += rate * seconds * share;
+                    cells[r] += rate * seconds * share;
                 }
             }
         }
-        expected
     }
 
     /// Where each cell's skipped requests take their statistics from: its own window slice, its
