@@ -13,6 +13,7 @@ pub mod ids;
 pub mod keyspace;
 pub mod network;
 pub mod objective;
+pub mod outlier;
 pub mod placement;
 pub mod prices;
 pub mod queueing;

@@ -246,6 +246,10 @@ pub struct Requests {
     /// window.
     #[serde(default)]
     pub breaker_trips: u64,
+    /// Times a balancer's outlier detection ejected an instance, over every replication's observation
+    /// window.
+    #[serde(default)]
+    pub ejections: u64,
     /// Retries services made of their calls to the next hop (`services[NAME].retry`); 0 when none
     /// retries.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -403,6 +407,9 @@ pub struct RunRow {
     /// Times a population's circuit breaker for a region opened in this replication.
     #[serde(default)]
     pub breaker_trips: u64,
+    /// Times a balancer's outlier detection ejected an instance in this replication.
+    #[serde(default)]
+    pub ejections: u64,
     /// Attempts CDN edges answered from their caches in this replication.
     #[serde(default)]
     pub edge_hits: u64,

@@ -143,6 +143,10 @@ fn sentence(model: &Model, e: &TraceEvent) -> String {
         What::BreakerClosed => {
             format!("{population}'s circuit breaker for {region} closes: its probes succeeded")
         }
+        What::Ejected { for_s } => {
+            format!("{c} is ejected by its balancer's outlier detection for {}", seconds(*for_s))
+        }
+        What::Returned => format!("{c} returns to its balancer after its ejection"),
         What::FastForward { until_s } => {
             format!("steady state: requests counted from expectations until {}", clock(*until_s))
         }

@@ -30,8 +30,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("models/single-az-database.ron", include_str!("../../models/single-az-database.ron")),
     ("models/single-region-large.ron", include_str!("../../models/single-region-large.ron")),
     ("models/single-region.ron", include_str!("../../models/single-region.ron")),
+    ("models/single-region-outlier.ron", include_str!("../../models/single-region-outlier.ron")),
     ("models/validation/mmc.ron", include_str!("../../models/validation/mmc.ron")),
     ("models/warm-standby.ron", include_str!("../../models/warm-standby.ron")),
+    ("scenarios/gray-failure.ron", include_str!("../../scenarios/gray-failure.ron")),
     ("scenarios/partition.ron", include_str!("../../scenarios/partition.ron")),
     ("scenarios/region-outage.ron", include_str!("../../scenarios/region-outage.ron")),
     (

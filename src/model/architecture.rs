@@ -69,6 +69,8 @@ pub struct Service {
     pub mean_service_s: f64,
     /// The balancers' health checks of their instances; `None`: the balancer knows at once.
     pub health_check: Option<TargetHealthCheck>,
+    /// The balancers' passive outlier detection; `None`: they eject nothing.
+    pub outlier: Option<crate::model::outlier::OutlierPolicy>,
     /// The deployment in each region, if any (indexed by [`RegionId`]).
     pub deployment_in: Vec<Option<DeploymentId>>,
     /// The dependencies its instances need per request, sorted (indices into `Model::dependencies`).
@@ -433,6 +435,13 @@ impl Model {
                 mean_service_s,
                 health_check: s.target_health_check.as_ref().and_then(|h| {
                     resolve_target_health_check(h, &format!("{path}.target_health_check"), issues)
+                }),
+                outlier: s.outlier_detection.as_ref().and_then(|o| {
+                    crate::model::outlier::OutlierPolicy::resolve(
+                        o,
+                        &format!("{path}.outlier_detection"),
+                        issues,
+                    )
                 }),
                 deployment_in,
                 depends_on: crate::model::dependency::resolve_uses(

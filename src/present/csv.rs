@@ -43,6 +43,7 @@ const COLUMNS: &[Column] = &[
     ("lost_updates", "lost_updates", |r| Cell::Int(r.lost_updates)),
     ("stale_reads", "stale_reads", |r| Cell::Int(r.stale_reads)),
     ("breaker_trips", "breaker_trips", |r| Cell::Int(r.breaker_trips)),
+    ("ejections", "ejections", |r| Cell::Int(r.ejections)),
     ("edge_hits", "edge_hits", |r| Cell::Int(r.edge_hits)),
     ("origin_requests", "origin_requests", |r| Cell::Int(r.origin_requests)),
     ("served_stale", "served_stale", |r| Cell::Int(r.served_stale)),
@@ -136,6 +137,7 @@ mod tests {
             lost_updates: 0,
             stale_reads: 0,
             breaker_trips: 2,
+            ejections: 3,
             edge_hits: 0,
             origin_requests: 0,
             served_stale: 0,
@@ -177,11 +179,11 @@ mod tests {
         // Columns: replication, requests, succeeded, the twelve causes (no_healthy_instance,
         // instance_failed, queue_full, store_unavailable, partition, timeout, unfinished, target_down,
         // instance_error, shed, dependency_unavailable, breaker_open), then the rest (attempts per
-        // request after the mean in system, breaker trips, then the CDN's edge hits, origin requests
+        // request after the mean in system, breaker trips, ejections, then the CDN's edge hits, origin requests
         // and stale responses, before the cost).
         assert_eq!(
             row_cells(&row()).join(","),
-            "1,1000,990,6,4,0,0,0,0,0,0,0,0,0,0,0.99,0.995,0.996,16.5,12,,14.85,1.25,2001,0,1,95.5,,0,0,0,2,0,0,0,1261.5"
+            "1,1000,990,6,4,0,0,0,0,0,0,0,0,0,0,0.99,0.995,0.996,16.5,12,,14.85,1.25,2001,0,1,95.5,,0,0,0,2,3,0,0,0,1261.5"
         );
         let nan = RunRow { mean_in_system: f64::NAN, ..row() };
         assert!(row_cells(&nan).join(",").contains(",12,,,1.25,2001,"));

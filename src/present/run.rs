@@ -152,6 +152,7 @@ pub fn heading(report: &Report) -> String {
         count(r.failed),
         if causes.is_empty() { String::new() } else { format!(" ({causes})") },
     ) + &breaker_line(report)
+        + &ejection_line(report)
         + &cdn_line(report)
         + &fidelity_line(report)
 }
@@ -189,6 +190,19 @@ fn breaker_line(report: &Report) -> String {
         "\ncircuit breakers: {} (a client population's breaker for a region opening), {} per replication",
         plural(trips, "trip"),
         number_per(trips, report.replications),
+    )
+}
+
+/// With outlier detection that ejected instances, how often.
+fn ejection_line(report: &Report) -> String {
+    let ejections = report.requests.ejections;
+    if ejections == 0 {
+        return String::new();
+    }
+    format!(
+        "\noutlier detection: {} (a balancer ejecting an instance after its failures in a row), {} per replication",
+        plural(ejections, "ejection"),
+        number_per(ejections, report.replications),
     )
 }
 

@@ -2,7 +2,7 @@
 //! subsystems that own their state and their events, composed by `Engine`:
 //!
 //! - `traffic`: each population's arrivals (clocks, not events), network crossings, requests in flight;
-//! - `fleet`: instances, their queues and load balancers;
+//! - `fleet`: instances, their queues and load balancers (health checks, outlier detection);
 //! - `faults`: the table of components and their causes of being down, failure and repair processes;
 //! - `steering`: health checks, DNS answers and how clients follow them;
 //! - `standby`: warm, pilot-light and backup postures and their activation;
@@ -373,6 +373,12 @@ impl<'w> Engine<'w> {
             }
             Event::Fleet(FleetEvent::Rotation { instance, into, epoch }) => {
                 self.on_rotation(instance as usize, into, epoch)
+            }
+            Event::Fleet(FleetEvent::Outcome { instance, failed }) => {
+                self.on_outlier_outcome(instance as usize, failed)
+            }
+            Event::Fleet(FleetEvent::Return { instance, epoch }) => {
+                self.on_outlier_return(instance as usize, epoch)
             }
             Event::Steering(SteeringEvent::HealthFlip { region, healthy, epoch }) => {
                 self.on_health_flip(region as usize, healthy, epoch)

@@ -538,6 +538,9 @@ pub struct Observations {
     /// (a half-open breaker whose probe fails opens again: that counts too).
     #[serde(default)]
     pub breaker_trips: u64,
+    /// Times a balancer's outlier detection ejected an instance inside the observation window.
+    #[serde(default)]
+    pub ejections: u64,
     /// Counted requests' attempts a CDN edge answered from its cache.
     #[serde(default)]
     pub edge_hits: u64,

@@ -172,6 +172,14 @@ pub enum What {
     },
     /// Every probe succeeded: the breaker closed, and the population's attempts go to the region again.
     BreakerClosed,
+    /// A balancer's outlier detection ejected the instance after its failures in a row: it gets no
+    /// requests (unless the balancer panics) until the sweep after its ejection time.
+    Ejected {
+        /// Until the sweep that returns it \[s\].
+        for_s: f64,
+    },
+    /// The sweep after its ejection time returned the instance to its balancer.
+    Returned,
     /// Sampled fidelity skipped a steady stretch: its requests are counted from expectations, not one
     /// by one (so the outcome series is empty there).
     FastForward {
@@ -207,6 +215,8 @@ impl What {
             What::BreakerOpened { .. } => "breaker_opened",
             What::BreakerHalfOpen { .. } => "breaker_half_open",
             What::BreakerClosed => "breaker_closed",
+            What::Ejected { .. } => "ejected",
+            What::Returned => "returned",
             What::FastForward { .. } => "fast_forward",
         }
     }

@@ -23,6 +23,7 @@ mod fidelity;
 mod hops;
 mod multiregion;
 mod objectives;
+mod outlier;
 mod partial_failures;
 mod properties;
 mod report_outputs;

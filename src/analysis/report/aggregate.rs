@@ -95,6 +95,7 @@ pub struct Aggregate<'a> {
     attempts: u64,
     retries_refused: u64,
     breaker_trips: u64,
+    ejections: u64,
     hop_retries: u64,
     hop_calls: Vec<u64>,
     edge_hits: u64,
@@ -137,6 +138,7 @@ impl<'a> Aggregate<'a> {
             attempts: 0,
             retries_refused: 0,
             breaker_trips: 0,
+            ejections: 0,
             hop_retries: 0,
             hop_calls: Vec::new(),
             edge_hits: 0,
@@ -201,6 +203,7 @@ impl<'a> Aggregate<'a> {
         self.attempts += o.total.tally.attempts.round() as u64;
         self.retries_refused += o.total.tally.retries_refused.round() as u64;
         self.breaker_trips += o.breaker_trips;
+        self.ejections += o.ejections;
         self.hop_retries += o.total.tally.hop_retries.round() as u64;
         let hop_calls = &o.total.tally.hop_calls;
         if self.hop_calls.len() < hop_calls.len() {
@@ -359,6 +362,7 @@ impl<'a> Aggregate<'a> {
                 attempts: self.attempts,
                 retries_refused: self.retries_refused,
                 breaker_trips: self.breaker_trips,
+                ejections: self.ejections,
                 hop_retries: self.hop_retries,
                 calls_by_hop: self.calls_by_hop(),
                 edge_hits: self.edge_hits,

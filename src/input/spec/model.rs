@@ -85,6 +85,10 @@ pub struct ServiceSpec {
     /// (an idealisation); with checks, a failed instance keeps its share of requests until they notice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_health_check: Option<TargetHealthCheckSpec>,
+    /// Passive outlier detection by its load balancers: an instance that fails `consecutive_5xx`
+    /// requests in a row is ejected for a while, as Envoy does it. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outlier_detection: Option<super::outlier::OutlierDetectionSpec>,
     /// Where the service runs, by region name.
     pub deployments: BTreeMap<String, DeploymentSpec>,
     /// The model's `dependencies` each instance needs per request (through its cache). Default: none.

@@ -177,7 +177,9 @@ impl TraceTimeline {
                 | What::OperatorStoodDown
                 | What::BreakerOpened { .. }
                 | What::BreakerHalfOpen { .. }
-                | What::BreakerClosed => {}
+                | What::BreakerClosed
+                | What::Ejected { .. }
+                | What::Returned => {}
             }
             // Lanes for new components exist before their band opens.
             for name in &components {

@@ -61,6 +61,11 @@ pub(super) enum FleetEvent {
     /// The balancer's health checks put `instance` in rotation (`into`) or take it out; stale unless
     /// `epoch` is the instance's current check epoch.
     Rotation { instance: u32, into: bool, epoch: u32 },
+    /// A result of `instance` reaches its balancer's outlier detection (traffic list).
+    Outcome { instance: u32, failed: bool },
+    /// The sweep after `instance`'s ejection has lasted its time returns it (infrastructure list);
+    /// stale unless `epoch` is its ejection's.
+    Return { instance: u32, epoch: u32 },
 }
 
 #[derive(Debug, Clone, Copy)]

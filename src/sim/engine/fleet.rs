@@ -23,6 +23,7 @@
 //! took on and the requests its balancer received.
 
 mod capacity;
+mod outlier;
 
 use std::collections::VecDeque;
 
@@ -62,6 +63,8 @@ pub(super) struct InstanceState {
     registered: bool,
     /// Its gray failures, if up.
     pub degradation: Degradation,
+    /// Ejected by its balancer's outlier detection (`outlier`): sent nothing unless the balancer panics.
+    ejected: bool,
     /// Bumped when the instance stops serving: departures scheduled before are stale.
     epoch: u32,
     /// Bumped when its health-check walk restarts: rotation events scheduled before are stale.
@@ -110,6 +113,9 @@ pub(super) struct DeploymentState {
     work_s: f64,
     /// Requests its balancer handed to an instance (the request-count metric).
     requests: u64,
+    /// Instances ejected by outlier detection, and of those, instances in rotation.
+    ejected: u32,
+    ejected_serving: u32,
 }
 
 /// What happened to a request handed to an instance.
@@ -138,6 +144,9 @@ pub(super) struct Fleet {
     /// While the fast-forward skips: since when, and each deployment's (work, requests) per second in
     /// its window, which the metrics accrue in place of the requests not simulated.
     skip: Option<(SimTime, Vec<(f64, f64)>)>,
+    /// Each instance's outlier detection (`outlier`), and its ejections since the engine last took them.
+    monitors: Vec<outlier::Monitor>,
+    ejections: Vec<outlier::Ejection>,
 }
 
 impl Fleet {
@@ -154,6 +163,8 @@ impl Fleet {
                 since: warmup,
                 work_s: 0.0,
                 requests: 0,
+                ejected: 0,
+                ejected_serving: 0,
             })
             .collect();
         let instances = model
@@ -174,6 +185,7 @@ impl Fleet {
                     in_rotation: false,
                     registered: false,
                     degradation: Degradation::NONE,
+                    ejected: false,
                     epoch: 0,
                     check_epoch: 0,
                     phase,
@@ -193,6 +205,8 @@ impl Fleet {
                 .collect()
         };
         Fleet {
+            monitors: vec![outlier::Monitor::default(); model.instances.len()],
+            ejections: Vec::new(),
             instances,
             deployments,
             service_rng: per_deployment(Purpose::ServiceTime),
@@ -239,6 +253,12 @@ impl Fleet {
         if state.serving == 0 {
             return None;
         }
+        // Outlier detection's ejected instances get nothing, unless fewer than half of those in
+        // rotation are not ejected: the balancer then panics and ignores ejections (Envoy's default
+        // healthy panic threshold, docs/references.md#outlier-detection).
+        let healthy = state.serving - state.ejected_serving;
+        let skip_ejected = state.ejected_serving > 0 && 2 * healthy >= state.serving;
+        let routable = |inst: &InstanceState| inst.serving() && !(skip_ejected && inst.ejected);
         let instances = &dep.instances;
         let n = instances.len();
         // Visit the fleet from the cursor, wrapping once: `cursor..n` then `0..cursor` (no division per
@@ -248,7 +268,7 @@ impl Fleet {
         match model.services[dep.service].balancing {
             Balancing::RoundRobin => {
                 for (k, &i) in order.enumerate() {
-                    if self.instances[i].serving() {
+                    if routable(&self.instances[i]) {
                         let next = cursor + k + 1;
                         state.cursor = if next >= n { next - n } else { next };
                         return Some(i);
@@ -264,7 +284,7 @@ impl Fleet {
                 for (k, &i) in order.enumerate() {
                     let inst = &self.instances[i];
                     let rank =
-                        if inst.serving() { ((inst.load() as u64) << 32) | k as u64 } else { u64::MAX };
+                        if routable(inst) { ((inst.load() as u64) << 32) | k as u64 } else { u64::MAX };
                     best = best.min(rank);
                 }
                 state.cursor = if cursor + 1 == n { 0 } else { cursor + 1 };
@@ -275,8 +295,9 @@ impl Fleet {
             }
             Balancing::Random => {
                 // The k-th instance in rotation, k uniform: each equally likely whatever is out.
-                let k = self.balancing_rng[d].random_range(0..state.serving) as usize;
-                instances.iter().copied().filter(|&i| self.instances[i].serving()).nth(k)
+                let count = if skip_ejected { healthy } else { state.serving };
+                let k = self.balancing_rng[d].random_range(0..count) as usize;
+                instances.iter().copied().filter(|&i| routable(&self.instances[i])).nth(k)
             }
         }
     }
@@ -454,6 +475,9 @@ impl Fleet {
         state.registered = state.provisioned && (state.registered || in_rotation);
         let answering = in_rotation && up;
         dep.serving = dep.serving + u32::from(in_rotation) - u32::from(was_in);
+        if state.ejected {
+            dep.ejected_serving = dep.ejected_serving + u32::from(in_rotation) - u32::from(was_in);
+        }
         dep.answering = dep.answering + u32::from(answering) - u32::from(was_answering);
     }
 

@@ -299,11 +299,13 @@ impl Engine<'_> {
                 // Sent to an instance that crashed but is still in its balancer's rotation (its health
                 // checks have not noticed): nothing answers, the client gives up at its connect timeout.
                 let wait = self.connect_wait(&r);
+                self.instance_result(i, true, now.plus(wait));
                 self.finish_at(req, now.plus(wait), Err(FailureCause::TargetDown));
                 Ok(())
             }
             Some(i) if let Some(hang) = self.fleet.fails_request(self.model, i) => {
                 // A partly failing instance: an error at once, or no answer until the client gives up.
+                self.instance_result(i, true, if hang { r.start.plus(timeout) } else { now });
                 if hang {
                     self.finish_at(req, r.start.plus(timeout), Err(FailureCause::Timeout));
                 } else {
@@ -315,6 +317,7 @@ impl Engine<'_> {
                 // A dependency's cache entry had expired and its copy does not answer: the instance's
                 // call gets no answer until its connect timeout, and the request fails.
                 let wait = SimTime::from_secs_f64(self.model.network.connect_timeout_s);
+                self.instance_result(i, true, now.plus(wait));
                 self.finish_at(req, now.plus(wait), Err(FailureCause::DependencyUnavailable));
                 Ok(())
             }
@@ -337,10 +340,12 @@ impl Engine<'_> {
                 ) {
                     Enqueued::Accepted => Ok(()),
                     Enqueued::Shed => {
+                        self.instance_result(i, true, now);
                         self.finish(req, Err(FailureCause::QueueFull));
                         Ok(())
                     }
                     Enqueued::Unmeetable => {
+                        self.instance_result(i, true, now);
                         self.finish(req, Err(FailureCause::Shed));
                         Ok(())
                     }
@@ -381,6 +386,7 @@ impl Engine<'_> {
         else {
             return Ok(()); // the instance failed while serving: the request was already failed
         };
+        self.instance_result(i, false, self.kernel.now);
         // Dropped unserved: a timeout (recorded at the deadline by `finish_at`), or shed now.
         for (next, cause) in gone {
             self.finish(next, Err(cause));

@@ -13,6 +13,7 @@ use super::failover::Phase;
 use super::kernel::Change;
 use super::steering::Flip;
 use crate::model::scenario::Component;
+use crate::model::time::SimTime;
 use crate::sim::observation::{FailureCause, InfraEvent, SteeringKind};
 use crate::sim::trace::What;
 
@@ -172,6 +173,49 @@ impl Engine<'_> {
             }
             self.refresh_endpoints();
             self.refresh_served();
+        }
+    }
+
+    /// A result of instance `i` reaches its balancer's outlier detection (`fleet::outlier`).
+    pub(super) fn on_outlier_outcome(&mut self, i: usize, failed: bool) {
+        self.fleet.count_result(self.model, &mut self.kernel, i, failed);
+        self.note_ejections();
+    }
+
+    /// The sweep after instance `i`'s ejection `epoch` has lasted its time: it returns.
+    pub(super) fn on_outlier_return(&mut self, i: usize, epoch: u32) {
+        let now = self.kernel.now;
+        if self.fleet.unejected(self.model, i, epoch, now) {
+            self.note_ejections();
+        }
+    }
+
+    /// Instance `i` gave a result (`failed` or not) that its balancer sees at `at`.
+    pub(super) fn instance_result(&mut self, i: usize, failed: bool, at: SimTime) {
+        if self.fleet.detects_outliers(self.model, i) {
+            self.fleet.instance_result(self.model, &mut self.kernel, i, failed, at);
+            self.note_ejections();
+        }
+    }
+
+    /// Records the outlier detection's ejections and returns (the count, trace events).
+    fn note_ejections(&mut self) {
+        if !self.fleet.ejections_moved() {
+            return;
+        }
+        for e in self.fleet.take_ejections() {
+            if e.for_time.is_some() {
+                self.recorder.ejected(self.scenario, e.at);
+            }
+            if self.recorder.tracing(e.at) {
+                let component = Component::Instance(e.instance as u32);
+                let (name, region) = (component.name(self.model), self.component_region(component));
+                let what = match e.for_time {
+                    Some(t) => What::Ejected { for_s: t.as_secs_f64() },
+                    None => What::Returned,
+                };
+                self.recorder.trace_event(e.at, what, Some(name), region, None);
+            }
         }
     }
 

@@ -104,6 +104,14 @@ impl Recorder {
         }
     }
 
+    /// A balancer's outlier detection ejected an instance at `at`: an ejection, if inside the
+    /// observation window.
+    pub fn ejected(&mut self, scenario: &Scenario, at: SimTime) {
+        if at >= scenario.warmup && at <= scenario.horizon {
+            self.obs.ejections += 1;
+        }
+    }
+
     pub fn attempt_sent(&mut self) {
         self.current.attempts += 1;
     }
