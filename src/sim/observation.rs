@@ -538,6 +538,10 @@ pub struct Observations {
     /// (a half-open breaker whose probe fails opens again: that counts too).
     #[serde(default)]
     pub breaker_trips: u64,
+    /// Breaker trips expected in the fast-forwarded stretches, from each window's attempt failure share
+    /// (see `fidelity::expected_trips`): trips sampled fidelity could not simulate.
+    #[serde(default)]
+    pub breaker_trips_skipped: f64,
     /// Times a balancer's outlier detection ejected an instance inside the observation window.
     #[serde(default)]
     pub ejections: u64,

@@ -228,3 +228,56 @@ fn impossible_breaker_settings_are_located_errors() {
     // The defaults are valid.
     files("()").load(&[]).expect("the defaults are valid");
 }
+
+/// The breaker study with `a`'s instance failing a share `p` = 0.1 of its requests (an error at once)
+/// for the whole horizon, under sampled fidelity: a steady error rate whose windows rarely trip the
+/// breaker (5 failures in a row start at an attempt with probability (1 − p)·p⁵ = 9·10⁻⁶, so about
+/// 0.09 per 10,000-request window), but over the 10⁸ attempts of 10⁶ s would, about 900 times.
+fn steady_errors(fidelity: &str) -> Study {
+    let horizon = if fidelity == "Full" { "2000.0" } else { "1000000.0" };
+    study(
+        "",
+        &[
+            &format!("fidelity={fidelity}"),
+            &format!("horizon_s={horizon}"),
+            "replications=4",
+            "outages=[(target: Instance(service: \"svc\", region: \"a\", index: 0), start_s: 0.0, \
+             duration_s: 1e7, mode: Failing(share: 0.1))]",
+        ],
+    )
+}
+
+/// The trips sampled fidelity skips over are warned of, and the estimate is the closed form's: the
+/// warning's expected trips per replication equal the fast-forwarded attempts × (1 − p)·p⁵ within the
+/// window's sampling error of p (a 10,000-request window estimates p = 0.1 to ±0.006 at 95%, and
+/// p⁵ moves five times as much: ±30%, taken as the tolerance). Full fidelity simulates every attempt,
+/// so it has nothing to warn of.
+#[test]
+fn breaker_trips_inside_skipped_stretches_are_warned_of_with_their_expected_count() {
+    let sampled = run(&steady_errors("Sampled()"));
+    let warning = sampled
+        .warnings
+        .iter()
+        .find(|w| w.contains("circuit breakers would be expected to trip"))
+        .unwrap_or_else(|| panic!("no skipped-trips warning in {:?}", sampled.warnings));
+    let per_replication: f64 = warning
+        .split("about ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in '{warning}'"));
+    let p: f64 = 0.1;
+    let skipped_per_replication = sampled.fidelity.fast_forwarded_requests as f64 / 4.0;
+    let expected = skipped_per_replication * (1.0 - p) * p.powi(5);
+    assert!(expected > 100.0, "the study skips enough for hundreds of trips: {expected}");
+    assert!(
+        (per_replication / expected - 1.0).abs() < 0.3,
+        "warned {per_replication} trips per replication, closed form {expected}"
+    );
+    let full = run(&steady_errors("Full"));
+    assert!(
+        !full.warnings.iter().any(|w| w.contains("circuit breakers would be expected to trip")),
+        "full fidelity skips nothing: {:?}",
+        full.warnings
+    );
+}

@@ -95,6 +95,8 @@ pub struct Aggregate<'a> {
     attempts: u64,
     retries_refused: u64,
     breaker_trips: u64,
+    /// Breaker trips expected in fast-forwarded stretches, summed over the replications.
+    breaker_trips_skipped: f64,
     ejections: u64,
     hop_retries: u64,
     hop_calls: Vec<u64>,
@@ -138,6 +140,7 @@ impl<'a> Aggregate<'a> {
             attempts: 0,
             retries_refused: 0,
             breaker_trips: 0,
+            breaker_trips_skipped: 0.0,
             ejections: 0,
             hop_retries: 0,
             hop_calls: Vec::new(),
@@ -203,6 +206,7 @@ impl<'a> Aggregate<'a> {
         self.attempts += o.total.tally.attempts.round() as u64;
         self.retries_refused += o.total.tally.retries_refused.round() as u64;
         self.breaker_trips += o.breaker_trips;
+        self.breaker_trips_skipped += o.breaker_trips_skipped;
         self.ejections += o.ejections;
         self.hop_retries += o.total.tally.hop_retries.round() as u64;
         let hop_calls = &o.total.tally.hop_calls;
@@ -346,6 +350,10 @@ impl<'a> Aggregate<'a> {
         warnings.extend(scenario.overloads(model).into_iter().map(Warning::Overloaded));
         if self.timeline_truncated {
             warnings.push(Warning::TimelineTruncated);
+        }
+        let skipped_trips = self.breaker_trips_skipped / n.max(1) as f64;
+        if skipped_trips >= Warning::SKIPPED_TRIPS_PER_REPLICATION {
+            warnings.push(Warning::BreakerTripsSkipped { per_replication: skipped_trips });
         }
         let representative = self.representative().unwrap_or(0);
 

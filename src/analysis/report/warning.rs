@@ -48,9 +48,18 @@ pub enum Warning {
     },
     /// A deployment's utilisation is at least 1 with every instance up (see `Scenario::overloads`).
     Overloaded(crate::model::scenario::Overload),
+    /// Under sampled fidelity, circuit breakers would be expected to trip this often per replication in
+    /// the fast-forwarded stretches, where no request is simulated and so no breaker can trip.
+    BreakerTripsSkipped {
+        /// Expected trips per replication in the skipped stretches.
+        per_replication: f64,
+    },
 }
 
 impl Warning {
+    /// Expected skipped breaker trips per replication worth a warning: one replication in ten.
+    pub const SKIPPED_TRIPS_PER_REPLICATION: f64 = 0.1;
+
     /// One [`Warning::Failing`] per cause that matters (at least 1% of the failures), most frequent first,
     /// when at least 0.1% of the requests failed; none otherwise.
     pub fn failures(counts: &Counts) -> Vec<Warning> {
@@ -197,6 +206,13 @@ impl fmt::Display for Warning {
                     service = o.service,
                 )
             }
+            Warning::BreakerTripsSkipped { per_replication } => write!(
+                f,
+                "circuit breakers would be expected to trip about {per_replication:.2} times per replication \
+                 in the stretches sampled fidelity fast-forwarded (from the failure share of the windows they \
+                 were skipped from), and a skipped stretch cannot trip one: breaker trips and what they refuse \
+                 are undercounted; use fidelity: Full, or a breaker that needs more failures to trip"
+            ),
             Warning::TimelineTruncated => write!(
                 f,
                 "more than {} infrastructure events in a replication: the timeline keeps only the first ones",

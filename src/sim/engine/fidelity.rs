@@ -413,6 +413,14 @@ impl Engine<'_> {
                     }
                     tally.add_scaled_per_request(&w.tally, k);
                     flow[3] += w.tally.attempts * k;
+                    let population = &self.model.populations[i / self.model.regions.len()];
+                    if let Some(policy) = &population.breaker
+                        && w.tally.attempts > 0.0
+                    {
+                        let failing = 1.0 - w.counts.succeeded as f64 / w.tally.attempts;
+                        let trips = expected_trips(policy, failing.clamp(0.0, 1.0), w.tally.attempts * k);
+                        self.recorder.obs.breaker_trips_skipped += trips;
+                    }
                     let ok = w.counts.succeeded as f64 * k;
                     skip.successes[i] += ok;
                     flow[1] += ok;
@@ -605,5 +613,66 @@ impl Engine<'_> {
         self.recorder.merge_fast_forward(&self.ff.outcomes, &self.ff.tallies);
         let observed = self.scenario.horizon.since(self.scenario.warmup);
         self.recorder.obs.request_level_s = observed.since(self.ff.skipped.min(observed)).as_secs_f64();
+    }
+}
+
+/// Trips a breaker would be expected to make over `attempts` attempts failing independently with
+/// probability `p`, where sampled fidelity skips them: a run of `consecutive_failures` failures begins
+/// at an attempt with probability (1 − p)·p^n, and a count-based window of `w` attempts (disjoint
+/// windows, a lower bound for a sliding one) holds at least ⌈ratio·w⌉ failures with the binomial tail.
+/// An estimate for a warning, not a count: failures of a steady window are not quite independent.
+pub(super) fn expected_trips(policy: &crate::model::breaker::BreakerPolicy, p: f64, attempts: f64) -> f64 {
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    if attempts <= 0.0 || p <= 0.0 {
+        return 0.0;
+    }
+    let runs = attempts * (1.0 - p) * p.powi(policy.consecutive_failures.min(i32::MAX as u32) as i32);
+    let w = u64::from(policy.window.max(policy.min_calls).max(1));
+    let need = (policy.failure_ratio * w as f64).ceil().max(1.0) as u64;
+    let tail = match Binomial::new(p, w) {
+        Ok(b) if need > 0 => b.sf(need - 1),
+        _ => 0.0,
+    };
+    let windows = attempts / w as f64 * tail;
+    (runs + windows).max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{RngExt, SeedableRng};
+
+    use super::expected_trips;
+    use crate::model::breaker::{BreakerPolicy, Fallback};
+    use crate::model::time::SimTime;
+
+    fn policy(consecutive_failures: u32, failure_ratio: f64, window: u32) -> BreakerPolicy {
+        BreakerPolicy {
+            consecutive_failures,
+            failure_ratio,
+            window,
+            min_calls: window,
+            open: SimTime::from_secs_f64(30.0),
+            half_open_probes: 3,
+            fallback: Fallback::FailFast,
+        }
+    }
+
+    /// The estimate against counting in independent Bernoulli draws (fixed seed): runs of n failures
+    /// begun after a success, and disjoint windows of w attempts holding at least ⌈ratio·w⌉ failures.
+    /// Both counts are Poisson-like, so the tolerance is 4 standard deviations, 4·√count.
+    #[test]
+    fn expected_skipped_trips_match_counts_in_bernoulli_draws() {
+        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(20_261_202);
+        let (p, attempts) = (0.3, 1_000_000usize);
+        let fails: Vec<bool> = (0..attempts).map(|_| rng.random::<f64>() < p).collect();
+        // Runs of 4 (a ratio that cannot trip: every one of 1,000 attempts failing).
+        let runs = (1..attempts - 4).filter(|&i| !fails[i - 1] && fails[i..i + 4].iter().all(|&f| f)).count();
+        let estimate = expected_trips(&policy(4, 1.0, 1000), p, attempts as f64);
+        assert!((estimate - runs as f64).abs() < 4.0 * (runs as f64).sqrt(), "{estimate} vs {runs} runs");
+        // Windows of 20 with at least 50% failing (runs that cannot trip: 10,000 in a row).
+        let windows = fails.chunks(20).filter(|w| w.iter().filter(|&&f| f).count() >= 10).count();
+        let estimate = expected_trips(&policy(10_000, 0.5, 20), p, attempts as f64);
+        assert!((estimate - windows as f64).abs() < 4.0 * (windows as f64).sqrt(), "{estimate} vs {windows}");
+        assert_eq!(expected_trips(&policy(4, 0.5, 20), 0.0, 1e9), 0.0, "nothing fails, nothing trips");
     }
 }
