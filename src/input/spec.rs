@@ -11,6 +11,7 @@ pub mod dependency;
 pub mod distribution;
 pub mod failover;
 pub mod model;
+pub mod residency;
 pub mod retry;
 pub mod scenario;
 

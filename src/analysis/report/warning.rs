@@ -48,6 +48,12 @@ pub enum Warning {
     },
     /// A deployment's utilisation is at least 1 with every instance up (see `Scenario::overloads`).
     Overloaded(crate::model::scenario::Overload),
+    /// Requests were served outside their population's data residency (`ServeElsewhere`), this many
+    /// over all replications.
+    ResidencyViolated {
+        /// Requests served outside.
+        violations: u64,
+    },
 }
 
 impl Warning {
@@ -121,6 +127,11 @@ fn failure_advice(cause: FailureCause) -> &'static str {
             "a dependency their instances needed (dependencies: a token, a key) was not cached and its copy \
              was down: a Global dependency fails every region with its home; use a copy per region \
              (scope: Regional, as multi-Region keys and replicated secrets are), or a longer cache_ttl_s"
+        }
+        FailureCause::Residency => {
+            "they reached a region (a service or a store copy) outside their population's data residency, \
+             whose policy is Fail: the price of keeping the data in its regions when they are down; a \
+             second region in the set serves them without leaving it"
         }
         FailureCause::BreakerOpen => {
             "their clients' circuit breaker for the region was open, so they failed at once: the region was \
@@ -197,6 +208,13 @@ impl fmt::Display for Warning {
                     service = o.service,
                 )
             }
+            Warning::ResidencyViolated { violations } => write!(
+                f,
+                "{} requests were served outside their population's data residency (when_unavailable: \
+                 ServeElsewhere): their data left its allowed regions; when_unavailable: Fail keeps it in at \
+                 the cost of availability, and a second region in the set serves them without leaving it",
+                thousands(*violations)
+            ),
             Warning::TimelineTruncated => write!(
                 f,
                 "more than {} infrastructure events in a replication: the timeline keeps only the first ones",

@@ -27,6 +27,7 @@ use super::kernel::{Change, Kernel};
 use crate::model::architecture::Model;
 use crate::model::keyspace::KeyTable;
 use crate::model::placement::Placement;
+use crate::model::residency::{Policy, Residency};
 use crate::model::scenario::{LinkId, Scenario};
 use crate::model::store::Replication;
 use crate::model::time::SimTime;
@@ -244,6 +245,8 @@ pub(super) struct Operation {
     pub replicated_to: Vec<usize>,
     /// The region of the copy that accepted it.
     pub at_region: usize,
+    /// That copy is outside the population's data residency (served under `ServeElsewhere`).
+    pub outside: bool,
 }
 
 impl Stores {
@@ -337,7 +340,52 @@ impl Stores {
         apply
     }
 
-    /// Reads or writes at the store for request `r` served in `region` at `now`.
+    /// The copy that serves request `r` in `region`: a write's primary (unless every copy takes
+    /// writes), else the nearest live copy, the nearest in its population's residency first
+    /// (docs/architecture.md#residency). Under `Fail`, a copy outside the residency fails it
+    /// (`residency`); under `ServeElsewhere` it serves, and `Ok((copy, true))` says it was outside.
+    fn serving_copy(
+        &self,
+        model: &Model,
+        faults: &Faults,
+        r: &Request,
+        store: usize,
+        region: usize,
+        residency: Option<Residency>,
+    ) -> Result<(usize, bool), FailureCause> {
+        let st = &model.stores[store];
+        let target = if r.write && !st.multi_writer {
+            let primary = self.stores[store].primary;
+            if self.stores[store].promoting || !self.copy_available(model, faults, store, primary) {
+                return Err(FailureCause::StoreUnavailable);
+            }
+            primary
+        } else {
+            let inside = residency.and_then(|res| {
+                self.by_distance[store][region]
+                    .iter()
+                    .copied()
+                    .find(|&c| res.allows(st.copies[c]) && self.copy_available(model, faults, store, c))
+            });
+            match inside {
+                Some(c) => c,
+                None => {
+                    self.nearest_copy(model, faults, store, region).ok_or(FailureCause::StoreUnavailable)?
+                }
+            }
+        };
+        match residency {
+            Some(res) if !res.allows(st.copies[target]) => match res.policy {
+                Policy::Fail => Err(FailureCause::Residency),
+                Policy::ServeElsewhere => Ok((target, true)),
+            },
+            _ => Ok((target, false)),
+        }
+    }
+
+    /// Reads or writes at the store for request `r` served in `region` at `now`; `residency` is its
+    /// population's.
+    #[allow(clippy::too_many_arguments)]
     pub fn operation(
         &mut self,
         model: &Model,
@@ -346,21 +394,15 @@ impl Stores {
         r: &Request,
         store: usize,
         region: usize,
+        residency: Option<Residency>,
     ) -> Result<Operation, FailureCause> {
         let st = &model.stores[store];
         let p = r.population as usize;
         let mut extra = st.op_time.sample_s(&mut self.op_rng[p]);
-        let target = if r.write && !st.multi_writer {
-            let primary = self.stores[store].primary;
-            if self.stores[store].promoting || !self.copy_available(model, faults, store, primary) {
-                return Err(FailureCause::StoreUnavailable);
-            }
-            primary
-        } else {
-            self.nearest_copy(model, faults, store, region).ok_or(FailureCause::StoreUnavailable)?
-        };
+        let (target, outside) = self.serving_copy(model, faults, r, store, region, residency)?;
         let target_region = st.copies[target];
         let mut op = Operation {
+            outside,
             extra: SimTime::ZERO,
             crossed: None,
             read: false,
@@ -390,8 +432,13 @@ impl Stores {
             return Ok(op);
         }
 
-        // A write: replicate, then check for a conflict with the key's last write.
-        let replicas = || (0..st.copies.len()).filter(move |&c| c != target);
+        // A write: replicate, then check for a conflict with the key's last write. Under a `Fail`
+        // residency the population's writes go only to the copies in its regions.
+        let scoped = residency.filter(|res| res.policy == Policy::Fail);
+        let replicas = move || {
+            (0..st.copies.len())
+                .filter(move |&c| c != target && scoped.is_none_or(|res| res.allows(st.copies[c])))
+        };
         let n_replicas = st.copies.len() - 1;
         let apply = match &st.replication {
             Replication::None => now,
