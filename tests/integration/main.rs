@@ -26,6 +26,7 @@ mod objectives;
 mod partial_failures;
 mod properties;
 mod report_outputs;
+mod residency;
 mod retries;
 mod shards;
 mod shedding;
