@@ -246,3 +246,25 @@ fn a_residency_that_leaves_no_region_is_a_located_error() {
     }
     assert!(Files::new(&good, &scenario(STORE_OUTAGE)).load(&[]).is_ok());
 }
+
+/// `explain`'s static classification of eu-west-1 for `eu`. Once it fails, DNS moves `eu` to
+/// us-east-1, which would serve it whole: under `ServeElsewhere` nothing is lost after the failover
+/// (redundant, its blast radius the requests sent before DNS moves), under `Fail` us-east-1 refuses
+/// every one of them until eu-west-1 is repaired: 100% lost, cascading. `us` never calls eu-west-1.
+#[test]
+fn explain_makes_the_only_allowed_region_cascading_under_fail() {
+    use regionsim::analysis::explain::{Class, explain};
+    for (residency, class, lost) in [(FAIL, Class::Cascading, 1.0), (SERVE_ELSEWHERE, Class::Redundant, 0.0)]
+    {
+        let files = Files::new(&model(residency), &scenario(REGION_OUTAGE));
+        let study = files.load(&[]).expect("valid study");
+        let e = explain(&study.model, Some(&study.scenario));
+        let region = e.domains.iter().find(|d| d.kind == "region" && d.name == "eu-west-1").expect("domain");
+        let eu = region.impacts.iter().find(|i| i.population == "eu").expect("eu");
+        assert_eq!(eu.class, class, "{residency}: {}", eu.reason);
+        assert!((eu.lost_until_repair - lost).abs() < 1e-12, "{residency}: {}", eu.reason);
+        assert_eq!(eu.reason.contains("data residency"), class == Class::Cascading, "{}", eu.reason);
+        let us = region.impacts.iter().find(|i| i.population == "us").expect("us");
+        assert_eq!(us.class, Class::Ignorable, "{}", us.reason);
+    }
+}
