@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// Where a population's data may be (docs/architecture.md#residency): its requests may be served only
 /// by services and store copies in `regions`, and its writes are replicated only to copies there.
-/// GDPR-style rules forbid storing personal data outside the set without safeguards
-/// (docs/references.md#data-residency).
+/// GDPR chapter V lets personal data leave the EEA only under its conditions, and contracts or sector
+/// rules often forbid it outright (docs/references.md#data-residency).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResidencySpec {
