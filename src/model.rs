@@ -18,6 +18,7 @@ pub mod placement;
 pub mod prices;
 pub mod queueing;
 pub mod region;
+pub mod residency;
 pub mod retry;
 pub mod routing;
 pub mod scenario;

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::model::architecture::Model;
 use crate::model::placement::Placement;
+use crate::model::residency::{Policy, Residency};
 use crate::model::routing::Answer;
 use crate::model::scenario::{Component, Scenario};
 use crate::model::store::Replication;
@@ -253,6 +254,46 @@ impl<'m> Outcome<'m> {
         };
         (if reads_fail { 1.0 - write_fraction } else { 0.0 }) + if writes_fail { write_fraction } else { 0.0 }
     }
+
+    /// [`Outcome::failing`] for a population with data residency `residency`
+    /// (docs/architecture.md#residency): under `Fail`, a request entering `r` also fails when a
+    /// service of its path runs outside the residency, and its reads and writes when no copy inside
+    /// serves them (a single-writer store's writes, when its primary is outside or down with no
+    /// replica inside to promote).
+    fn failing_within(
+        &self,
+        r: usize,
+        residency: Option<Residency>,
+        write_fraction: f64,
+        settled: bool,
+    ) -> f64 {
+        let base = self.failing(r, write_fraction, settled);
+        let Some(res) = residency.filter(|res| res.policy == Policy::Fail) else { return base };
+        let model = self.model;
+        if (0..model.request_path.len()).any(|k| model.step_region[r][k].is_some_and(|rr| !res.allows(rr))) {
+            return 1.0;
+        }
+        let Some(s) = model.path_store else { return base };
+        let st = &model.stores[s];
+        let serves_inside = |c: usize| {
+            res.allows(st.copies[c])
+                && match self.copies[st.first_copy + c] {
+                    CopyState::Up => true,
+                    CopyState::AfterFailover => settled,
+                    CopyState::Down => false,
+                }
+        };
+        let reads_fail = !(0..st.copies.len()).any(serves_inside);
+        let writes_fail = if st.multi_writer {
+            reads_fail
+        } else {
+            !res.allows(st.copies[0])
+                || !(serves_inside(0) || settled && (1..st.copies.len()).any(serves_inside))
+        };
+        let within = (if reads_fail { 1.0 - write_fraction } else { 0.0 })
+            + if writes_fail { write_fraction } else { 0.0 };
+        base.max(within)
+    }
 }
 
 /// The deployments a request entering region `r` calls, in path order (a step no region runs is left
@@ -394,8 +435,10 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
     let model = o.model;
     let pop = &model.populations[p];
     let before = &pop.initial_answer;
-    let blast: f64 = before.shares().map(|(r, w)| w * o.failing(r, write_fraction, false)).sum();
-    let lost: f64 = o.after[p].shares().map(|(r, w)| w * o.failing(r, write_fraction, true)).sum();
+    let res = pop.residency;
+    let blast: f64 = before.shares().map(|(r, w)| w * o.failing_within(r, res, write_fraction, false)).sum();
+    let lost: f64 =
+        o.after[p].shares().map(|(r, w)| w * o.failing_within(r, res, write_fraction, true)).sum();
     let regions: Vec<usize> = before.shares().chain(o.after[p].shares()).map(|(r, _)| r).collect();
     let mut on_path: Vec<usize> = regions.iter().flat_map(|&r| path_deployments(model, r)).collect();
     on_path.sort_unstable();
@@ -477,6 +520,18 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
                 }
             }
         }
+    }
+    // Its data residency refuses it where the failure sends it (its only allowed regions are down).
+    let unconstrained: f64 = o.after[p].shares().map(|(r, w)| w * o.failing(r, write_fraction, true)).sum();
+    if let Some(res) = res
+        && lost > unconstrained + 1e-12
+    {
+        let regions: Vec<&str> = res.regions().map(|r| model.regions[r].name.as_str()).collect();
+        facts.push(format!(
+            "{}'s data residency ({}, when_unavailable: Fail) refuses its requests outside it",
+            pop.name,
+            regions.join(", ")
+        ));
     }
     let what = if facts.is_empty() { "nothing on its path changes".to_string() } else { facts.join("; ") };
     let at = utilisation.map(|u| format!(", at {} utilisation", percent(u))).unwrap_or_default();

@@ -57,6 +57,7 @@ pub const METRICS: &[Metric] = &[
     Metric { key: "rto_s", label: "RTO (longest per replication)", unit: Unit::S, higher_is_better: false, scope: Scope::Total, value: |_, r, _| r.rto_max_s },
     Metric { key: "rpo_s", label: "RPO (longest per replication)", unit: Unit::S, higher_is_better: false, scope: Scope::Total, value: |_, r, _| if r.failovers > 0 { Some(r.rpo_max_s.unwrap_or(0.0)) } else { None } },
     Metric { key: "writes_lost", label: "writes lost", unit: Unit::Writes, higher_is_better: false, scope: Scope::Total, value: |_, r, _| Some(r.writes_lost as f64) },
+    Metric { key: "residency_violations", label: "residency violations", unit: Unit::Requests, higher_is_better: false, scope: Scope::Total, value: |rep, r, _| rep.data.residency_violations.map(|_| r.residency_violations as f64) },
     Metric { key: "cost_usd_per_month", label: "monthly cost", unit: Unit::UsdPerMonth, higher_is_better: false, scope: Scope::Total, value: |_, r, _| Some(r.cost_usd_per_month) },
     Metric { key: "availability", label: "availability", unit: Unit::Fraction, higher_is_better: true, scope: Scope::Population, value: |_, r, p| pop(r, p).map(|x| x.availability) },
     Metric { key: "latency_p50_ms", label: "p50 latency", unit: Unit::Ms, higher_is_better: false, scope: Scope::Population, value: |_, r, p| pop(r, p).and_then(|x| x.latency_p50_ms) },

@@ -169,6 +169,10 @@ pub struct DataReport {
     /// Reads that missed a write accepted elsewhere and not yet applied, per replication: mean and Student-t
     /// 95% CI; `None` when the request path ends with no store.
     pub stale_reads: Option<Estimate>,
+    /// Requests served outside their population's data residency, per replication: mean and Student-t
+    /// 95% CI; `None` when no population has a residency (docs/architecture.md#residency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residency_violations: Option<Estimate>,
 }
 
 /// Monthly cost of the design [USD/month] (730 h; docs/architecture.md#usage-and-cost): each replication's
@@ -234,7 +238,7 @@ pub struct Requests {
     pub failed: u64,
     /// Failed requests by cause (every cause, zeros included): `no_healthy_instance`, `instance_failed`,
     /// `queue_full`, `store_unavailable`, `partition`, `timeout`, `unfinished`, `target_down`,
-    /// `instance_error`, `shed`, `dependency_unavailable`, `breaker_open`.
+    /// `instance_error`, `shed`, `dependency_unavailable`, `breaker_open`, `residency`.
     pub failed_by_cause: BTreeMap<String, u64>,
     /// Attempts those requests took, retries included (equal to `total` when clients do not retry).
     #[serde(default)]
@@ -270,6 +274,10 @@ pub struct Requests {
     /// Requests CDN edges served stale because the origin failed (counted as successes).
     #[serde(default)]
     pub served_stale: u64,
+    /// Requests served outside their population's data residency (`ServeElsewhere`), summed over
+    /// replications (docs/architecture.md#residency).
+    #[serde(default)]
+    pub residency_violations: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -419,6 +427,9 @@ pub struct RunRow {
     /// Requests CDN edges served stale in this replication.
     #[serde(default)]
     pub served_stale: u64,
+    /// Requests served outside their population's data residency in this replication.
+    #[serde(default)]
+    pub residency_violations: u64,
     /// The longest RTO of the replication's failovers \[s\].
     #[serde(default)]
     pub rto_max_s: Option<f64>,

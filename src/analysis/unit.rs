@@ -23,6 +23,9 @@ pub enum Unit {
     /// A count of writes.
     #[serde(rename = "writes")]
     Writes,
+    /// A count of requests.
+    #[serde(rename = "requests")]
+    Requests,
     /// US dollars per month (730 h).
     #[serde(rename = "USD/month")]
     UsdPerMonth,
@@ -37,6 +40,7 @@ impl Unit {
             Unit::S => "s",
             Unit::MinPerYear => "min/year",
             Unit::Writes => "writes",
+            Unit::Requests => "requests",
             Unit::UsdPerMonth => "USD/month",
         }
     }

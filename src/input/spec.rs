@@ -12,6 +12,7 @@ pub mod distribution;
 pub mod failover;
 pub mod model;
 pub mod outlier;
+pub mod residency;
 pub mod retry;
 pub mod scenario;
 

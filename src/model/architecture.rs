@@ -181,6 +181,9 @@ pub struct Population {
     pub breaker: Option<crate::model::breaker::BreakerPolicy>,
     /// The CDN in front of its origin; `None`: its clients reach the region.
     pub cdn: Option<crate::model::cdn::Cdn>,
+    /// The regions its data may be in and what its requests do outside them
+    /// (docs/architecture.md#residency); `None`: anywhere.
+    pub residency: Option<crate::model::residency::Residency>,
 }
 
 /// A validated architecture.
@@ -657,6 +660,14 @@ impl Model {
                 );
                 continue;
             }
+            let residency = p.residency.as_ref().and_then(|spec| {
+                let path = format!("populations[{}].residency", p.name);
+                let residency = crate::model::residency::Residency::resolve(spec, &regions, &path, issues)?;
+                let entry = &services[request_path[0]].name;
+                let store = path_store.map(|s| &stores[s]);
+                residency.check_reachable(&routing, &entry_regions, entry, store, &regions, &path, issues);
+                Some(residency)
+            });
             let initial_answer =
                 routing.answer(location, &entry_regions, &initially_healthy, &regions, &network);
             populations.push(Population {
@@ -678,6 +689,7 @@ impl Model {
                     let path = format!("populations[{}].cdn", p.name);
                     crate::model::cdn::Cdn::resolve(c, &regions, &path, issues)
                 }),
+                residency,
             });
         }
         if issues.len() > before {

@@ -47,6 +47,7 @@ const COLUMNS: &[Column] = &[
     ("edge_hits", "edge_hits", |r| Cell::Int(r.edge_hits)),
     ("origin_requests", "origin_requests", |r| Cell::Int(r.origin_requests)),
     ("served_stale", "served_stale", |r| Cell::Int(r.served_stale)),
+    ("residency_violations", "residency_violations", |r| Cell::Int(r.residency_violations)),
     ("cost_usd_per_month", "cost_usd_per_month", |r| Cell::Float(r.cost_usd_per_month)),
 ];
 
@@ -141,6 +142,7 @@ mod tests {
             edge_hits: 0,
             origin_requests: 0,
             served_stale: 0,
+            residency_violations: 0,
             cost_usd_per_month: 1261.5,
             per_population: Vec::new(),
             usage: Default::default(),
@@ -176,14 +178,14 @@ mod tests {
 
     #[test]
     fn cells_are_plain_numbers_and_missing_is_empty() {
-        // Columns: replication, requests, succeeded, the twelve causes (no_healthy_instance,
+        // Columns: replication, requests, succeeded, the thirteen causes (no_healthy_instance,
         // instance_failed, queue_full, store_unavailable, partition, timeout, unfinished, target_down,
-        // instance_error, shed, dependency_unavailable, breaker_open), then the rest (attempts per
-        // request after the mean in system, breaker trips, ejections, then the CDN's edge hits, origin requests
-        // and stale responses, before the cost).
+        // instance_error, shed, dependency_unavailable, breaker_open, residency), then the rest
+        // (attempts per request after the mean in system, breaker trips, ejections, then the CDN's edge
+        // hits, origin requests and stale responses, and the residency violations, before the cost).
         assert_eq!(
             row_cells(&row()).join(","),
-            "1,1000,990,6,4,0,0,0,0,0,0,0,0,0,0,0.99,0.995,0.996,16.5,12,,14.85,1.25,2001,0,1,95.5,,0,0,0,2,3,0,0,0,1261.5"
+            "1,1000,990,6,4,0,0,0,0,0,0,0,0,0,0,0,0.99,0.995,0.996,16.5,12,,14.85,1.25,2001,0,1,95.5,,0,0,0,2,3,0,0,0,0,1261.5"
         );
         let nan = RunRow { mean_in_system: f64::NAN, ..row() };
         assert!(row_cells(&nan).join(",").contains(",12,,,1.25,2001,"));

@@ -154,7 +154,26 @@ pub fn heading(report: &Report) -> String {
     ) + &breaker_line(report)
         + &ejection_line(report)
         + &cdn_line(report)
+        + &residency_line(report)
         + &fidelity_line(report)
+}
+
+/// With data residency, the requests served outside their populations' regions (violations, with
+/// their mean per replication) and those that failed to stay inside them.
+fn residency_line(report: &Report) -> String {
+    let Some(v) = report.data.residency_violations else {
+        return String::new();
+    };
+    let r = &report.requests;
+    let failed = r.failed_by_cause.get("residency").copied().unwrap_or(0);
+    let ci = if v.has_ci() { format!(" [{:.1}, {:.1}]", v.ci95[0], v.ci95[1]) } else { String::new() };
+    format!(
+        "\ndata residency: {} served outside their regions (violations; {:.1} per replication{ci}), {} \
+         failed rather than leave them",
+        plural(r.residency_violations, "request"),
+        v.mean,
+        count(failed),
+    )
 }
 
 /// With a CDN, what its edges answered, what reached the origins, what was served stale, and what

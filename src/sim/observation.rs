@@ -40,11 +40,14 @@ pub enum FailureCause {
     /// Its client's circuit breaker for the region was open (or half-open with its probes out), and no
     /// fallback region took it: it failed at once at the client, costing no network time.
     BreakerOpen = 11,
+    /// It reached a service, or needed a store copy, outside its population's data residency, whose
+    /// policy is `Fail` (docs/architecture.md#residency): refused at once where it was.
+    Residency = 12,
 }
 
 impl FailureCause {
     /// Every cause, in the order of their discriminants (the index of each in [`Counts::failed`]).
-    pub const ALL: [FailureCause; 12] = [
+    pub const ALL: [FailureCause; 13] = [
         FailureCause::NoHealthyInstance,
         FailureCause::InstanceFailed,
         FailureCause::QueueFull,
@@ -57,6 +60,7 @@ impl FailureCause {
         FailureCause::Shed,
         FailureCause::DependencyUnavailable,
         FailureCause::BreakerOpen,
+        FailureCause::Residency,
     ];
 
     /// The name used in reports and `results.json`.
@@ -74,6 +78,7 @@ impl FailureCause {
             FailureCause::Shed => "shed",
             FailureCause::DependencyUnavailable => "dependency_unavailable",
             FailureCause::BreakerOpen => "breaker_open",
+            FailureCause::Residency => "residency",
         }
     }
 
@@ -92,6 +97,8 @@ impl FailureCause {
             FailureCause::QueueFull | FailureCause::Shed | FailureCause::BreakerOpen => {
                 FailureClass::Throttled
             }
+            // A refusal where the request is, like a forbidden answer: the server's error.
+            FailureCause::Residency => FailureClass::ServerError,
         }
     }
 }
@@ -189,6 +196,10 @@ pub struct Tally {
     /// Bytes of responses a CDN edge sent to clients (not billed as the origin's internet egress).
     #[serde(default)]
     pub cdn_bytes: f64,
+    /// Requests served (by a service or a store copy) outside their population's data residency,
+    /// under `ServeElsewhere` (docs/architecture.md#residency).
+    #[serde(default)]
+    pub residency_violations: f64,
 }
 
 impl Tally {
@@ -258,6 +269,7 @@ impl Tally {
         self.origin_requests += o.origin_requests * k;
         self.served_stale += o.served_stale * k;
         self.cdn_bytes += o.cdn_bytes * k;
+        self.residency_violations += o.residency_violations * k;
         if !o.transfer_bytes.is_empty() {
             if self.transfer_bytes.is_empty() {
                 self.transfer_bytes = vec![0.0; o.transfer_bytes.len()];
@@ -289,6 +301,7 @@ impl Tally {
             &mut self.shield_hits,
             &mut self.origin_requests,
             &mut self.served_stale,
+            &mut self.residency_violations,
         ] {
             *v = v.round().max(0.0);
         }
@@ -557,6 +570,9 @@ pub struct Observations {
     /// Counted requests a CDN served stale because the origin failed.
     #[serde(default)]
     pub served_stale: u64,
+    /// Counted requests served outside their population's data residency (`ServeElsewhere`).
+    #[serde(default)]
+    pub residency_violations: u64,
     /// Physical usage, for the bill.
     pub usage: Usage,
 }

@@ -27,6 +27,7 @@ mod outlier;
 mod partial_failures;
 mod properties;
 mod report_outputs;
+mod residency;
 mod retries;
 mod shards;
 mod shedding;

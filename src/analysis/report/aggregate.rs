@@ -104,6 +104,7 @@ pub struct Aggregate<'a> {
     shield_hits: u64,
     origin_requests: u64,
     served_stale: u64,
+    residency_violations: Vec<f64>,
     events_total: u64,
     events: Vec<f64>,
     request_level_share: Vec<f64>,
@@ -148,6 +149,7 @@ impl<'a> Aggregate<'a> {
             shield_hits: 0,
             origin_requests: 0,
             served_stale: 0,
+            residency_violations: Vec::new(),
             events_total: 0,
             events: Vec::new(),
             request_level_share: Vec::new(),
@@ -220,6 +222,7 @@ impl<'a> Aggregate<'a> {
         self.shield_hits += o.shield_hits;
         self.origin_requests += o.origin_requests;
         self.served_stale += o.served_stale;
+        self.residency_violations.push(o.residency_violations as f64);
         self.events_total += o.events;
         self.events.push(o.events as f64);
         self.request_level_share.push(if o.observed_s > 0.0 {
@@ -347,6 +350,10 @@ impl<'a> Aggregate<'a> {
             }
         }
         warnings.extend(Warning::failures(&total.counts));
+        let violations = self.residency_violations.iter().sum::<f64>() as u64;
+        if violations > 0 {
+            warnings.push(Warning::ResidencyViolated { violations });
+        }
         warnings.extend(scenario.overloads(model).into_iter().map(Warning::Overloaded));
         if self.timeline_truncated {
             warnings.push(Warning::TimelineTruncated);
@@ -377,6 +384,7 @@ impl<'a> Aggregate<'a> {
                 shield_hits: self.shield_hits,
                 origin_requests: self.origin_requests,
                 served_stale: self.served_stale,
+                residency_violations: self.residency_violations.iter().sum::<f64>() as u64,
                 ..requests(&total.counts)
             },
             availability,
@@ -423,6 +431,11 @@ impl<'a> Aggregate<'a> {
                 writes: self.writes,
                 lost_updates: (model.path_store.is_some()).then(|| non_negative(&self.lost_updates)),
                 stale_reads: (model.path_store.is_some()).then(|| non_negative(&self.stale_reads)),
+                residency_violations: model
+                    .populations
+                    .iter()
+                    .any(|p| p.residency.is_some())
+                    .then(|| non_negative(&self.residency_violations)),
             },
             cost_usd_per_month: cost_report(self.rows.iter().map(|r| &r.usage), model),
             // The share of successful requests that crossed regions, pooled, clustered by replication.

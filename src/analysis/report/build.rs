@@ -52,6 +52,7 @@ pub(super) fn requests(c: &Counts) -> Requests {
         shield_hits: 0,
         origin_requests: 0,
         served_stale: 0,
+        residency_violations: 0,
     }
 }
 
@@ -91,6 +92,7 @@ pub(super) fn run_row(model: &Model, o: &Observations, observed_s: f64) -> RunRo
         edge_hits: o.edge_hits,
         origin_requests: o.origin_requests,
         served_stale: o.served_stale,
+        residency_violations: o.residency_violations,
         cost_usd_per_month: cost::monthly(&o.usage, model).total(),
         usage: o.usage.clone(),
         per_population: model

@@ -54,6 +54,12 @@ pub enum Warning {
         /// Expected trips per replication in the skipped stretches.
         per_replication: f64,
     },
+    /// Requests were served outside their population's data residency (`ServeElsewhere`), this many
+    /// over all replications.
+    ResidencyViolated {
+        /// Requests served outside.
+        violations: u64,
+    },
 }
 
 impl Warning {
@@ -130,6 +136,11 @@ fn failure_advice(cause: FailureCause) -> &'static str {
             "a dependency their instances needed (dependencies: a token, a key) was not cached and its copy \
              was down: a Global dependency fails every region with its home; use a copy per region \
              (scope: Regional, as multi-Region keys and replicated secrets are), or a longer cache_ttl_s"
+        }
+        FailureCause::Residency => {
+            "they reached a region (a service or a store copy) outside their population's data residency, \
+             whose policy is Fail: the price of keeping the data in its regions when they are down; a \
+             second region in the set serves them without leaving it"
         }
         FailureCause::BreakerOpen => {
             "their clients' circuit breaker for the region was open, so they failed at once: the region was \
@@ -212,6 +223,13 @@ impl fmt::Display for Warning {
                  in the stretches sampled fidelity fast-forwarded (from the failure share of the windows they \
                  were skipped from), and a skipped stretch cannot trip one: breaker trips and what they refuse \
                  are undercounted; use fidelity: Full, or a breaker that needs more failures to trip"
+            ),
+            Warning::ResidencyViolated { violations } => write!(
+                f,
+                "{} requests were served outside their population's data residency (when_unavailable: \
+                 ServeElsewhere): their data left its allowed regions; when_unavailable: Fail keeps it in at \
+                 the cost of availability, and a second region in the set serves them without leaving it",
+                thousands(*violations)
             ),
             Warning::TimelineTruncated => write!(
                 f,

@@ -280,6 +280,11 @@ pub struct PopulationSpec {
     /// shield, origin failover group, stale-on-error. Default: none, clients reach the region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cdn: Option<super::cdn::CdnSpec>,
+    /// Data residency: the regions this population's data may be served and stored in, and what its
+    /// requests do when none of them can serve (fail, or serve elsewhere and count a violation).
+    /// Default: none, its data may be anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residency: Option<super::residency::ResidencySpec>,
 }
 
 /// How a population's clients pick a region (Route 53 routing policies).

@@ -43,6 +43,8 @@ pub struct Request {
     pub cacheable: bool,
     /// Its CDN edge already sent this attempt to the secondary origin of its origin failover group.
     pub failed_over: bool,
+    /// Served outside its population's data residency (`ServeElsewhere`): counted once as a violation.
+    pub outside: bool,
     /// The backoff delay before this attempt (decorrelated jitter grows from it) \[s\].
     pub last_sleep_s: f32,
     /// Retries each service of the path has made of its current call to the next hop, 4 bits per place

@@ -12,6 +12,7 @@ use super::event::{Event, RequestEvent};
 use super::fleet::Enqueued;
 use super::{Engine, SimError};
 use crate::model::queueing::Discipline;
+use crate::model::residency::Policy;
 use crate::model::time::SimTime;
 use crate::sim::observation::FailureCause;
 use crate::sim::trace::What;
@@ -52,6 +53,7 @@ impl Engine<'_> {
             serial,
             cacheable,
             failed_over: false,
+            outside: false,
             last_sleep_s: 0.0,
             hop_retries: 0,
         });
@@ -281,6 +283,12 @@ impl Engine<'_> {
             self.finish(req, Err(FailureCause::Timeout));
             return Ok(());
         }
+        if let Some(res) = self.model.populations[r.population as usize].residency
+            && !res.allows(r.region as usize)
+            && self.refused_outside(req, res.policy)
+        {
+            return Ok(());
+        }
         let service = self.model.request_path[r.step as usize];
         let Some(d) = self.model.services[service].deployment_in[r.region as usize] else {
             // Validation guarantees a deployment for every step's region.
@@ -358,6 +366,36 @@ impl Engine<'_> {
                     }),
                 }
             }
+        }
+    }
+
+    /// `req` is to be served outside its population's data residency (docs/architecture.md#residency):
+    /// under `Fail` it is refused at once (`residency`, and this returns true); under `ServeElsewhere`
+    /// it goes on, counted once as a violation.
+    fn refused_outside(&mut self, req: ReqId, policy: Policy) -> bool {
+        match policy {
+            Policy::Fail => {
+                self.finish(req, Err(FailureCause::Residency));
+                true
+            }
+            Policy::ServeElsewhere => {
+                self.served_outside(req);
+                false
+            }
+        }
+    }
+
+    /// `req` is served outside its population's data residency: a counted request's first time is a
+    /// violation.
+    fn served_outside(&mut self, req: ReqId) {
+        let slot = self.traffic.requests.get_mut(req);
+        if slot.outside {
+            return;
+        }
+        slot.outside = true;
+        let r = *slot;
+        if r.counted {
+            self.recorder.tally(&r, |t| t.residency_violations += 1.0);
         }
     }
 
@@ -448,9 +486,14 @@ impl Engine<'_> {
         if self.behaviours.hops.active() && r.counted {
             self.count_call(&r, self.model.request_path.len());
         }
-        let op = self.stores.operation(self.model, &self.faults, self.kernel.now, &r, store, region)?;
+        let residency = self.model.populations[r.population as usize].residency;
+        let op =
+            self.stores.operation(self.model, &self.faults, self.kernel.now, &r, store, region, residency)?;
         if let Some((a, b)) = op.crossed {
             self.cross(req, a, b);
+        }
+        if op.outside {
+            self.served_outside(req);
         }
         let r = *self.traffic.requests.get(req);
         let regions = self.model.regions.len();

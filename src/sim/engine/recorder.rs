@@ -448,6 +448,7 @@ impl Recorder {
         self.obs.shield_hits = count(t.shield_hits);
         self.obs.origin_requests = count(t.origin_requests);
         self.obs.served_stale = count(t.served_stale);
+        self.obs.residency_violations = count(t.residency_violations);
         let stores = model.stores.len();
         let per_region_egress: Vec<f64> = self.obs.per_region.iter().map(|s| s.tally.egress_bytes).collect();
         let u = &mut self.obs.usage;

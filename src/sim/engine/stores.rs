@@ -14,6 +14,7 @@
 //! lost; a spanning copy is up while a majority of its zones are.
 
 mod promotion;
+mod residency;
 
 use std::collections::VecDeque;
 
@@ -27,6 +28,7 @@ use super::kernel::{Change, Kernel};
 use crate::model::architecture::Model;
 use crate::model::keyspace::KeyTable;
 use crate::model::placement::Placement;
+use crate::model::residency::{Policy, Residency};
 use crate::model::scenario::{LinkId, Scenario};
 use crate::model::store::Replication;
 use crate::model::time::SimTime;
@@ -244,6 +246,8 @@ pub(super) struct Operation {
     pub replicated_to: Vec<usize>,
     /// The region of the copy that accepted it.
     pub at_region: usize,
+    /// That copy is outside the population's data residency (served under `ServeElsewhere`).
+    pub outside: bool,
 }
 
 impl Stores {
@@ -337,7 +341,9 @@ impl Stores {
         apply
     }
 
-    /// Reads or writes at the store for request `r` served in `region` at `now`.
+    /// Reads or writes at the store for request `r` served in `region` at `now`; `residency` is its
+    /// population's.
+    #[allow(clippy::too_many_arguments)]
     pub fn operation(
         &mut self,
         model: &Model,
@@ -346,21 +352,15 @@ impl Stores {
         r: &Request,
         store: usize,
         region: usize,
+        residency: Option<Residency>,
     ) -> Result<Operation, FailureCause> {
         let st = &model.stores[store];
         let p = r.population as usize;
         let mut extra = st.op_time.sample_s(&mut self.op_rng[p]);
-        let target = if r.write && !st.multi_writer {
-            let primary = self.stores[store].primary;
-            if self.stores[store].promoting || !self.copy_available(model, faults, store, primary) {
-                return Err(FailureCause::StoreUnavailable);
-            }
-            primary
-        } else {
-            self.nearest_copy(model, faults, store, region).ok_or(FailureCause::StoreUnavailable)?
-        };
+        let (target, outside) = self.serving_copy(model, faults, r, store, region, residency)?;
         let target_region = st.copies[target];
         let mut op = Operation {
+            outside,
             extra: SimTime::ZERO,
             crossed: None,
             read: false,
@@ -390,8 +390,13 @@ impl Stores {
             return Ok(op);
         }
 
-        // A write: replicate, then check for a conflict with the key's last write.
-        let replicas = || (0..st.copies.len()).filter(move |&c| c != target);
+        // A write: replicate, then check for a conflict with the key's last write. Under a `Fail`
+        // residency the population's writes go only to the copies in its regions.
+        let scoped = residency.filter(|res| res.policy == Policy::Fail);
+        let replicas = move || {
+            (0..st.copies.len())
+                .filter(move |&c| c != target && scoped.is_none_or(|res| res.allows(st.copies[c])))
+        };
         let n_replicas = st.copies.len() - 1;
         let apply = match &st.replication {
             Replication::None => now,
