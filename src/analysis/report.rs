@@ -103,7 +103,8 @@ pub struct Report {
 ///   replication are not independent), and pooled percentiles. RTO: from the instant the region stopped
 ///   serving to the instant every affected population's success ratio over a sliding window was back
 ///   at the scenario's recovery level and held there; failovers not recovered by the horizon are
-///   counted in `rto_unrecovered` and left out of RTO. First response: to the first success of every
+///   counted in `rto_unrecovered` and left out of RTO; those whose users fell below the level again within
+///   15 minutes of recovering are counted in `relapsed`. First response: to the first success of every
 ///   affected population (by a client not on an answer older than the failure). RPO: age, at the
 ///   failure instant, of the oldest write the failure lost; failovers that lost no write count as 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -121,6 +122,10 @@ pub struct Failovers {
     pub rto_s: Option<Spread>,
     /// Failovers detected but not recovered by the horizon, summed over replications (left out of `rto_s`).
     pub rto_unrecovered: u64,
+    /// Failovers whose users recovered and then, within 15 minutes, fell below the recovery level again
+    /// (their RTO counts the first recovery), summed over replications.
+    #[serde(default)]
+    pub relapsed: u64,
     /// Age of the oldest write each failover lost \[s\], 0 for a failover that lost none.
     pub rpo_s: Option<Spread>,
     /// Writes lost by failovers, per replication: mean and Student-t 95% CI.

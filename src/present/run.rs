@@ -103,6 +103,9 @@ fn recovery(report: &Report) -> Table {
         if f.rto_unrecovered > 0 {
             t.row(vec!["not recovered by the horizon".into(), count(f.rto_unrecovered), String::new()]);
         }
+        if f.relapsed > 0 {
+            t.row(vec!["recovered, then relapsed within 15 min".into(), count(f.relapsed), String::new()]);
+        }
         est("writes lost per replication", &f.writes_lost, &mut t);
     }
     est("lost updates (LWW) per replication", &report.data.lost_updates, &mut t);

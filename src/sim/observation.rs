@@ -446,6 +446,11 @@ pub struct Failover {
     pub rpo_s: Option<f64>,
     /// Writes lost: accepted by a copy in the region but not yet at the replicas when it failed.
     pub writes_lost: u64,
+    /// Failure → the first window, within 15 minutes of a population's recovery, whose success ratio
+    /// fell below the recovery level again \[s\]: the recovery did not hold (an overloaded recovery
+    /// region); `None` when every recovery held.
+    #[serde(default)]
+    pub relapsed_s: Option<f64>,
 }
 
 /// One time bucket of a replication's timeline.

@@ -344,3 +344,48 @@ fn absent_estimates_read_back_and_huge_prices_are_input_errors() {
     assert_eq!(huge.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("services[svc].price_usd_per_hour") && stderr.contains("1e308"), "{stderr}");
 }
+
+/// The review's "RTO that calls an overloaded standby recovered": the undersized standby with 3 api
+/// instances in us-west-2 (3 × 4 = 12 servers for a load that keeps 15 busy: ρ = 1.25) serves well for
+/// its first minutes, because its queues start empty, and its users' success ratio "recovers" (RTO
+/// ≈ 160 s) before the queues reach the 30 s client timeout and almost every request fails again. The
+/// queue grows at λ − cμ = (ρ − 1)·cμ, so a request waits the 30 s timeout once the queue holds 30 s × cμ,
+/// 30 / (ρ − 1) = 120 s after the load has moved (DNS ≈ 95 s, plus a 60 s TTL for most clients), and its
+/// failure is seen 30 s later: the first bad 10 s window ends by about 95 + 60 + 120 + 30 + 10 = 315 s,
+/// with some minutes' slack for the clients that move late. Every failover is flagged as a relapse
+/// within the watch (15 min after the recovery) and warned of; with 4 instances (ρ = 15/16 < 1) none is.
+#[test]
+fn rto_of_an_overloaded_standby_is_flagged_as_a_relapse() {
+    let set = |n: u32| format!("services[api].deployments[us-west-2].instances={n}");
+    // 50 minutes: the outage from 30 min, the recovery, and its 15-minute watch.
+    let horizon = "horizon_s=3000";
+    let over = shipped(
+        "models/mistake-undersized-standby.ron",
+        "scenarios/region-outage.ron",
+        &[&set(3), horizon],
+        4,
+        20261126,
+    );
+    let f = &over.failovers;
+    assert!(!f.all.is_empty());
+    assert_eq!(f.relapsed, f.all.len() as u64, "every failover relapses: {:?}", f.all);
+    for rf in &f.all {
+        let (rto, relapsed) = (rf.failover.rto_s.expect("recovered first"), rf.failover.relapsed_s.unwrap());
+        assert!(rto < 200.0, "the first recovery comes with DNS: {rto}");
+        assert!(relapsed > rto && relapsed < 315.0 + 240.0, "relapse at {relapsed} s (RTO {rto} s)");
+    }
+    assert!(
+        over.warnings.iter().any(|w| w.contains("fell below the recovery level again")),
+        "{:?}",
+        over.warnings
+    );
+    let held = shipped(
+        "models/mistake-undersized-standby.ron",
+        "scenarios/region-outage.ron",
+        &[&set(4), horizon],
+        4,
+        20261126,
+    );
+    assert_eq!(held.failovers.relapsed, 0, "{:?}", held.failovers.all);
+    assert!(!held.warnings.iter().any(|w| w.contains("fell below the recovery level again")));
+}

@@ -358,6 +358,12 @@ impl<'a> Aggregate<'a> {
         if self.timeline_truncated {
             warnings.push(Warning::TimelineTruncated);
         }
+        let relapsed =
+            self.failovers.iter().flat_map(|(_, fs)| fs).filter(|f| f.relapsed_s.is_some()).count();
+        if relapsed > 0 {
+            let of = self.failovers.iter().map(|(_, fs)| fs.len()).sum::<usize>();
+            warnings.push(Warning::Relapsed { failovers: relapsed as u64, of: of as u64 });
+        }
         let skipped_trips = self.breaker_trips_skipped / n.max(1) as f64;
         if skipped_trips >= Warning::SKIPPED_TRIPS_PER_REPLICATION {
             warnings.push(Warning::BreakerTripsSkipped { per_replication: skipped_trips });

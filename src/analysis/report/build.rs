@@ -154,6 +154,7 @@ pub(super) fn failovers(runs: &[(u32, Vec<Failover>)]) -> Failovers {
             .iter()
             .filter(|f| f.failover.rto_s.is_none() && f.failover.detection_s.is_some())
             .count() as u64,
+        relapsed: all.iter().filter(|f| f.failover.relapsed_s.is_some()).count() as u64,
         rpo_s: spread(&per_run(|f| Some(f.rpo_s.unwrap_or(0.0)))),
         writes_lost: estimate(
             &runs

@@ -54,6 +54,13 @@ pub enum Warning {
         /// Expected trips per replication in the skipped stretches.
         per_replication: f64,
     },
+    /// Failovers whose users recovered and then fell below the recovery level again within 15 minutes.
+    Relapsed {
+        /// Failovers that relapsed, over every replication.
+        failovers: u64,
+        /// Failovers in all.
+        of: u64,
+    },
     /// Requests were served outside their population's data residency (`ServeElsewhere`), this many
     /// over all replications.
     ResidencyViolated {
@@ -223,6 +230,15 @@ impl fmt::Display for Warning {
                  in the stretches sampled fidelity fast-forwarded (from the failure share of the windows they \
                  were skipped from), and a skipped stretch cannot trip one: breaker trips and what they refuse \
                  are undercounted; use fidelity: Full, or a breaker that needs more failures to trip"
+            ),
+            Warning::Relapsed { failovers, of } => write!(
+                f,
+                "{} of {} failovers recovered and then fell below the recovery level again within 15 minutes: \
+                 the region that took the traffic did not hold it (its queues built up: see the utilisation \
+                 and load charts); their RTO counts the first recovery, which did not last; give the recovery \
+                 region the capacity to carry the whole load",
+                thousands(*failovers),
+                thousands(*of)
             ),
             Warning::ResidencyViolated { violations } => write!(
                 f,

@@ -24,6 +24,23 @@ pub(super) struct Track {
     pub evidence: Evidence,
     /// Decided: recovered at this instant, or (None) never within the horizon.
     pub outcome: Option<Option<SimTime>>,
+    /// After a recovery judged on requests, the window index up to which a relapse is watched for
+    /// ([`RELAPSE_WATCH`]); `None` once the watch is over (or for populations without traffic).
+    pub watch_to: Option<usize>,
+    /// The end of the first window after the recovery whose success ratio fell below the level again.
+    pub relapsed: Option<SimTime>,
+}
+
+/// How long after a population's recovery its windows are still watched: a recovery region that takes
+/// the load at first but cannot hold it (an undersized standby whose queues build up) falls back below
+/// the level within minutes, and its RTO is then flagged as a relapse rather than silently kept.
+pub(super) const RELAPSE_WATCH: SimTime = SimTime(15 * 60 * 1_000_000_000);
+
+impl Track {
+    /// Whether the track still needs evidence: undecided, or watched for a relapse.
+    pub fn open(&self) -> bool {
+        self.outcome.is_none() || self.watch_to.is_some()
+    }
 }
 
 /// What a population's recovery is judged on.
@@ -102,7 +119,7 @@ impl Incidents {
                 out.extend(
                     i.tracks
                         .iter()
-                        .filter(|t| t.outcome.is_none() && matches!(t.evidence, Evidence::Requests(_)))
+                        .filter(|t| t.open() && matches!(t.evidence, Evidence::Requests(_)))
                         .map(|t| (r, t.population)),
                 );
             }
@@ -187,6 +204,27 @@ impl RequestBins {
             self.next_window += 1;
         }
         at_end.then(|| self.run_start.map(end_of))
+    }
+
+    /// After a recovery: the window the judgement stopped at, from which a relapse is watched for.
+    pub fn judged_to(&self) -> usize {
+        self.next_window
+    }
+
+    /// Watches the windows of the first `complete` bins, up to window `to`, for one below the level
+    /// (a window without requests is no evidence): the end of the first, if any.
+    pub fn relapse(&mut self, complete: usize, rule: &Rule, start: SimTime, to: usize) -> Option<SimTime> {
+        let Rule { window, level, bin, .. } = *rule;
+        while self.next_window + window <= complete && self.next_window < to {
+            let k = self.next_window;
+            let (attempts, successes) =
+                self.bins.iter().skip(k).take(window).fold((0.0, 0.0), |(a, s), b| (a + b[0], s + b[1]));
+            self.next_window += 1;
+            if attempts > 0.0 && successes < level * attempts * (1.0 - 1e-12) {
+                return Some(start.plus(SimTime(bin.0 * (k + window) as u64)));
+            }
+        }
+        None
     }
 }
 

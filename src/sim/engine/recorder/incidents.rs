@@ -7,7 +7,9 @@ use super::Recorder;
 use crate::model::architecture::Model;
 use crate::model::scenario::Scenario;
 use crate::model::time::SimTime;
-use crate::sim::engine::incident::{CLIENT_GRID, Evidence, Flows, Incident, RequestBins, Rule, Track};
+use crate::sim::engine::incident::{
+    CLIENT_GRID, Evidence, Flows, Incident, RELAPSE_WATCH, RequestBins, Rule, Track,
+};
 use crate::sim::engine::steering::Steering;
 use crate::sim::engine::stores::Loss;
 use crate::sim::observation::Failover;
@@ -42,8 +44,11 @@ impl Recorder {
         r: usize,
         now: SimTime,
     ) {
-        if self.incidents.by_region[r].is_some() {
-            return;
+        match &self.incidents.by_region[r] {
+            // Only watched for relapses: the region fails again, so that incident is over.
+            Some(i) if i.tracks.iter().all(|t| t.outcome.is_some()) => self.end_incident(model, r),
+            Some(_) => return,
+            None => {}
         }
         let material = 1.0 - scenario.recovery.level;
         let tracks: Vec<Track> = (0..model.populations.len())
@@ -61,6 +66,8 @@ impl Recorder {
                     Evidence::Clients { run_start: None }
                 },
                 outcome: None,
+                watch_to: None,
+                relapsed: None,
             })
             .collect();
         if tracks.is_empty() {
@@ -152,14 +159,25 @@ impl Recorder {
         for r in 0..self.incidents.by_region.len() {
             let Some(i) = &mut self.incidents.by_region[r] else { continue };
             let complete = (done_by.since(i.start).0 / rec.bin.0) as usize;
+            let watch = (RELAPSE_WATCH.0 / rec.bin.0) as usize;
             for t in &mut i.tracks {
-                if t.outcome.is_none()
-                    && let Evidence::Requests(bins) = &mut t.evidence
-                {
+                let Evidence::Requests(bins) = &mut t.evidence else { continue };
+                if t.outcome.is_none() {
                     t.outcome = bins.judge(complete, &rule, i.start, at_end);
+                    if let Some(Some(_)) = t.outcome
+                        && !at_end
+                    {
+                        t.watch_to = Some(bins.judged_to() + watch);
+                    }
+                }
+                if let Some(to) = t.watch_to {
+                    t.relapsed = bins.relapse(complete, &rule, i.start, to);
+                    if t.relapsed.is_some() || at_end || bins.judged_to() >= to {
+                        t.watch_to = None;
+                    }
                 }
             }
-            if i.tracks.iter().all(|t| t.outcome.is_some()) {
+            if i.tracks.iter().all(|t| !t.open()) {
                 self.end_incident(model, r);
             }
         }
@@ -263,6 +281,7 @@ impl Recorder {
             rto_s: since(recovered.and_then(|v| v.into_iter().max())),
             rpo_s: i.rpo_s,
             writes_lost: i.writes_lost,
+            relapsed_s: since(i.tracks.iter().filter_map(|t| t.relapsed).min()),
         });
     }
 }
