@@ -12,10 +12,11 @@ pub mod measure;
 use serde::Serialize;
 
 use crate::model::architecture::Model;
+use crate::model::dependency::Scope;
 use crate::model::placement::Placement;
 use crate::model::residency::{Policy, Residency};
 use crate::model::routing::Answer;
-use crate::model::scenario::{Component, Scenario};
+use crate::model::scenario::{Component, DependencyCopy, Scenario};
 use crate::model::store::Replication;
 
 /// How a population experiences a fault domain's failure.
@@ -99,6 +100,8 @@ struct Down {
     zone: Vec<bool>,
     region: Vec<bool>,
     copy: Vec<bool>,
+    /// Dependency copies down on their own, `dependency × regions + region`.
+    dependency: Vec<bool>,
 }
 
 impl Down {
@@ -108,6 +111,7 @@ impl Down {
             zone: vec![false; model.zones.len()],
             region: vec![false; model.regions.len()],
             copy: vec![false; model.store_copies.len()],
+            dependency: vec![false; model.dependencies.len() * model.regions.len()],
         }
     }
 
@@ -141,11 +145,18 @@ struct Outcome<'m> {
     after: Vec<Answer>,
     /// Utilisation of each deployment once failed over (`None` without traffic).
     utilisation: Option<Vec<f64>>,
-    /// Regions down in the failure examined (and with them the dependency copies they hold).
-    region_down: Vec<bool>,
+    /// Dependency copies down in the failure examined (their own, or their region's),
+    /// `dependency × regions + region`.
+    dependency_down: Vec<bool>,
 }
 
 impl<'m> Outcome<'m> {
+    /// Whether the copy of dependency `k` that an instance in region `r` calls is down.
+    fn copy_down(&self, k: usize, r: usize) -> bool {
+        let n = self.model.regions.len();
+        self.dependency_down[k * n + self.model.dependencies[k].copy_for(r)]
+    }
+
     fn new(model: &'m Model, down: Down, rates: Option<&[f64]>) -> Outcome<'m> {
         let live: Vec<usize> = model
             .deployments
@@ -209,7 +220,10 @@ impl<'m> Outcome<'m> {
                 })
                 .collect()
         });
-        Outcome { model, live, copies, after, utilisation, region_down: down.region }
+        let n = model.regions.len();
+        let dependency_down =
+            (0..model.dependencies.len() * n).map(|k| down.dependency[k] || down.region[k % n]).collect();
+        Outcome { model, live, copies, after, utilisation, dependency_down }
     }
 
     /// The share of a request entering region `r` that fails: 1 when a service on its path has no
@@ -225,10 +239,7 @@ impl<'m> Outcome<'m> {
         // A service on the path that needs a dependency whose copy is down fails once its caches expire.
         let needs_down_copy = path_deployments(model, r).iter().any(|&d| {
             let dep = &model.deployments[d];
-            model.services[dep.service]
-                .depends_on
-                .iter()
-                .any(|&k| self.region_down[model.dependencies[k].copy_for(dep.region)])
+            model.services[dep.service].depends_on.iter().any(|&k| self.copy_down(k, dep.region))
         });
         if needs_down_copy {
             return 1.0;
@@ -382,6 +393,18 @@ pub fn explain(model: &Model, scenario: Option<&Scenario>) -> Explanation {
         let name = format!("{}@{}", model.stores[s].name, model.regions[r].name);
         examine("store copy", name, Component::Store(g as u32), &|down| down.copy[g] = true);
     }
+    let n = model.regions.len();
+    for (k, dependency) in model.dependencies.iter().enumerate() {
+        let homes: Vec<usize> = match dependency.scope {
+            Scope::Global { home } => vec![home],
+            Scope::Regional => model.region_order.clone(),
+        };
+        for r in homes {
+            let name = format!("{}@{}", dependency.name, model.regions[r].name);
+            let component = Component::Dependency(DependencyCopy { dependency: k as u32, region: r as u32 });
+            examine("dependency copy", name, component, &|down| down.dependency[k * n + r] = true);
+        }
+    }
     domains.push(Domain {
         kind: "dns".to_string(),
         name: "DNS (Route 53's data plane)".to_string(),
@@ -515,7 +538,7 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
                     dependency.name,
                     dependency.describe(&model.regions)
                 );
-                if o.region_down[dependency.copy_for(dep.region)] && !facts.contains(&fact) {
+                if o.copy_down(k, dep.region) && !facts.contains(&fact) {
                     facts.push(fact);
                 }
             }

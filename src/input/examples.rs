@@ -44,6 +44,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("scenarios/region-outage-eu.ron", include_str!("../../scenarios/region-outage-eu.ron")),
     ("scenarios/retry-storm.ron", include_str!("../../scenarios/retry-storm.ron")),
+    ("scenarios/signin-outage.ron", include_str!("../../scenarios/signin-outage.ron")),
     ("scenarios/steady-state.ron", include_str!("../../scenarios/steady-state.ron")),
     ("scenarios/validation/mmc.ron", include_str!("../../scenarios/validation/mmc.ron")),
     ("scenarios/year-of-failures.ron", include_str!("../../scenarios/year-of-failures.ron")),

@@ -5,6 +5,7 @@ use crate::input::issue::Issues;
 use crate::input::issue::{did_you_mean, known, number};
 use crate::input::spec::scenario::{ComponentKind, FailureModeSpec, OutageSpec, OutageTarget, ScenarioSpec};
 use crate::model::architecture::Model;
+use crate::model::dependency::Scope;
 use crate::model::distribution::Distribution;
 use crate::model::fidelity::Fidelity;
 use crate::model::keyspace::{KeyTable, MAX_TABULATED_KEYS};
@@ -46,6 +47,25 @@ pub enum Component {
     /// A region's control plane (an index into [`Model::regions`]): while down, no scale-up or provisioning
     /// completes there.
     ControlPlane(u32),
+    /// A dependency's copy in a region (the region staying up).
+    Dependency(DependencyCopy),
+}
+
+/// A dependency's copy: the dependency (an index into [`Model::dependencies`]) and the region of the copy
+/// (its home for a `Global` one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DependencyCopy {
+    /// The dependency.
+    pub dependency: u32,
+    /// The region the copy is in.
+    pub region: u32,
+}
+
+impl DependencyCopy {
+    /// Its index among the `dependencies × regions` pairs.
+    pub fn index(self, regions: usize) -> usize {
+        self.dependency as usize * regions + self.region as usize
+    }
 }
 
 /// The network between two distinct regions, `a < b` (so each pair has one id).
@@ -84,6 +104,10 @@ impl Component {
                 format!("link:{}/{}", model.regions[l.a as usize].name, model.regions[l.b as usize].name)
             }
             Component::ControlPlane(r) => format!("control-plane:{}", model.regions[r as usize].name),
+            Component::Dependency(c) => format!(
+                "dependency:{}@{}",
+                model.dependencies[c.dependency as usize].name, model.regions[c.region as usize].name
+            ),
         }
     }
 
@@ -479,6 +503,7 @@ impl Scenario {
                 OutageTarget::ControlPlane(name) => {
                     region(model, name).map(|r| Component::ControlPlane(r as u32))
                 }
+                OutageTarget::Dependency { dependency, region: r } => dependency_copy(model, dependency, r),
             };
             match component {
                 Ok(c) => {
@@ -830,6 +855,29 @@ fn store_copy(model: &Model, store: &str, region_name: &str) -> Result<Component
         .position(|&(x, y)| x == s && y == r)
         .map(|c| Component::Store(c as u32))
         .ok_or_else(|| format!("store '{store}' has no copy in '{region_name}'"))
+}
+
+/// A dependency's copy in a region: a `Global` dependency has one, in its home; a `Regional` one, one in
+/// every region.
+fn dependency_copy(model: &Model, dependency: &str, region_name: &str) -> Result<Component, String> {
+    let names = || model.dependencies.iter().map(|d| d.name.as_str());
+    let d = model.dependencies.iter().position(|d| d.name == dependency).ok_or_else(|| {
+        format!(
+            "unknown dependency '{dependency}'; known (the model's dependencies): {}{}",
+            known(names()),
+            did_you_mean(dependency, names())
+        )
+    })?;
+    let r = region(model, region_name)?;
+    if let Scope::Global { home } = model.dependencies[d].scope
+        && home != r
+    {
+        return Err(format!(
+            "dependency '{dependency}' is global, with its only copy in '{}', not '{region_name}'",
+            model.regions[home].name
+        ));
+    }
+    Ok(Component::Dependency(DependencyCopy { dependency: d as u32, region: r as u32 }))
 }
 
 fn instance(model: &Model, service: &str, region: &str, index: u32) -> Result<Component, String> {

@@ -24,6 +24,8 @@ fn validate_accepts_every_shipped_study() {
         ("models/multi-az-database.ron".into(), "scenarios/zone-outage.ron"),
         ("models/active-active-global-signin.ron".into(), "scenarios/region-outage.ron"),
         ("models/active-active-regional-signin.ron".into(), "scenarios/region-outage.ron"),
+        ("models/active-active-global-signin.ron".into(), "scenarios/signin-outage.ron"),
+        ("models/active-active-regional-signin.ron".into(), "scenarios/signin-outage.ron"),
         ("models/active-passive-autoscaling.ron".into(), "scenarios/region-outage.ron"),
         ("models/active-passive-autoscaling.ron".into(), "scenarios/region-outage-control-plane.ron"),
         ("models/active-passive-autoscaling.ron".into(), "scenarios/steady-state.ron"),

@@ -1,8 +1,11 @@
 //! Dependencies on shared or managed services, against what a client-side cache does in closed form:
 //! its miss rate under Poisson traffic, the requests a Global dependency fails in another region once
-//! that region's caches expire, none with a copy per region; and the dependencies' input errors.
+//! that region's caches expire, none with a copy per region, a copy's own outage (its region up) in
+//! that copy's region only; and the dependencies' input errors.
 
 use regionsim::analysis::report::Report;
+use regionsim::sim::engine;
+use regionsim::sim::trace::Window;
 
 use crate::common::{Files, assert_within_ci, mean_ci, run};
 
@@ -122,6 +125,71 @@ fn a_regional_dependency_does_not_fail_another_region() {
     assert!(own.requests.failed > 0);
 }
 
+/// `svc` deployed in both regions (one instance each, ample capacity), a population next to each at
+/// 50% of the traffic (latency routing keeps each at home), depending on a `Regional` `sign-in` cached
+/// `ttl` seconds.
+fn two_regions(ttl: f64) -> String {
+    model("Regional", ttl)
+        .replace(
+            r#"deployments: { "eu-west-1": (instances: 1) }"#,
+            r#"deployments: { "us-east-1": (instances: 1), "eu-west-1": (instances: 1) }"#,
+        )
+        .replace(
+            r#"populations: [(name: "clients", location: "eu-west-1", share: 1.0)]"#,
+            r#"populations: [(name: "east", location: "us-east-1", share: 0.5), (name: "west", location: "eu-west-1", share: 0.5)]"#,
+        )
+}
+
+/// The eu-west-1 copy of a Regional sign-in fails on its own (both regions stay up) for D = 1,000 s from
+/// S = 500 s; 40 requests/s in all, λ = 20/s at each region's instance, T = 10 s. As for a global
+/// dependency's home region (above), eu-west-1's instance serves from its cache until it expires at S + R,
+/// then fails every request until S + D: at a time S independent of the traffic the entry is valid with
+/// probability λT/(1 + λT), its remaining time uniform on [0, T], so E[R] = λT²/(2(1 + λT)) = 4.975 s and
+/// λ(D − E[R]) = 19,900.5 requests fail on average. us-east-1's copy is up: its users lose nothing. At
+/// sampled fidelity the copy's failure is a change that takes away and each cache expiry is declared as
+/// one, so the same replications (common random numbers) agree with full fidelity within the paired CI.
+#[test]
+fn a_dependency_copy_down_fails_its_region_once_the_caches_expire() {
+    let (lambda, ttl, d) = (20.0, 10.0, 1000.0);
+    let scenario = r#"(name: "copy-down", horizon_s: 2010.0, warmup_s: 10.0, replications: 10, seed: 5,
+        traffic: (rate_per_s: 40.0),
+        outages: [(target: Dependency(dependency: "sign-in", region: "eu-west-1"), start_s: 500.0, duration_s: 1000.0)])"#;
+    let files = Files::new(&two_regions(ttl), scenario);
+    let study = files.load(&[]).expect("valid study");
+    let report = run(&study);
+    let failures = failed(&report, "dependency_unavailable");
+    let (m, ci) = mean_ci(&failures);
+    let truth = lambda * (d - lambda * ttl * ttl / (2.0 * (1.0 + lambda * ttl)));
+    eprintln!("regional copy down: {m:.1} failed [{:.1}, {:.1}], closed form {truth:.1}", ci[0], ci[1]);
+    assert_within_ci("requests failed by a regional copy's outage", m, ci, truth, 1.0);
+    assert_eq!(report.requests.failed, failures.iter().sum::<f64>() as u64, "{:?}", report.requests);
+    let east = report.per_population.iter().find(|p| p.name == "east").expect("east");
+    assert!(east.requests > 0 && east.succeeded == east.requests, "east loses nothing: {east:?}");
+    // The trace names the copy going down and coming back.
+    let (model, sc) = (&study.model, &study.scenario);
+    let window = Window { from_s: 0.0, to_s: sc.horizon.as_secs_f64() };
+    let trace = engine::run_traced(model, sc, sc.seed, 0, window).expect("runs traced").1;
+    let at = |kind: &str| {
+        trace
+            .events
+            .iter()
+            .find(|e| e.what.kind() == kind && e.component.as_deref() == Some("dependency:sign-in@eu-west-1"))
+            .map(|e| (e.t_s, e.region.clone()))
+    };
+    assert_eq!(at("down"), Some((500.0, Some("eu-west-1".to_string()))));
+    assert_eq!(at("up"), Some((1500.0, Some("eu-west-1".to_string()))));
+    // Sampled against full, replication by replication.
+    let sampled = run(&files
+        .load(&["fidelity=Sampled(settle_s: 5.0, window_s: 20.0, lead_s: 30.0)"])
+        .expect("valid study"));
+    let diffs: Vec<f64> =
+        failed(&sampled, "dependency_unavailable").iter().zip(&failures).map(|(s, f)| s - f).collect();
+    let (md, cid) = mean_ci(&diffs);
+    eprintln!("sampled − full: {md:.1} [{:.1}, {:.1}]", cid[0], cid[1]);
+    assert_within_ci("sampled − full failures", md, cid, 0.0, 1.5);
+    assert!(sampled.fidelity.fast_forwarded_requests > 0, "sampled skips: {:?}", sampled.fidelity);
+}
+
 /// Unknown dependency names, an unknown home region, a negative TTL and a name defined twice are
 /// located errors naming the field.
 #[test]
@@ -145,6 +213,25 @@ fn dependency_input_errors_are_located() {
             "dependencies[sign-in]: dependency 'sign-in' is defined twice",
         ),
     ];
+    // An outage of a copy that does not exist: a global dependency's copy outside its home, an unknown
+    // dependency.
+    for (target, expected) in [
+        (
+            r#"Dependency(dependency: "sign-in", region: "eu-west-1")"#,
+            "outages[0].target: dependency 'sign-in' is global, with its only copy in 'us-east-1', not 'eu-west-1'",
+        ),
+        (
+            r#"Dependency(dependency: "signin", region: "us-east-1")"#,
+            "outages[0].target: unknown dependency 'signin'; known (the model's dependencies): sign-in; did you mean 'sign-in'?",
+        ),
+    ] {
+        let scenario = format!(
+            r#"(name: "s", horizon_s: 100.0, replications: 2, seed: 1, traffic: (rate_per_s: 1.0),
+            outages: [(target: {target}, start_s: 10.0, duration_s: 10.0)])"#
+        );
+        let e = Files::new(&good, &scenario).load(&[]).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains(expected), "expected {expected:?} in: {e}");
+    }
     for (text, expected) in cases {
         assert_ne!(text, good, "the case changes the model: {expected}");
         let files = Files::new(&text, &steady(1.0));

@@ -315,3 +315,30 @@ fn explain_simulate_measures_what_the_static_classification_predicts() {
         }
     }
 }
+
+/// By hand, a dependency copy as a fault domain (its region up, so DNS keeps every answer): with the
+/// global sign-in homed in us-east-1 (`active-active-global-signin`) every population's path has a web
+/// service that needs it, so its copy stops 100% of each population's requests until it is repaired; with
+/// a copy per region (`active-active-regional-signin`) us-east-1's copy stops users-us-east and users-eu
+/// (latency-routed to us-east-1) and leaves users-us-west (us-west-2, its own copy) untouched.
+#[test]
+fn explain_classifies_a_dependency_copy_by_who_calls_it() {
+    use regionsim::analysis::explain::Class;
+    let global = explanation("active-active-global-signin.ron", "signin-outage.ron", &[]);
+    for population in ["users-us-east", "users-us-west", "users-eu"] {
+        let i = impact(&global, "sign-in@us-east-1", population);
+        assert_eq!(i.class, Class::Cascading, "{}", i.reason);
+        assert_eq!((i.blast_radius, i.lost_until_repair), (1.0, 1.0), "{}", i.reason);
+        assert!(i.reason.contains("web needs sign-in (global, homed in us-east-1"), "{}", i.reason);
+    }
+    assert!(global.domains.iter().all(|d| d.name != "sign-in@us-west-2"), "a global dependency has one copy");
+    let regional = explanation("active-active-regional-signin.ron", "signin-outage.ron", &[]);
+    for (population, lost) in [("users-us-east", 1.0), ("users-eu", 1.0), ("users-us-west", 0.0)] {
+        let i = impact(&regional, "sign-in@us-east-1", population);
+        assert_eq!(i.lost_until_repair, lost, "{population}: {}", i.reason);
+        let class = if lost > 0.0 { Class::Cascading } else { Class::Ignorable };
+        assert_eq!(i.class, class, "{population}: {}", i.reason);
+        let other = impact(&regional, "sign-in@us-west-2", population);
+        assert_eq!(other.lost_until_repair, 1.0 - lost, "{population}: {}", other.reason);
+    }
+}

@@ -264,6 +264,16 @@ pub enum OutageTarget {
     Link(String, String),
     /// A region's control plane: while down, no scale-up or provisioning completes there.
     ControlPlane(String),
+    /// A dependency's copy in a region, the region itself staying up: `Dependency(dependency:
+    /// "sign-in", region: "us-east-1")`. For a `Global` dependency the region is its home; for a
+    /// `Regional` one, any region (that region's copy). Instances whose cache entry expires while it is
+    /// down fail the requests that need it (docs/architecture.md#dependencies).
+    Dependency {
+        /// The dependency (a name in the model's `dependencies`).
+        dependency: String,
+        /// The region of the copy.
+        region: String,
+    },
 }
 
 /// Limits that stop a runaway replication with a clear message instead of exhausting memory.

@@ -1,5 +1,5 @@
 //! Faults: one table of every component that can fail (instances, zones, regions, store copies, links,
-//! control planes) and how many causes hold each down (its own failure process, injected outages),
+//! control planes, dependency copies) and how many causes hold each down (its own failure process, injected outages),
 //! with the failure and repair processes that drive them. What a component's state means for the
 //! rest (a zone takes its instances down) is decided by the subsystems that read this table.
 
@@ -17,8 +17,9 @@ use crate::sim::streams::{Purpose, stream};
 /// The table of components and their down counts: one `Vec` with a block per kind.
 pub(super) struct Faults {
     down: Vec<u16>,
-    /// Where each kind's block starts: instances, zones, regions, store copies, links, control planes.
-    offset: [usize; 6],
+    /// Where each kind's block starts: instances, zones, regions, store copies, links, control planes,
+    /// dependency copies (one slot per dependency and region).
+    offset: [usize; 7],
     regions: usize,
     /// Each failure process's time-to-failure and time-to-repair streams, in `scenario.failures` order.
     rng: Vec<(Xoshiro256PlusPlus, Xoshiro256PlusPlus)>,
@@ -49,8 +50,16 @@ impl Degradation {
 impl Faults {
     pub fn new(model: &Model, scenario: &Scenario, seed: u64, replication: u32) -> Faults {
         let n = model.regions.len();
-        let sizes = [model.instances.len(), model.zones.len(), n, model.store_copies.len(), n * n, n];
-        let mut offset = [0; 6];
+        let sizes = [
+            model.instances.len(),
+            model.zones.len(),
+            n,
+            model.store_copies.len(),
+            n * n,
+            n,
+            model.dependencies.len() * n,
+        ];
+        let mut offset = [0; 7];
         let mut total = 0;
         for (o, s) in offset.iter_mut().zip(sizes) {
             *o = total;
@@ -126,6 +135,7 @@ impl Faults {
             Component::Store(c) => self.offset[3] + c as usize,
             Component::Link(l) => self.offset[4] + l.index(self.regions),
             Component::ControlPlane(r) => self.offset[5] + r as usize,
+            Component::Dependency(c) => self.offset[6] + c.index(self.regions),
         }
     }
 
@@ -158,6 +168,14 @@ impl Faults {
     #[inline]
     pub fn control_plane_down(&self, r: usize) -> bool {
         self.down[self.offset[5] + r] > 0
+    }
+
+    /// Whether the copy of dependency `d` that an instance in region `r` calls answers: its region is up
+    /// and no cause holds the copy itself down.
+    #[inline]
+    pub fn dependency_up(&self, model: &Model, d: usize, r: usize) -> bool {
+        let copy = model.dependencies[d].copy_for(r);
+        !self.region_down(copy) && self.down[self.offset[6] + d * self.regions + copy] == 0
     }
 
     /// Whether regions `a` and `b` are partitioned (never a region from itself).

@@ -32,6 +32,7 @@ use rand_distr::Distribution as _;
 use super::Engine;
 use super::incident::Flows;
 use super::kernel::Change;
+use super::reactions::CopiesDown;
 use crate::model::architecture::Model;
 use crate::model::fidelity::{Fidelity, Sampling};
 use crate::model::routing::Follow;
@@ -343,11 +344,9 @@ impl Engine<'_> {
         }
         self.put_backups_in_flight(skip.from, until);
         let (model, faults) = (self.model, &self.faults);
-        let copy_up = |i: usize, d: usize| {
-            !faults.region_down(model.dependencies[d].copy_for(model.instances[i].region))
-        };
+        let copy_up = |i: usize, d: usize| faults.dependency_up(model, d, model.instances[i].region);
         if self.dependencies.resume(model, self.kernel.now, copy_up) {
-            self.declare_cache_expiries(None);
+            self.declare_cache_expiries(CopiesDown::DownNow);
         }
         if self.kernel.now < self.scenario.horizon {
             for p in 0..self.model.populations.len() {
@@ -374,7 +373,7 @@ impl Engine<'_> {
             }
             for &d in &model.services[inst.service].depends_on {
                 let dep = &model.dependencies[d];
-                if rate <= 0.0 || self.faults.region_down(dep.copy_for(inst.region)) {
+                if rate <= 0.0 || !self.faults.dependency_up(model, d, inst.region) {
                     continue;
                 }
                 let tally = &mut self.ff.tallies[inst.region];

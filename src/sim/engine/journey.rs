@@ -408,7 +408,7 @@ impl Engine<'_> {
             return true;
         }
         let (faults, region) = (&self.faults, model.instances[i].region);
-        let copy_up = |d: usize| !faults.region_down(model.dependencies[d].copy_for(region));
+        let copy_up = |d: usize| faults.dependency_up(model, d, region);
         let need = self.dependencies.need(i, deps, self.kernel.now, copy_up);
         if r.counted && !self.dependencies.calls().is_empty() {
             let (calls, count) = (self.dependencies.calls(), model.dependencies.len());

@@ -17,6 +17,33 @@ use crate::model::time::SimTime;
 use crate::sim::observation::{FailureCause, InfraEvent, SteeringKind};
 use crate::sim::trace::What;
 
+/// Which dependency copies `Engine::declare_cache_expiries` is told have gone down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CopiesDown {
+    /// Every copy that is down now.
+    DownNow,
+    /// Region `r` just went down, and every copy in it.
+    Region(usize),
+    /// One copy just went down, its region staying up.
+    Copy {
+        /// The dependency.
+        dependency: usize,
+        /// The region of the copy.
+        region: usize,
+    },
+}
+
+impl CopiesDown {
+    /// Whether dependency `d`'s copy in region `copy` is one that has just gone down.
+    fn holds(self, d: usize, copy: usize) -> bool {
+        match self {
+            CopiesDown::DownNow => false,
+            CopiesDown::Region(r) => r == copy,
+            CopiesDown::Copy { dependency, region } => dependency == d && region == copy,
+        }
+    }
+}
+
 impl Engine<'_> {
     /// Whether region `r`'s entry point (the first service's deployment) serves.
     pub(super) fn endpoint_serves(&self, r: usize) -> bool {
@@ -97,6 +124,7 @@ impl Engine<'_> {
             Component::Instance(i) => model.instances[i as usize].region,
             Component::Zone(z) => model.zones[z as usize].region,
             Component::Region(r) | Component::ControlPlane(r) => r as usize,
+            Component::Dependency(c) => c.region as usize,
             Component::Store(copy) => model.store_copies[copy as usize].1,
             Component::Link(_) => return None,
         };
@@ -128,30 +156,32 @@ impl Engine<'_> {
         }
     }
 
-    /// Region `r` went down (or, with `None`, any region that is down now: sampled fidelity has just
-    /// put the caches where a steady stretch would have left them), and with it the copies of the
-    /// dependencies it holds: each instance elsewhere that uses one of them still serves from its cache
-    /// until the entry expires, and fails from then on. Each such expiry is declared as a change that
-    /// takes away, so sampled fidelity simulates the requests around it one by one (an instance of the
-    /// region itself is down already). The copy's return is its region's repair, an infrastructure
-    /// event that declares its own change.
-    pub(super) fn declare_cache_expiries(&mut self, region: Option<usize>) {
+    /// Dependency copies went down (`down`: a region and every copy in it, one copy, or every copy down
+    /// now, sampled fidelity having just put the caches where a steady stretch would have left them):
+    /// each instance that uses one of them still serves from its cache until the entry expires, and
+    /// fails from then on. Each such expiry is declared as a change that takes away, so sampled
+    /// fidelity simulates the requests around it one by one (an instance of a region that is down is
+    /// down already). The copy's return is its region's repair or its own, an infrastructure event that
+    /// declares its own change.
+    pub(super) fn declare_cache_expiries(&mut self, down: CopiesDown) {
         let (model, now) = (self.model, self.kernel.now);
-        if let Some(r) = region {
+        if down != CopiesDown::DownNow {
             // Inside a skip of requests the caches are stale: first put them where the skip left them,
-            // region `r`'s copies counting as up until now.
+            // the copies that have just gone down counting as up until now.
             let faults = &self.faults;
             let copy_up = |i: usize, d: usize| {
-                let copy = model.dependencies[d].copy_for(model.instances[i].region);
-                copy == r || !faults.region_down(copy)
+                let r = model.instances[i].region;
+                down.holds(d, model.dependencies[d].copy_for(r)) || faults.dependency_up(model, d, r)
             };
             self.dependencies.resume(model, now, copy_up);
         }
         for (d, dep) in model.dependencies.iter().enumerate() {
             for (i, inst) in model.instances.iter().enumerate() {
-                let copy = dep.copy_for(inst.region);
-                let down = region.map_or_else(|| self.faults.region_down(copy), |r| r == copy);
-                if !down || !model.services[inst.service].depends_on.contains(&d) {
+                let is_down = match down {
+                    CopiesDown::DownNow => !self.faults.dependency_up(model, d, inst.region),
+                    _ => down.holds(d, dep.copy_for(inst.region)),
+                };
+                if !is_down || !model.services[inst.service].depends_on.contains(&d) {
                     continue;
                 }
                 if let Some(at) = self.dependencies.valid_until(i, d, now) {
@@ -161,7 +191,6 @@ impl Engine<'_> {
             }
         }
     }
-
     /// A balancer's health checks put instance `i` in rotation or take it out.
     pub(super) fn on_rotation(&mut self, i: usize, into: bool, epoch: u32) {
         if self.fleet.rotation(self.model, self.scenario, &mut self.kernel, i, into, epoch) {
@@ -232,7 +261,13 @@ impl Engine<'_> {
                     model.zones[z].instances.iter().for_each(|&i| self.refresh_instance(i));
                 }
                 if !up && self.faults.region_down(r as usize) {
-                    self.declare_cache_expiries(Some(r as usize));
+                    self.declare_cache_expiries(CopiesDown::Region(r as usize));
+                }
+            }
+            Component::Dependency(copy) => {
+                let (d, r) = (copy.dependency as usize, copy.region as usize);
+                if !up && !self.faults.region_down(r) {
+                    self.declare_cache_expiries(CopiesDown::Copy { dependency: d, region: r });
                 }
             }
             Component::Link(l) => self.stores.link_changed(l.a as usize, l.b as usize, up, self.kernel.now),
