@@ -36,6 +36,22 @@ impl Files {
     pub fn load(&self, sets: &[&str]) -> Result<Study, InputErrors> {
         load(&self.model(), &self.scenario(), sets, None, None)
     }
+
+    /// The files (with `sets`) are refused, with every one of `needles` among the errors; and
+    /// `regionsim validate` on them exits 2 naming `field`.
+    pub fn assert_refused(&self, sets: &[&str], needles: &[&str], field: &str) {
+        let errors = self.load(sets).expect_err("invalid").to_string();
+        for needle in needles {
+            assert!(errors.contains(needle), "{sets:?}: no '{needle}' in:\n{errors}");
+        }
+        if sets.is_empty() {
+            let (m, s) = (self.model(), self.scenario());
+            let out = regionsim(&["validate", m.to_str().unwrap(), s.to_str().unwrap()]);
+            assert_eq!(out.status.code(), Some(2));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains(field), "{stderr}");
+        }
+    }
 }
 
 pub fn load(
