@@ -108,7 +108,8 @@ pub struct ServiceSpec {
 /// A load balancer's health checks of its targets, as Elastic Load Balancing's target groups do them
 /// (defaults: an Application Load Balancer's, docs/references.md#elb-health-checks). Each
 /// instance is checked every `interval_s`; `unhealthy_threshold` consecutive failed checks take it out of
-/// rotation, `healthy_threshold` consecutive passed checks put it back (a new instance too).
+/// rotation, `healthy_threshold` consecutive passed checks put it back (a new instance joins at its first
+/// passed check, as a target registering with Elastic Load Balancing does).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetHealthCheckSpec {
