@@ -204,27 +204,36 @@ fn cdn_line(report: &Report) -> String {
 
 /// With circuit breakers that opened, how often.
 fn breaker_line(report: &Report) -> String {
-    let trips = report.requests.breaker_trips;
-    if trips == 0 {
-        return String::new();
-    }
-    format!(
-        "\ncircuit breakers: {} (a client population's breaker for a region opening), {} per replication",
-        plural(trips, "trip"),
-        number_per(trips, report.replications),
+    per_replication_line(
+        report,
+        report.requests.breaker_trips,
+        "circuit breakers",
+        "trip",
+        "a client population's breaker for a region opening",
     )
 }
 
 /// With outlier detection that ejected instances, how often.
 fn ejection_line(report: &Report) -> String {
-    let ejections = report.requests.ejections;
-    if ejections == 0 {
+    per_replication_line(
+        report,
+        report.requests.ejections,
+        "outlier detection",
+        "ejection",
+        "a balancer ejecting an instance after its failures in a row",
+    )
+}
+
+/// A summary line counting `n` events (`unit`, explained by `what`) of `behaviour`, in all and per
+/// replication; empty when there were none.
+fn per_replication_line(report: &Report, n: u64, behaviour: &str, unit: &str, what: &str) -> String {
+    if n == 0 {
         return String::new();
     }
     format!(
-        "\noutlier detection: {} (a balancer ejecting an instance after its failures in a row), {} per replication",
-        plural(ejections, "ejection"),
-        number_per(ejections, report.replications),
+        "\n{behaviour}: {} ({what}), {} per replication",
+        plural(n, unit),
+        number_per(n, report.replications)
     )
 }
 
