@@ -43,11 +43,14 @@ pub enum FailureCause {
     /// It reached a service, or needed a store copy, outside its population's data residency, whose
     /// policy is `Fail` (docs/architecture.md#residency): refused at once where it was.
     Residency = 12,
+    /// Its population's CDN edge was down (an outage or a failure of the `Cdn` component): the edge
+    /// answered the attempt with an error after its round trip (docs/architecture.md#cdn).
+    CdnUnavailable = 13,
 }
 
 impl FailureCause {
     /// Every cause, in the order of their discriminants (the index of each in [`Counts::failed`]).
-    pub const ALL: [FailureCause; 13] = [
+    pub const ALL: [FailureCause; 14] = [
         FailureCause::NoHealthyInstance,
         FailureCause::InstanceFailed,
         FailureCause::QueueFull,
@@ -61,6 +64,7 @@ impl FailureCause {
         FailureCause::DependencyUnavailable,
         FailureCause::BreakerOpen,
         FailureCause::Residency,
+        FailureCause::CdnUnavailable,
     ];
 
     /// The name used in reports and `results.json`.
@@ -79,6 +83,7 @@ impl FailureCause {
             FailureCause::DependencyUnavailable => "dependency_unavailable",
             FailureCause::BreakerOpen => "breaker_open",
             FailureCause::Residency => "residency",
+            FailureCause::CdnUnavailable => "cdn_unavailable",
         }
     }
 
@@ -99,6 +104,9 @@ impl FailureCause {
             }
             // A refusal where the request is, like a forbidden answer: the server's error.
             FailureCause::Residency => FailureClass::ServerError,
+            // The edge answers with a 5xx, as CDN edges did in their outages
+            // (docs/references.md#cdn-outages).
+            FailureCause::CdnUnavailable => FailureClass::ServerError,
         }
     }
 }

@@ -8,6 +8,7 @@ mod availability;
 mod breakers;
 mod browser;
 mod cdn;
+mod cdn_outage;
 mod chart_marks;
 mod cli;
 mod common;

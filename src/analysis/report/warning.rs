@@ -154,6 +154,11 @@ fn failure_advice(cause: FailureCause) -> &'static str {
              failing when it tripped; breaker.fallback: NextRegion sends them to another region, and a \
              shorter breaker.open_s notices a recovery sooner"
         }
+        FailureCause::CdnUnavailable => {
+            "their population's CDN edge was down, whatever the origins' state: the edge is in front of \
+             every origin, so no failover behind it helps; only another way in (a second CDN, or clients \
+             that reach the origin directly) keeps them up"
+        }
     }
 }
 

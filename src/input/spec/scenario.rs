@@ -179,6 +179,9 @@ pub enum ComponentKind {
     Link,
     /// A region's control plane: while down, no scale-up or provisioning completes there.
     ControlPlane,
+    /// The CDN edge of each population with a `cdn` (`only` names populations): while down, the
+    /// population's requests fail at the edge.
+    Cdn,
 }
 
 /// Alternating up and down times for every component of a kind (or only the named ones).
@@ -274,6 +277,10 @@ pub enum OutageTarget {
         /// The region of the copy.
         region: String,
     },
+    /// A population's CDN edge (`Cdn("users-us")`, a population with a `cdn`): while down, every attempt
+    /// of the population reaches an edge that answers with an error (cause `cdn_unavailable`), whatever
+    /// its origins' state (docs/architecture.md#cdn).
+    Cdn(String),
 }
 
 /// Limits that stop a runaway replication with a clear message instead of exhausting memory.

@@ -1,5 +1,5 @@
 //! Faults: one table of every component that can fail (instances, zones, regions, store copies, links,
-//! control planes, dependency copies) and how many causes hold each down (its own failure process, injected outages),
+//! control planes, dependency copies, CDN edges) and how many causes hold each down (its own failure process, injected outages),
 //! with the failure and repair processes that drive them. What a component's state means for the
 //! rest (a zone takes its instances down) is decided by the subsystems that read this table.
 
@@ -18,8 +18,8 @@ use crate::sim::streams::{Purpose, stream};
 pub(super) struct Faults {
     down: Vec<u16>,
     /// Where each kind's block starts: instances, zones, regions, store copies, links, control planes,
-    /// dependency copies (one slot per dependency and region).
-    offset: [usize; 7],
+    /// dependency copies (one slot per dependency and region), CDN edges (one per population).
+    offset: [usize; 8],
     regions: usize,
     /// Each failure process's time-to-failure and time-to-repair streams, in `scenario.failures` order.
     rng: Vec<(Xoshiro256PlusPlus, Xoshiro256PlusPlus)>,
@@ -58,8 +58,9 @@ impl Faults {
             n * n,
             n,
             model.dependencies.len() * n,
+            model.populations.len(),
         ];
-        let mut offset = [0; 7];
+        let mut offset = [0; 8];
         let mut total = 0;
         for (o, s) in offset.iter_mut().zip(sizes) {
             *o = total;
@@ -136,6 +137,7 @@ impl Faults {
             Component::Link(l) => self.offset[4] + l.index(self.regions),
             Component::ControlPlane(r) => self.offset[5] + r as usize,
             Component::Dependency(c) => self.offset[6] + c.index(self.regions),
+            Component::Cdn(p) => self.offset[7] + p as usize,
         }
     }
 
@@ -168,6 +170,12 @@ impl Faults {
     #[inline]
     pub fn control_plane_down(&self, r: usize) -> bool {
         self.down[self.offset[5] + r] > 0
+    }
+
+    /// Whether population `p`'s CDN edge is down.
+    #[inline]
+    pub fn cdn_down(&self, p: usize) -> bool {
+        self.down[self.offset[7] + p] > 0
     }
 
     /// Whether the copy of dependency `d` that an instance in region `r` calls answers: its region is up

@@ -91,7 +91,8 @@ impl Engine<'_> {
     }
 
     /// Attempt `req` of a population with a CDN reaches its edge (at the population's location, one
-    /// half of the edge's round trip away): the edge's or the origin shield's cache answers it, or it
+    /// half of the edge's round trip away): an edge that is down fails it; else the edge's or the origin
+    /// shield's cache answers it, or it
     /// goes on to the origin, the failover group's primary or else the region DNS named (the
     /// edge→origin leg stands in for the client→region leg, docs/architecture.md#cdn).
     fn at_edge(&mut self, req: ReqId) -> Result<(), SimError> {
@@ -101,6 +102,15 @@ impl Engine<'_> {
         let Some(cdn) = &model.populations[p].cdn else {
             return Ok(());
         };
+        if self.faults.cdn_down(p) {
+            // The edge is down: it answers the attempt with an error after its round trip, as CDN edges
+            // did in their outages (docs/references.md#cdn-outages), whatever the origins' state.
+            self.recorder.attempt_sent();
+            let r = self.traffic.requests.remove(req);
+            let at = self.kernel.now.plus(SimTime::from_secs_f64(cdn.edge_rtt_s));
+            self.conclude(r, at, Err(FailureCause::CdnUnavailable));
+            return Ok(());
+        }
         let edge_one_way = cdn.edge_rtt_s / 2.0;
         let lookup =
             if r.cacheable { self.edges.lookup(model, p, r.index, r.attempt) } else { Lookup::Origin };

@@ -126,7 +126,8 @@ impl Engine<'_> {
             Component::Region(r) | Component::ControlPlane(r) => r as usize,
             Component::Dependency(c) => c.region as usize,
             Component::Store(copy) => model.store_copies[copy as usize].1,
-            Component::Link(_) => return None,
+            // A link joins two; an edge is at its population's location, not in a region.
+            Component::Link(_) | Component::Cdn(_) => return None,
         };
         Some(model.regions[r].name.clone())
     }
@@ -274,7 +275,8 @@ impl Engine<'_> {
             Component::ControlPlane(r) if up => {
                 self.standby.control_plane_back(model, &mut self.kernel, &self.fleet, r as usize)
             }
-            Component::Store(_) | Component::ControlPlane(_) => {}
+            // An edge's state is read by each attempt that reaches it (`journey.rs`).
+            Component::Store(_) | Component::ControlPlane(_) | Component::Cdn(_) => {}
         }
         self.refresh_stores();
         self.refresh_endpoints();
