@@ -1,11 +1,12 @@
 //! `regionsim explain`, the static part (issue 13, item 6): every fault domain of a model (an instance of
-//! each deployment, each zone, each region, each store copy; DNS is named as not modelled) classified per
-//! client population as **redundant** (others take over), **ignorable** (the population does not notice)
-//! or **cascading** (a single point of failure for it), with the reason in words, the blast radius (the
-//! share of the population's requests that fail when it strikes), the share still failing once every
-//! automatic failover has happened, and the headroom (the utilisation of the survivors under the
-//! scenario's traffic). Read from the resolved model alone, in steady states: no simulation
-//! (docs/architecture.md#explain).
+//! each deployment, each zone, each region, each store copy, each dependency copy, each population's CDN
+//! edge, each region's control plane; DNS is named as not modelled) classified per client population as
+//! **redundant** (others take over), **ignorable** (the population does not notice) or **cascading** (a
+//! single point of failure for it), with the reason in words, the blast radius (the share of the
+//! population's requests that fail when it strikes), the share still failing once every automatic
+//! failover has happened, and the headroom (the utilisation of the survivors under the scenario's
+//! traffic). Behind a CDN, the edge's cache hits, stale copies and origin failover group count. Read
+//! from the resolved model alone, in steady states: no simulation (docs/architecture.md#explain).
 
 pub mod measure;
 mod outcome;
@@ -14,7 +15,7 @@ use serde::Serialize;
 
 use outcome::{CopyState, Down, Outcome, path_deployments, used_copies};
 
-use crate::model::architecture::Model;
+use crate::model::architecture::{Model, Standby};
 use crate::model::dependency::Scope;
 use crate::model::placement::Placement;
 use crate::model::routing::Answer;
@@ -69,9 +70,11 @@ pub struct Impact {
 /// A component or fault domain and what its failure means for each population.
 #[derive(Debug, Clone, Serialize)]
 pub struct Domain {
-    /// `instance`, `zone`, `region`, `store copy` or `dns`.
+    /// `instance`, `zone`, `region`, `store copy`, `dependency copy`, `cdn edge`, `control plane` or
+    /// `dns`.
     pub kind: String,
-    /// Its name (`api@us-east-1#0`, `use1-az1`, `orders@us-east-1`).
+    /// Its name (`api@us-east-1#0`, `use1-az1`, `orders@us-east-1`; a CDN edge by its population,
+    /// a control plane by its region).
     pub name: String,
     /// One entry per population, in the file's order.
     pub impacts: Vec<Impact>,
@@ -87,7 +90,8 @@ pub struct Explanation {
     pub model: String,
     /// The scenario's name, when one gave the traffic.
     pub scenario: Option<String>,
-    /// Every fault domain, instances first, then zones, regions, store copies and DNS.
+    /// Every fault domain, instances first, then zones, regions, store copies, dependency copies, CDN
+    /// edges, control planes and DNS.
     pub domains: Vec<Domain>,
     /// What the analysis assumes.
     pub notes: Vec<String>,
@@ -156,6 +160,15 @@ pub fn explain(model: &Model, scenario: Option<&Scenario>) -> Explanation {
             examine("dependency copy", name, component, &|down| down.dependency[k * n + r] = true);
         }
     }
+    for &p in &model.population_order {
+        if model.populations[p].cdn.is_some() {
+            let name = model.populations[p].name.clone();
+            examine("cdn edge", name, Component::Cdn(p as u32), &|down| down.cdn[p] = true);
+        }
+    }
+    for &r in &model.region_order {
+        domains.push(control_plane(model, r));
+    }
     domains.push(Domain {
         kind: "dns".to_string(),
         name: "DNS (Route 53's data plane)".to_string(),
@@ -210,9 +223,8 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
     let pop = &model.populations[p];
     let before = &pop.initial_answer;
     let res = pop.residency;
-    let blast: f64 = before.shares().map(|(r, w)| w * o.failing_within(r, res, write_fraction, false)).sum();
-    let lost: f64 =
-        o.after[p].shares().map(|(r, w)| w * o.failing_within(r, res, write_fraction, true)).sum();
+    let blast = o.population_failing(p, before, write_fraction, false);
+    let lost = o.population_failing(p, &o.after[p], write_fraction, true);
     let regions: Vec<usize> = before.shares().chain(o.after[p].shares()).map(|(r, _)| r).collect();
     let mut on_path: Vec<usize> = regions.iter().flat_map(|&r| path_deployments(model, r)).collect();
     on_path.sort_unstable();
@@ -270,12 +282,15 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
     }
     let moved = o.after[p].shares().map(|(r, _)| r).collect::<Vec<_>>()
         != before.shares().map(|(r, _)| r).collect::<Vec<_>>();
+    let group = pop.cdn.as_ref().and_then(|c| c.origins);
     if moved {
         let names = |a: &Answer| {
             a.shares().map(|(r, _)| model.regions[r].name.as_str()).collect::<Vec<_>>().join("+")
         };
         facts.push(format!("DNS moves {} from {} to {}", pop.name, names(before), names(&o.after[p])));
-        recovers.push("health checks and DNS".to_string());
+        if group.is_none() {
+            recovers.push("health checks and DNS".to_string());
+        }
     }
     // Dependencies whose copy is down, needed by a service on the path after DNS has acted.
     for (r, _) in o.after[p].shares() {
@@ -297,8 +312,10 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
     }
     // Its data residency refuses it where the failure sends it (its only allowed regions are down).
     let unconstrained: f64 = o.after[p].shares().map(|(r, w)| w * o.failing(r, write_fraction, true)).sum();
+    let within: f64 =
+        o.after[p].shares().map(|(r, w)| w * o.failing_within(r, res, write_fraction, true)).sum();
     if let Some(res) = res
-        && lost > unconstrained + 1e-12
+        && within > unconstrained + 1e-12
     {
         let regions: Vec<&str> = res.regions().map(|r| model.regions[r].name.as_str()).collect();
         facts.push(format!(
@@ -307,6 +324,7 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
             regions.join(", ")
         ));
     }
+    facts.extend(cdn_facts(o, p, group, write_fraction));
     let what = if facts.is_empty() { "nothing on its path changes".to_string() } else { facts.join("; ") };
     let at = utilisation.map(|u| format!(", at {} utilisation", percent(u))).unwrap_or_default();
     let (class, reason) = if lost > 1e-12 {
@@ -342,5 +360,94 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
         lost_until_repair: lost,
         utilisation,
         reason,
+    }
+}
+
+/// What population `p`'s CDN does in the failure `o` (docs/architecture.md#cdn): its edge is down, or
+/// the edge keeps part of what the origin fails serving (its failover group's secondary, its stale
+/// copies, its cache hits). Nothing without a CDN, or when no origin fails.
+fn cdn_facts(o: &Outcome, p: usize, group: Option<(usize, usize)>, write_fraction: f64) -> Vec<String> {
+    let model = o.model;
+    let pop = &model.populations[p];
+    let Some(cdn) = &pop.cdn else { return Vec::new() };
+    if o.cdn_down[p] {
+        return vec![format!(
+            "{}'s CDN edge is down, and every request of {} goes through it",
+            pop.name, pop.name
+        )];
+    }
+    let res = pop.residency;
+    let fails = |r: usize, settled: bool| o.failing_within(r, res, write_fraction, settled) > 1e-12;
+    let origin_fails = match group {
+        Some((primary, _)) => fails(primary, false),
+        None => pop.initial_answer.shares().chain(o.after[p].shares()).any(|(r, _)| fails(r, false)),
+    };
+    if !origin_fails {
+        return Vec::new();
+    }
+    let mut facts = Vec::new();
+    if let Some((primary, secondary)) = group {
+        facts.push(format!(
+            "its CDN edge sends what {} fails to {} at once (origin failover group), whatever DNS answers",
+            model.regions[primary].name, model.regions[secondary].name
+        ));
+    }
+    if cdn.stale_on_error {
+        facts.push(format!(
+            "the edge serves the cacheable {} of {}'s requests (stale when the origin fails)",
+            percent(cdn.cacheable_share),
+            pop.name
+        ));
+    } else if cdn.origin_share() < 1.0 {
+        facts.push(format!(
+            "the edge answers {} of {}'s requests from cache",
+            percent(1.0 - cdn.origin_share()),
+            pop.name
+        ));
+    }
+    facts
+}
+
+/// A region's control plane as a fault domain: nothing that serves needs it (the data plane keeps
+/// running), so its failure alone is ignorable for every population; what it stops (scale-ups,
+/// launches, a standby's activation in the region) matters only with another failure, which
+/// `scenarios/region-outage-control-plane.ron` simulates.
+fn control_plane(model: &Model, r: usize) -> Domain {
+    let region = &model.regions[r].name;
+    let mut waits: Vec<String> = Vec::new();
+    for d in model.deployments.iter().filter(|d| d.region == r) {
+        let name = format!("{}@{}", model.services[d.service].name, region);
+        if !matches!(d.standby, Standby::Hot) {
+            waits.push(format!("{name}'s activation"));
+        }
+        if d.autoscaling.is_some() {
+            waits.push(format!("{name}'s scale-out"));
+        }
+    }
+    let stops = if waits.is_empty() {
+        format!("nothing in {region} waits for it (no standby to activate, no autoscaling)")
+    } else {
+        format!("it would hold up {}", waits.join(", "))
+    };
+    let reason = format!(
+        "{region}'s control plane serves no request: {stops}, which matters only together with another \
+         failure: ignorable on its own"
+    );
+    Domain {
+        kind: "control plane".to_string(),
+        name: region.clone(),
+        impacts: model
+            .population_order
+            .iter()
+            .map(|&p| Impact {
+                population: model.populations[p].name.clone(),
+                class: Class::Ignorable,
+                blast_radius: 0.0,
+                lost_until_repair: 0.0,
+                utilisation: None,
+                reason: reason.clone(),
+            })
+            .collect(),
+        component: Some(Component::ControlPlane(r as u32)),
     }
 }

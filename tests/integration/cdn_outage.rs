@@ -4,6 +4,9 @@
 //! located error when it names no population with a CDN, and `explain` classifies it (and a region
 //! behind an edge that serves stale) as derived by hand.
 
+use std::path::Path;
+
+use regionsim::analysis::explain::{Class, Explanation, Impact};
 use regionsim::analysis::report::Report;
 
 use crate::common::{Files, assert_within_ci, load, mean_ci, root, run};
@@ -130,4 +133,113 @@ fn a_cdn_target_without_a_population_with_a_cdn_is_a_located_error() {
         ],
         "outages[0].target",
     );
+}
+fn explanation(sets: &[&str]) -> Explanation {
+    let study = load(
+        &root().join("models/active-passive-cdn.ron"),
+        &root().join(Path::new("scenarios/cdn-outage.ron")),
+        sets,
+        None,
+        None,
+    )
+    .expect("the shipped files load");
+    regionsim::analysis::explain::explain(&study.model, Some(&study.scenario))
+}
+
+fn impact<'a>(e: &'a Explanation, kind: &str, name: &str, population: &str) -> &'a Impact {
+    let d = e.domains.iter().find(|d| d.kind == kind && d.name == name).unwrap_or_else(|| {
+        panic!("no {kind} {name} among {:?}", e.domains.iter().map(|d| &d.name).collect::<Vec<_>>())
+    });
+    d.impacts.iter().find(|i| i.population == population).expect("every population has an impact")
+}
+
+/// By hand: every attempt of users-us goes through its edge, so the edge's failure stops 100% of
+/// users-us's requests until it is repaired (blast radius and loss 100%: cascading), and users-eu,
+/// behind its own edge, sees nothing change (ignorable).
+#[test]
+fn explain_calls_a_cdn_edge_cascading_for_its_population_and_ignorable_for_others() {
+    let e = explanation(&[]);
+    let i = impact(&e, "cdn edge", "users-us", "users-us");
+    assert_eq!(i.class, Class::Cascading, "{}", i.reason);
+    assert_eq!((i.blast_radius, i.lost_until_repair), (1.0, 1.0), "{}", i.reason);
+    let other = impact(&e, "cdn edge", "users-us", "users-eu");
+    assert_eq!(other.class, Class::Ignorable, "{}", other.reason);
+    assert_eq!((other.blast_radius, other.lost_until_repair), (0.0, 0.0));
+}
+
+/// By hand, us-east-1 behind the edge (cacheable share c = 0.6, hit ratio h = 0.9, no shield, writes
+/// w = 0.2 of requests):
+/// - the shipped model (origin group [us-east-1, us-west-2], stale on error): each miss that fails at
+///   us-east-1 goes to us-west-2 at once, whose web and api (hot standby) serve; its reads find the
+///   replica, its writes find no writable copy until the promotion; a cacheable write that fails is
+///   served stale. So only the non-cacheable writes fail: blast radius (1 − c)·w = 0.4 × 0.2 = 8%,
+///   nothing once promoted: redundant.
+/// - without the group (`origins: []`, the edge's origin is what DNS answers, us-east-1 until Route 53
+///   moves): every miss fails at first and the cacheable ones are served stale, so the blast radius is
+///   the non-cacheable share, 1 − c = 40% (against 100% without a CDN); once DNS has moved and the
+///   replica is promoted nothing is lost: redundant.
+/// - without the group nor stale-on-error: only the edge's hits survive, blast radius
+///   1 − c·h = 1 − 0.54 = 46%.
+#[test]
+fn explain_shrinks_the_blast_radius_of_a_region_behind_an_edge_that_serves_stale() {
+    let check = |sets: &[&str], blast: f64| {
+        let e = explanation(sets);
+        for population in ["users-us", "users-eu"] {
+            let i = impact(&e, "region", "us-east-1", population);
+            assert_eq!(i.class, Class::Redundant, "{sets:?} {population}: {}", i.reason);
+            assert!(
+                (i.blast_radius - blast).abs() < 1e-12,
+                "{sets:?} {population}: {} vs {blast}: {}",
+                i.blast_radius,
+                i.reason
+            );
+            assert_eq!(i.lost_until_repair, 0.0, "{sets:?} {population}: {}", i.reason);
+        }
+    };
+    check(&[], 0.4 * 0.2);
+    let no_group = ["populations[users-us].cdn.origins=[]", "populations[users-eu].cdn.origins=[]"];
+    check(&no_group, 0.4);
+    let mut no_stale = no_group.to_vec();
+    no_stale.extend([
+        "populations[users-us].cdn.stale_on_error=false",
+        "populations[users-eu].cdn.stale_on_error=false",
+    ]);
+    check(&no_stale, 1.0 - 0.6 * 0.9);
+}
+
+/// `--simulate` injects the edge's failure like any component's: 300 s from t = 70 s (60 s after the
+/// warm-up) of a 1,800 s run, so 1,790 s observed, 5 replications at 100 requests/s. users-us is 80% of
+/// the traffic and loses all of it while its edge is down: a predicted and measured loss of
+/// 0.8 × 300 / 1,790 = 13.41%. us-east-1's failure costs the non-cacheable writes (8% of every
+/// request, as derived above) for the promotion's fixed 60 s: 0.08 × 60 / 1,790 = 0.268%.
+#[test]
+fn explain_simulate_measures_a_cdn_edge_outage_as_predicted() {
+    use regionsim::analysis::explain::measure::{Injection, simulate};
+    let sets = ["traffic.rate_per_s=100", "horizon_s=1800", "outages=[]"];
+    let study = load(
+        &root().join("models/active-passive-cdn.ron"),
+        &root().join("scenarios/cdn-outage.ron"),
+        &sets,
+        Some(5),
+        None,
+    )
+    .expect("the shipped files load");
+    let e = regionsim::analysis::explain::explain(&study.model, Some(&study.scenario));
+    let options = regionsim::sim::montecarlo::RunOptions { threads: Some(2), progress: false };
+    let measured = simulate(&study, &e, Injection { start_s: 70.0, duration_s: 300.0 }, &options)
+        .expect("the variants run");
+    let edge = measured.iter().find(|m| m.kind == "cdn edge" && m.name == "users-us").expect("the edge");
+    let truth = 0.8 * 300.0 / 1790.0;
+    assert!((edge.predicted_loss - truth).abs() < 1e-9, "predicted {}", edge.predicted_loss);
+    assert_within_ci("users-us's edge, measured", edge.loss.mean, edge.loss.ci95, truth, 3.0);
+    assert!(edge.contradiction.is_none(), "{:?}", edge.contradiction);
+    let region = measured.iter().find(|m| m.kind == "region" && m.name == "us-east-1").expect("us-east-1");
+    assert_within_ci(
+        "us-east-1 behind the edge",
+        region.loss.mean,
+        region.loss.ci95,
+        0.08 * 60.0 / 1790.0,
+        3.0,
+    );
+    assert_eq!(measured[0].name, "users-us", "the edge of 80% of the traffic ranks first");
 }

@@ -273,8 +273,10 @@ fn explain_writes_markdown_html_and_json() {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("explain.json")).expect("explain.json"))
             .expect("JSON");
-    // 12 instances' deployments (web, api): 2 instance rows, 3 zones, 1 region, 1 store copy, DNS.
-    assert_eq!(json["domains"].as_array().expect("domains").len(), 8);
+    // 12 instances' deployments (web, api): 2 instance rows, 3 zones, 1 region, 1 store copy, the
+    // region's control plane (listed since the CDN edge and control planes became fault domains; no
+    // population has a CDN here, so no edge), DNS.
+    assert_eq!(json["domains"].as_array().expect("domains").len(), 9);
     let md = std::fs::read_to_string(out.join("explain.md")).expect("explain.md");
     assert!(md.contains("Single points of failure") && md.contains("cascading"), "{md}");
     assert!(std::fs::read_to_string(out.join("explain.html")).expect("explain.html").contains("<html"));
@@ -283,8 +285,8 @@ fn explain_writes_markdown_html_and_json() {
 /// `--simulate` on the pitfall: each fault domain down for 300 s from t = 120 s (60 s after the
 /// warm-up), 5 replications at 200 requests/s with common random numbers. The static classification
 /// predicts that use1-az1, the region and the database's copy each lose 100% of the traffic for 300 s of
-/// the 1,740 s observed (17.24% of the requests), and that the other zones and single instances lose
-/// nothing; the measured paired losses agree, no domain is flagged, and the three cascading domains
+/// the 1,740 s observed (17.24% of the requests), and that the other zones, single instances and the
+/// region's control plane (no standby, no autoscaling in single-az-database) lose nothing; the measured paired losses agree, no domain is flagged, and the three cascading domains
 /// rank first.
 #[test]
 fn explain_simulate_measures_what_the_static_classification_predicts() {
@@ -301,10 +303,13 @@ fn explain_simulate_measures_what_the_static_classification_predicts() {
     let options = regionsim::sim::montecarlo::RunOptions { threads: Some(2), progress: false };
     let measured = simulate(&study, &e, Injection { start_s: 120.0, duration_s: 300.0 }, &options)
         .expect("the variants run");
-    assert_eq!(measured.len(), 7, "2 instances, 3 zones, 1 region, 1 store copy");
+    // The control plane is injected too (it is a component; DNS is not): ignorable, it measures 0.
+    assert_eq!(measured.len(), 8, "2 instances, 3 zones, 1 region, 1 store copy, 1 control plane");
     for (k, m) in measured.iter().enumerate() {
         assert!(m.contradiction.is_none(), "{}: {:?}", m.name, m.contradiction);
-        let cascading = ["use1-az1", "us-east-1", "orders@us-east-1"].contains(&m.name.as_str());
+        // By kind and name: the region and its control plane are both named us-east-1.
+        let cascading = [("zone", "use1-az1"), ("region", "us-east-1"), ("store copy", "orders@us-east-1")]
+            .contains(&(m.kind.as_str(), m.name.as_str()));
         assert_eq!(k < 3, cascading, "{} ranked {}", m.name, k + 1);
         let truth = if cascading { 300.0 / OBSERVED_S } else { 0.0 };
         assert!((m.predicted_loss - truth).abs() < 1e-9, "{}: predicted {}", m.name, m.predicted_loss);

@@ -19,7 +19,7 @@ use crate::sim::montecarlo::{self, RunOptions};
 /// One fault domain's measured impact.
 #[derive(Debug, Clone, Serialize)]
 pub struct Measured {
-    /// `instance`, `zone`, `region` or `store copy`.
+    /// The fault domain's kind, as [`super::Domain::kind`] (`instance`, `zone`, `cdn edge`, ...).
     pub kind: String,
     /// The fault domain's name.
     pub name: String,

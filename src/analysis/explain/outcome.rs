@@ -16,6 +16,8 @@ pub(super) struct Down {
     pub copy: Vec<bool>,
     /// Dependency copies down on their own, `dependency × regions + region`.
     pub dependency: Vec<bool>,
+    /// Each population's CDN edge (false for one without a CDN).
+    pub cdn: Vec<bool>,
 }
 
 impl Down {
@@ -26,6 +28,7 @@ impl Down {
             region: vec![false; model.regions.len()],
             copy: vec![false; model.store_copies.len()],
             dependency: vec![false; model.dependencies.len() * model.regions.len()],
+            cdn: vec![false; model.populations.len()],
         }
     }
 
@@ -62,6 +65,8 @@ pub(super) struct Outcome<'m> {
     /// Dependency copies down in the failure examined (their own, or their region's),
     /// `dependency × regions + region`.
     pub dependency_down: Vec<bool>,
+    /// Each population's CDN edge is down.
+    pub cdn_down: Vec<bool>,
 }
 
 impl<'m> Outcome<'m> {
@@ -113,10 +118,16 @@ impl<'m> Outcome<'m> {
         let utilisation = rates.map(|rates| {
             let mut work = vec![0.0; model.deployments.len()];
             for (p, answer) in after.iter().enumerate() {
-                for (r, share) in answer.shares() {
+                for (r, share) in origins(model, p, answer, &healthy) {
+                    // Behind a CDN only the origin share reaches a region; a dark edge sends nothing.
+                    let through = match &model.populations[p].cdn {
+                        None => 1.0,
+                        Some(_) if down.cdn[p] => 0.0,
+                        Some(cdn) => cdn.origin_share(),
+                    };
                     for d in path_deployments(model, r) {
                         let service = &model.services[model.deployments[d].service];
-                        work[d] += rates[p] * share * service.service_time.mean_s();
+                        work[d] += rates[p] * through * share * service.service_time.mean_s();
                     }
                 }
             }
@@ -137,7 +148,7 @@ impl<'m> Outcome<'m> {
         let n = model.regions.len();
         let dependency_down =
             (0..model.dependencies.len() * n).map(|k| down.dependency[k] || down.region[k % n]).collect();
-        Outcome { model, live, copies, after, utilisation, dependency_down }
+        Outcome { model, live, copies, after, utilisation, dependency_down, cdn_down: down.cdn }
     }
 
     /// The share of a request entering region `r` that fails: 1 when a service on its path has no
@@ -180,6 +191,36 @@ impl<'m> Outcome<'m> {
         (if reads_fail { 1.0 - write_fraction } else { 0.0 }) + if writes_fail { write_fraction } else { 0.0 }
     }
 
+    /// The share of population `p`'s requests that fail when DNS answers it `answer` (`settled`: after
+    /// every automatic failover), through its CDN if it has one (docs/architecture.md#cdn): every
+    /// request when its edge is down; else the edge's hits succeed, and a request that goes to the
+    /// origin fails where its origin fails (with an origin failover group, at the primary and then
+    /// at the secondary, whatever DNS says), unless it is cacheable and the edge serves stale on error.
+    /// A population without a CDN fails where the regions of its answer fail.
+    pub fn population_failing(&self, p: usize, answer: &Answer, write_fraction: f64, settled: bool) -> f64 {
+        let model = self.model;
+        let pop = &model.populations[p];
+        let res = pop.residency;
+        let fails = |r: usize, w: f64| self.failing_within(r, res, w, settled);
+        let Some(cdn) = &pop.cdn else {
+            return answer.shares().map(|(r, w)| w * fails(r, write_fraction)).sum();
+        };
+        if self.cdn_down[p] {
+            return 1.0;
+        }
+        // Reads (w = 0) and writes (w = 1) apart: with a failover group an operation fails only if
+        // it fails at both origins.
+        let at_origin = |w: f64| match cdn.origins {
+            Some((primary, secondary)) => fails(primary, w) * fails(secondary, w),
+            None => answer.shares().map(|(r, share)| share * fails(r, w)).sum(),
+        };
+        let origin = (1.0 - write_fraction) * at_origin(0.0) + write_fraction * at_origin(1.0);
+        // The origin share 1 − c(1 − m) (m: a cacheable request's chance to miss every cache); stale
+        // on error saves the cacheable misses, c·m, leaving the non-cacheable share 1 − c.
+        let exposed = if cdn.stale_on_error { 1.0 - cdn.cacheable_share } else { cdn.origin_share() };
+        exposed * origin
+    }
+
     /// [`Outcome::failing`] for a population with data residency `residency`
     /// (docs/architecture.md#residency): under `Fail`, a request entering `r` also fails when a
     /// service of its path runs outside the residency, and its reads and writes when no copy inside
@@ -218,6 +259,16 @@ impl<'m> Outcome<'m> {
         let within = (if reads_fail { 1.0 - write_fraction } else { 0.0 })
             + if writes_fail { write_fraction } else { 0.0 };
         base.max(within)
+    }
+}
+
+/// The regions population `p`'s requests are served from once failed over, with their shares: those
+/// of its DNS answer, or behind a CDN with an origin failover group its primary while the primary's
+/// entry point serves (`healthy`), else its secondary (docs/architecture.md#cdn).
+fn origins(model: &Model, p: usize, answer: &Answer, healthy: &[bool]) -> Vec<(usize, f64)> {
+    match model.populations[p].cdn.as_ref().and_then(|c| c.origins) {
+        Some((primary, secondary)) => vec![(if healthy[primary] { primary } else { secondary }, 1.0)],
+        None => answer.shares().collect(),
     }
 }
 
