@@ -238,7 +238,8 @@ impl<'w> Engine<'w> {
         let endpoints = engine.endpoints();
         engine.steering.init(model, &endpoints);
         let serves = engine.path_serves_all();
-        engine.recorder.refresh_served(&engine.steering, &serves);
+        // Every edge is up at the start: outages and failures begin with events.
+        engine.recorder.refresh_served(&engine.steering, &serves, &vec![true; model.populations.len()]);
         engine
     }
 

@@ -306,10 +306,12 @@ impl Engine<'_> {
         }
     }
 
-    /// What each population's answers serve, after a change of what serves or of the answers.
+    /// What each population's answers serve, after a change of what serves or of the answers (nothing,
+    /// for a population whose CDN edge is down).
     fn refresh_served(&mut self) {
         let serves = self.path_serves_all();
-        self.recorder.refresh_served(&self.steering, &serves);
+        let edges: Vec<bool> = (0..self.model.populations.len()).map(|p| !self.faults.cdn_down(p)).collect();
+        self.recorder.refresh_served(&self.steering, &serves, &edges);
     }
 
     /// Sets how many of deployment `d`'s instances run, failing the requests of those that stop.

@@ -339,15 +339,22 @@ impl Recorder {
     }
 
     /// Sets what each population's answer versions serve, after a change of what serves (`serves[r]`:
-    /// region r's whole path serves) or of the answers. Account the time before the change first.
-    pub fn refresh_served(&mut self, steering: &Steering, serves: &[bool]) {
+    /// region r's whole path serves; `edges[p]`: population p's CDN edge, if it has one, is up) or of
+    /// the answers. Account the time before the change first.
+    pub fn refresh_served(&mut self, steering: &Steering, serves: &[bool], edges: &[bool]) {
         self.served = steering
             .answers
             .iter()
-            .map(|a| {
+            .zip(edges)
+            .map(|(a, &edge)| {
                 a.versions
                     .iter()
-                    .map(|v| v.answer.shares().filter(|&(r, _)| serves[r]).map(|(_, s)| s).sum())
+                    .map(|v| {
+                        if !edge {
+                            return 0.0;
+                        }
+                        v.answer.shares().filter(|&(r, _)| serves[r]).map(|(_, s)| s).sum()
+                    })
                     .collect()
             })
             .collect();
