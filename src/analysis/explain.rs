@@ -196,6 +196,27 @@ pub fn explain(model: &Model, scenario: Option<&Scenario>) -> Explanation {
         "A standby deployment is counted at its full fleet once traffic reaches it (after its scale-up)."
             .to_string(),
     ];
+    for &p in &model.population_order {
+        let pop = &model.populations[p];
+        let Some(cdn) = &pop.cdn else { continue };
+        let late = cdn.origin_connect_wait_s >= model.network.request_timeout_s;
+        notes.push(format!(
+            "Behind {}'s CDN edge the cache hits, stale copies and origin failover group count as serving; {}",
+            pop.name,
+            if late {
+                format!(
+                    "but the edge waits {} s for an origin that does not connect, at least the client's {} s \
+                     timeout, so where a region stops answering its rescues come too late: this \
+                     classification, which counts them, is optimistic there.",
+                    cdn.origin_connect_wait_s, model.network.request_timeout_s
+                )
+            } else {
+                "its rescues come before the client's deadline (the edge's connection wait is shorter than \
+                 the request timeout)."
+                    .to_string()
+            }
+        ));
+    }
     match scenario {
         Some(s) => notes.push(format!(
             "Utilisation under {}'s traffic{}, with a {:.0}% share of writes.",

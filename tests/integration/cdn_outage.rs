@@ -170,6 +170,13 @@ fn explain_calls_a_cdn_edge_cascading_for_its_population_and_ignorable_for_other
     let i = impact(&e, "cdn edge", "users-us", "users-us");
     assert_eq!(i.class, Class::Cascading, "{}", i.reason);
     assert_eq!((i.blast_radius, i.lost_until_repair), (1.0, 1.0), "{}", i.reason);
+    // The shipped edge waits 1 s × 1 attempt for an origin, under the 30 s request timeout: its rescues
+    // are in time, and the notes say so.
+    assert!(
+        e.notes
+            .iter()
+            .any(|n| n.contains("users-us's CDN edge") && n.contains("before the client's deadline"))
+    );
     let other = impact(&e, "cdn edge", "users-us", "users-eu");
     assert_eq!(other.class, Class::Ignorable, "{}", other.reason);
     assert_eq!((other.blast_radius, other.lost_until_repair), (0.0, 0.0));
