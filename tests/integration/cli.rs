@@ -31,6 +31,7 @@ fn validate_accepts_every_shipped_study() {
         ("models/active-passive-autoscaling.ron".into(), "scenarios/steady-state.ron"),
         ("models/active-passive.ron".into(), "scenarios/region-outage-control-plane.ron"),
         ("models/active-passive-cdn.ron".into(), "scenarios/region-outage.ron"),
+        ("models/active-passive-cdn.ron".into(), "scenarios/cdn-outage.ron"),
         ("models/pilot-light-operator.ron".into(), "scenarios/region-outage.ron"),
         ("models/pilot-light-operator.ron".into(), "scenarios/year-of-failures.ron"),
         ("models/residency-fail.ron".into(), "scenarios/region-outage-eu.ron"),
