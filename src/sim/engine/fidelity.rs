@@ -33,6 +33,7 @@ use super::Engine;
 use super::incident::Flows;
 use super::kernel::Change;
 use super::reactions::CopiesDown;
+use super::retry::BucketZone;
 use crate::model::architecture::Model;
 use crate::model::fidelity::{Fidelity, Sampling};
 use crate::model::routing::Follow;
@@ -64,6 +65,8 @@ struct WindowStart {
     /// Each deployment's work and requests so far (the autoscalers' metrics accrue at the window's
     /// rates during a skip).
     load: Vec<(f64, u64)>,
+    /// Where each population's retry budget stood.
+    buckets: Vec<Option<BucketZone>>,
 }
 
 /// Where a cell's skipped requests take their statistics from.
@@ -104,6 +107,10 @@ struct Skip {
     /// Per deployment: requests per second per answering instance in the window (where the
     /// instances' dependency caches stand when arrivals resume).
     instance_rates: Vec<f64>,
+    /// Each population's retry tokens when the skip began: a steady bucket is where the window left
+    /// it when arrivals resume (the refunds of the requests in flight over the skip would have been
+    /// spent on the skipped requests' retries).
+    tokens: Vec<u32>,
 }
 
 enum Phase {
@@ -236,6 +243,7 @@ impl Engine<'_> {
             in_system: self.traffic.requests.live(),
             accepted: self.stores.accepted_writes(),
             load: self.fleet.load_snapshot(),
+            buckets: self.behaviours.retries.zones(),
         };
         self.recorder.open_window();
         self.ff.phase = Phase::Window(Box::new(start));
@@ -256,8 +264,18 @@ impl Engine<'_> {
             .sum();
         // A promotion under way is steady too (writes fail until it completes); its completion is a
         // known change with a lead.
+        // A retry budget is steady dry or full, in the same zone at both ends (between, it drains or
+        // fills: the retried share of failures is still moving).
+        let buckets_steady = self
+            .behaviours
+            .retries
+            .zones()
+            .iter()
+            .zip(&start.buckets)
+            .all(|(end, start)| end == start && *end != Some(BucketZone::Between));
         let steady = drift <= STEADY_DRIFT_REQUESTS.max(STEADY_DRIFT_SHARE * finished as f64)
             && overloaded as f64 <= STEADY_OVERLOAD_SHARE * finished as f64
+            && buckets_steady
             && !self.faults.any_link_down();
         if finished == 0 {
             // Nothing to learn from (next to no traffic): full fidelity, which is then cheap.
@@ -302,6 +320,7 @@ impl Engine<'_> {
             in_region,
             queued_in_region,
             instance_rates,
+            tokens: self.behaviours.retries.tokens().to_vec(),
         };
         self.traffic.stop_arrivals();
         let rates = self.model.instances.iter().map(|inst| skip.instance_rates[inst.deployment]).collect();
@@ -330,6 +349,7 @@ impl Engine<'_> {
         let until = self.kernel.now.min(self.scenario.horizon);
         self.accrue_skip(&mut skip, until);
         self.fleet.end_skip(self.kernel.now);
+        self.behaviours.retries.set_tokens(&skip.tokens);
         for (i, source) in skip.sources.iter().enumerate() {
             if let Source::Slice(w) = source
                 && skip.successes[i] > 0.0
