@@ -11,8 +11,8 @@ pub mod measure;
 
 use serde::Serialize;
 
-use crate::model::architecture::Model;
-use crate::model::dependency::Scope;
+use crate::model::architecture::{Model, Standby};
+use crate::model::dependency::{Scope, Use};
 use crate::model::placement::Placement;
 use crate::model::residency::{Policy, Residency};
 use crate::model::routing::Answer;
@@ -148,6 +148,11 @@ struct Outcome<'m> {
     /// Dependency copies down in the failure examined (their own, or their region's),
     /// `dependency × regions + region`.
     dependency_down: Vec<bool>,
+    /// Per deployment: a standby that cannot launch its fleet (a dependency it needs at launch or for
+    /// its control plane is down), so it keeps only what runs before a failover.
+    blocked: Vec<bool>,
+    /// The regions down in the failure examined.
+    region_down: Vec<bool>,
 }
 
 impl<'m> Outcome<'m> {
@@ -157,12 +162,42 @@ impl<'m> Outcome<'m> {
         self.dependency_down[k * n + self.model.dependencies[k].copy_for(r)]
     }
 
+    /// The dependencies deployment `d` needs to launch an instance (at launch, and its control plane's)
+    /// whose copy for its region is down.
+    fn launch_needs_down(&self, d: usize) -> Vec<usize> {
+        let (model, dep) = (self.model, &self.model.deployments[d]);
+        let service = &model.services[dep.service];
+        service
+            .launch_needs
+            .iter()
+            .chain(&service.control_plane_needs)
+            .copied()
+            .filter(|&k| self.copy_down(k, dep.region))
+            .collect()
+    }
+
     fn new(model: &'m Model, down: Down, rates: Option<&[f64]>) -> Outcome<'m> {
-        let live: Vec<usize> = model
+        let n = model.regions.len();
+        let dependency_down: Vec<bool> =
+            (0..model.dependencies.len() * n).map(|k| down.dependency[k] || down.region[k % n]).collect();
+        let copy_down = |k: usize, r: usize| dependency_down[k * n + model.dependencies[k].copy_for(r)];
+        // A standby that cannot launch keeps what runs before a failover.
+        let blocked: Vec<bool> = model
             .deployments
             .iter()
             .map(|d| {
-                d.instances[..d.fleet as usize].iter().filter(|&&i| !down.instance_down(model, i)).count()
+                let s = &model.services[d.service];
+                d.standby.activation().is_some()
+                    && s.launch_needs.iter().chain(&s.control_plane_needs).any(|&k| copy_down(k, d.region))
+            })
+            .collect();
+        let live: Vec<usize> = model
+            .deployments
+            .iter()
+            .zip(&blocked)
+            .map(|(d, &blocked)| {
+                let running = if blocked { d.standby.initially_running(d.fleet) } else { d.fleet };
+                d.instances[..running as usize].iter().filter(|&&i| !down.instance_down(model, i)).count()
             })
             .collect();
         let copies = model
@@ -220,10 +255,8 @@ impl<'m> Outcome<'m> {
                 })
                 .collect()
         });
-        let n = model.regions.len();
-        let dependency_down =
-            (0..model.dependencies.len() * n).map(|k| down.dependency[k] || down.region[k % n]).collect();
-        Outcome { model, live, copies, after, utilisation, dependency_down }
+        let region_down = down.region.clone();
+        Outcome { model, live, copies, after, utilisation, dependency_down, blocked, region_down }
     }
 
     /// The share of a request entering region `r` that fails: 1 when a service on its path has no
@@ -343,6 +376,75 @@ fn used_copies(model: &Model, s: usize, answer: &Answer, write_fraction: f64) ->
     used.sort_unstable();
     used.dedup();
     used
+}
+
+/// How a standby that cannot launch reads: `api@us-west-2 (pilot light) launches its fleet with registry
+/// (global, homed in us-east-1, used at launch), which is down: its failover is blocked`.
+fn launch_blocked(o: &Outcome, d: usize) -> String {
+    let model = o.model;
+    let dep = &model.deployments[d];
+    let needs: Vec<String> = o
+        .launch_needs_down(d)
+        .into_iter()
+        .map(|k| {
+            format!("{} ({})", model.dependencies[k].name, model.dependencies[k].describe(&model.regions))
+        })
+        .collect();
+    let posture = match dep.standby {
+        Standby::Warm { .. } => "warm standby",
+        Standby::PilotLight { .. } => "pilot light",
+        Standby::BackupRestore { .. } => "backup and restore",
+        Standby::Hot => "hot",
+    };
+    format!(
+        "{}@{} ({posture}) launches its standby fleet with {}, which {} down: its failover is blocked",
+        model.services[dep.service].name,
+        model.regions[dep.region].name,
+        needs.join(" and "),
+        if needs.len() == 1 { "is" } else { "are" }
+    )
+}
+
+/// The deployments in regions still up (but those `told` already), whose launches (or control plane)
+/// would wait for a dependency that is down, as an aside: ` (while registry is down, launches of
+/// web@us-east-1, web@us-west-2 wait: it is used at launch)`; empty when there are none.
+fn launches_waiting(o: &Outcome, told: &[usize]) -> String {
+    let model = o.model;
+    let mut asides = Vec::new();
+    for (k, dependency) in model.dependencies.iter().enumerate() {
+        if dependency.used == Use::PerRequest {
+            continue;
+        }
+        let waiting: Vec<String> = model
+            .deployments
+            .iter()
+            .enumerate()
+            .filter(|&(d, dep)| {
+                let s = &model.services[dep.service];
+                !told.contains(&d)
+                    && !o.region_down[dep.region]
+                    && s.launch_needs.iter().chain(&s.control_plane_needs).any(|&x| x == k)
+                    && o.copy_down(k, dep.region)
+            })
+            .map(|(_, dep)| {
+                format!("{}@{}", model.services[dep.service].name, model.regions[dep.region].name)
+            })
+            .collect();
+        if waiting.is_empty() {
+            continue;
+        }
+        let what = match dependency.used {
+            Use::AtLaunch => "launches of",
+            _ => "the control plane's scaling and failovers of",
+        };
+        asides.push(format!(
+            "while {} is down, {what} {} wait: it is used {}",
+            dependency.name,
+            waiting.join(", "),
+            dependency.used.words()
+        ));
+    }
+    if asides.is_empty() { String::new() } else { format!(" ({})", asides.join("; ")) }
 }
 
 fn percent(v: f64) -> String {
@@ -480,6 +582,9 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
     for &d in &on_path {
         let dep = &model.deployments[d];
         let (n, live) = (dep.fleet as usize, o.live[d]);
+        if o.blocked[d] {
+            continue;
+        }
         if live < b.live[d] {
             let name = format!("{}@{}", model.services[dep.service].name, model.regions[dep.region].name);
             facts.push(if live == 0 {
@@ -556,7 +661,17 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
             regions.join(", ")
         ));
     }
+    // Requests lost while a standby cannot launch: its failover is blocked (the rest is an aside).
+    let told: Vec<usize> = if lost > 1e-12 {
+        (0..model.deployments.len())
+            .filter(|&d| o.blocked[d] && !o.region_down[model.deployments[d].region])
+            .collect()
+    } else {
+        Vec::new()
+    };
+    facts.extend(told.iter().map(|&d| launch_blocked(o, d)));
     let what = if facts.is_empty() { "nothing on its path changes".to_string() } else { facts.join("; ") };
+    let what = format!("{what}{}", launches_waiting(o, &told));
     let at = utilisation.map(|u| format!(", at {} utilisation", percent(u))).unwrap_or_default();
     let (class, reason) = if lost > 1e-12 {
         (
