@@ -11,7 +11,7 @@ use crate::common::{Files, load, root, run};
 /// 95% CI around zero (about 3.3 standard errors: the ten comparisons of a test together raise a false
 /// alarm well under 1% of the time). Pairing removes the noise both sides share, so this sees a bias
 /// an unpaired comparison would miss.
-fn agree_paired(what: &str, sampled: &Report, full: &Report, value: fn(&RunRow) -> Option<f64>) {
+pub(crate) fn agree_paired(what: &str, sampled: &Report, full: &Report, value: fn(&RunRow) -> Option<f64>) {
     let a: Vec<Option<f64>> = sampled.runs.iter().map(value).collect();
     let b: Vec<Option<f64>> = full.runs.iter().map(value).collect();
     let d = regionsim::analysis::stats::paired_ci(&a, &b);
