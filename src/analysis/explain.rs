@@ -7,12 +7,13 @@
 //! scenario's traffic). Read from the resolved model alone, in steady states: no simulation
 //! (docs/architecture.md#explain).
 
+mod launch;
 pub mod measure;
 
 use serde::Serialize;
 
-use crate::model::architecture::{Model, Standby};
-use crate::model::dependency::{Scope, Use};
+use crate::model::architecture::Model;
+use crate::model::dependency::Scope;
 use crate::model::placement::Placement;
 use crate::model::residency::{Policy, Residency};
 use crate::model::routing::Answer;
@@ -160,20 +161,6 @@ impl<'m> Outcome<'m> {
     fn copy_down(&self, k: usize, r: usize) -> bool {
         let n = self.model.regions.len();
         self.dependency_down[k * n + self.model.dependencies[k].copy_for(r)]
-    }
-
-    /// The dependencies deployment `d` needs to launch an instance (at launch, and its control plane's)
-    /// whose copy for its region is down.
-    fn launch_needs_down(&self, d: usize) -> Vec<usize> {
-        let (model, dep) = (self.model, &self.model.deployments[d]);
-        let service = &model.services[dep.service];
-        service
-            .launch_needs
-            .iter()
-            .chain(&service.control_plane_needs)
-            .copied()
-            .filter(|&k| self.copy_down(k, dep.region))
-            .collect()
     }
 
     fn new(model: &'m Model, down: Down, rates: Option<&[f64]>) -> Outcome<'m> {
@@ -376,75 +363,6 @@ fn used_copies(model: &Model, s: usize, answer: &Answer, write_fraction: f64) ->
     used.sort_unstable();
     used.dedup();
     used
-}
-
-/// How a standby that cannot launch reads: `api@us-west-2 (pilot light) launches its fleet with registry
-/// (global, homed in us-east-1, used at launch), which is down: its failover is blocked`.
-fn launch_blocked(o: &Outcome, d: usize) -> String {
-    let model = o.model;
-    let dep = &model.deployments[d];
-    let needs: Vec<String> = o
-        .launch_needs_down(d)
-        .into_iter()
-        .map(|k| {
-            format!("{} ({})", model.dependencies[k].name, model.dependencies[k].describe(&model.regions))
-        })
-        .collect();
-    let posture = match dep.standby {
-        Standby::Warm { .. } => "warm standby",
-        Standby::PilotLight { .. } => "pilot light",
-        Standby::BackupRestore { .. } => "backup and restore",
-        Standby::Hot => "hot",
-    };
-    format!(
-        "{}@{} ({posture}) launches its standby fleet with {}, which {} down: its failover is blocked",
-        model.services[dep.service].name,
-        model.regions[dep.region].name,
-        needs.join(" and "),
-        if needs.len() == 1 { "is" } else { "are" }
-    )
-}
-
-/// The deployments in regions still up (but those `told` already), whose launches (or control plane)
-/// would wait for a dependency that is down, as an aside: ` (while registry is down, launches of
-/// web@us-east-1, web@us-west-2 wait: it is used at launch)`; empty when there are none.
-fn launches_waiting(o: &Outcome, told: &[usize]) -> String {
-    let model = o.model;
-    let mut asides = Vec::new();
-    for (k, dependency) in model.dependencies.iter().enumerate() {
-        if dependency.used == Use::PerRequest {
-            continue;
-        }
-        let waiting: Vec<String> = model
-            .deployments
-            .iter()
-            .enumerate()
-            .filter(|&(d, dep)| {
-                let s = &model.services[dep.service];
-                !told.contains(&d)
-                    && !o.region_down[dep.region]
-                    && s.launch_needs.iter().chain(&s.control_plane_needs).any(|&x| x == k)
-                    && o.copy_down(k, dep.region)
-            })
-            .map(|(_, dep)| {
-                format!("{}@{}", model.services[dep.service].name, model.regions[dep.region].name)
-            })
-            .collect();
-        if waiting.is_empty() {
-            continue;
-        }
-        let what = match dependency.used {
-            Use::AtLaunch => "launches of",
-            _ => "the control plane's scaling and failovers of",
-        };
-        asides.push(format!(
-            "while {} is down, {what} {} wait: it is used {}",
-            dependency.name,
-            waiting.join(", "),
-            dependency.used.words()
-        ));
-    }
-    if asides.is_empty() { String::new() } else { format!(" ({})", asides.join("; ")) }
 }
 
 fn percent(v: f64) -> String {
@@ -669,9 +587,9 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
     } else {
         Vec::new()
     };
-    facts.extend(told.iter().map(|&d| launch_blocked(o, d)));
+    facts.extend(told.iter().map(|&d| launch::blocked(o, d)));
     let what = if facts.is_empty() { "nothing on its path changes".to_string() } else { facts.join("; ") };
-    let what = format!("{what}{}", launches_waiting(o, &told));
+    let what = format!("{what}{}", launch::waiting(o, &told));
     let at = utilisation.map(|u| format!(", at {} utilisation", percent(u))).unwrap_or_default();
     let (class, reason) = if lost > 1e-12 {
         (

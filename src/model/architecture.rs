@@ -242,6 +242,21 @@ pub struct Model {
 }
 
 impl Model {
+    /// The names of the dependencies no service lists in `depends_on`: legal, and surely unintended (a
+    /// run warns).
+    pub fn unused_dependencies(&self) -> Vec<&str> {
+        (0..self.dependencies.len())
+            .filter(|k| {
+                !self.services.iter().any(|s| {
+                    s.depends_on.contains(k)
+                        || s.launch_needs.contains(k)
+                        || s.control_plane_needs.contains(k)
+                })
+            })
+            .map(|k| self.dependencies[k].name.as_str())
+            .collect()
+    }
+
     /// The region named `name`.
     pub fn region(&self, name: &str) -> Option<RegionId> {
         self.regions.iter().position(|r| r.name == name)
