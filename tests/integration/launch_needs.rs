@@ -310,3 +310,19 @@ fn explain_names_a_failover_blocked_by_a_registry() {
         assert!(!impact.reason.contains("blocked"), "{}", impact.reason);
     }
 }
+
+/// A dependency no service lists is legal but surely a mistake (issue #13): a run warns, naming it; a
+/// model whose every dependency is used does not.
+#[test]
+fn a_dependency_used_by_nothing_is_warned() {
+    let scenario = r#"(name: "s", horizon_s: 200.0, warmup_s: 10.0, replications: 2, seed: 1,
+        traffic: (rate_per_s: 20.0))"#;
+    let spare = pilot_light("Regional")
+        .replace("used: AtLaunch)]", r#"used: AtLaunch), (name: "spare", scope: Regional)]"#);
+    let warned = run(&Files::new(&spare, scenario).load(&[]).expect("legal"));
+    let needle = "dependency 'spare' is used by no service";
+    assert!(warned.warnings.iter().any(|w| w.contains(needle)), "{:?}", warned.warnings);
+    assert!(!warned.warnings.iter().any(|w| w.contains("'registry' is used by no")), "{:?}", warned.warnings);
+    let quiet = run(&Files::new(&pilot_light("Regional"), scenario).load(&[]).expect("legal"));
+    assert!(!quiet.warnings.iter().any(|w| w.contains("is used by no service")), "{:?}", quiet.warnings);
+}
