@@ -8,6 +8,7 @@
 //! traffic). Behind a CDN, the edge's cache hits, stale copies and origin failover group count. Read
 //! from the resolved model alone, in steady states: no simulation (docs/architecture.md#explain).
 
+mod launch;
 pub mod measure;
 mod outcome;
 
@@ -264,6 +265,9 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
     for &d in &on_path {
         let dep = &model.deployments[d];
         let (n, live) = (dep.fleet as usize, o.live[d]);
+        if o.blocked[d] {
+            continue;
+        }
         if live < b.live[d] {
             let name = format!("{}@{}", model.services[dep.service].name, model.regions[dep.region].name);
             facts.push(if live == 0 {
@@ -346,7 +350,17 @@ fn impact(b: &Outcome, o: &Outcome, p: usize, write_fraction: f64) -> Impact {
         ));
     }
     facts.extend(cdn_facts(o, p, group, write_fraction));
+    // Requests lost while a standby cannot launch: its failover is blocked (the rest is an aside).
+    let told: Vec<usize> = if lost > 1e-12 {
+        (0..model.deployments.len())
+            .filter(|&d| o.blocked[d] && !o.region_down[model.deployments[d].region])
+            .collect()
+    } else {
+        Vec::new()
+    };
+    facts.extend(told.iter().map(|&d| launch::blocked(o, d)));
     let what = if facts.is_empty() { "nothing on its path changes".to_string() } else { facts.join("; ") };
+    let what = format!("{what}{}", launch::waiting(o, &told));
     let at = utilisation.map(|u| format!(", at {} utilisation", percent(u))).unwrap_or_default();
     let (class, reason) = if lost > 1e-12 {
         (

@@ -35,7 +35,7 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// (docs/architecture.md#statistics).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
-    /// Version of this format ([`SCHEMA_VERSION`] when written); [`load`] refuses any other.
+    /// Version of this format ([`SCHEMA_VERSION`] when written); [`load()`] refuses any other.
     pub schema_version: u32,
     /// Version of the regionsim that wrote the results.
     pub regionsim_version: String,

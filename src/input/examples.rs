@@ -23,6 +23,11 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("models/multi-az-database.ron", include_str!("../../models/multi-az-database.ron")),
     ("models/pilot-light.ron", include_str!("../../models/pilot-light.ron")),
     ("models/pilot-light-operator.ron", include_str!("../../models/pilot-light-operator.ron")),
+    ("models/pilot-light-global-registry.ron", include_str!("../../models/pilot-light-global-registry.ron")),
+    (
+        "models/pilot-light-regional-registry.ron",
+        include_str!("../../models/pilot-light-regional-registry.ron"),
+    ),
     ("models/residency-fail.ron", include_str!("../../models/residency-fail.ron")),
     ("models/residency-serve-elsewhere.ron", include_str!("../../models/residency-serve-elsewhere.ron")),
     ("models/retry-storm-breaker.ron", include_str!("../../models/retry-storm-breaker.ron")),

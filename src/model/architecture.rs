@@ -73,8 +73,14 @@ pub struct Service {
     pub outlier: Option<crate::model::outlier::OutlierPolicy>,
     /// The deployment in each region, if any (indexed by [`RegionId`]).
     pub deployment_in: Vec<Option<DeploymentId>>,
-    /// The dependencies its instances need per request, sorted (indices into `Model::dependencies`).
+    /// The dependencies its instances need per request, sorted (indices into `Model::dependencies`):
+    /// those of its `depends_on` used `PerRequest`.
     pub depends_on: Vec<crate::model::dependency::DependencyId>,
+    /// The dependencies an instance of it needs to launch (used `AtLaunch`), sorted.
+    pub launch_needs: Vec<crate::model::dependency::DependencyId>,
+    /// The dependencies its control plane needs to scale it or activate its standby (used
+    /// `ControlPlane`), sorted.
+    pub control_plane_needs: Vec<crate::model::dependency::DependencyId>,
     /// How it retries its calls to the next hop of the request path; `None`: it does not.
     pub retry: Option<crate::model::retry::RetryPolicy>,
 }
@@ -236,6 +242,21 @@ pub struct Model {
 }
 
 impl Model {
+    /// The names of the dependencies no service lists in `depends_on`: legal, and surely unintended (a
+    /// run warns).
+    pub fn unused_dependencies(&self) -> Vec<&str> {
+        (0..self.dependencies.len())
+            .filter(|k| {
+                !self.services.iter().any(|s| {
+                    s.depends_on.contains(k)
+                        || s.launch_needs.contains(k)
+                        || s.control_plane_needs.contains(k)
+                })
+            })
+            .map(|k| self.dependencies[k].name.as_str())
+            .collect()
+    }
+
     /// The region named `name`.
     pub fn region(&self, name: &str) -> Option<RegionId> {
         self.regions.iter().position(|r| r.name == name)
@@ -419,6 +440,12 @@ impl Model {
                 deployment_in[region] = Some(deployment);
             }
             let mean_service_s = service_time.as_ref().map_or(0.0, Distribution::mean_s);
+            let uses = crate::model::dependency::resolve_uses(
+                &s.depends_on,
+                &spec.dependencies,
+                &format!("{path}.depends_on"),
+                issues,
+            );
             services.push(Service {
                 name: s.name.clone(),
                 service_time: service_time.unwrap_or(Distribution::fixed(0.0)),
@@ -447,12 +474,9 @@ impl Model {
                     )
                 }),
                 deployment_in,
-                depends_on: crate::model::dependency::resolve_uses(
-                    &s.depends_on,
-                    &spec.dependencies,
-                    &format!("{path}.depends_on"),
-                    issues,
-                ),
+                depends_on: uses.per_request,
+                launch_needs: uses.at_launch,
+                control_plane_needs: uses.control_plane,
                 retry: s.retry.as_ref().and_then(|r| {
                     crate::model::retry::RetryPolicy::resolve_hop(r, &format!("{path}.retry"), issues)
                 }),

@@ -34,6 +34,8 @@ fn validate_accepts_every_shipped_study() {
         ("models/active-passive-cdn.ron".into(), "scenarios/cdn-outage.ron"),
         ("models/pilot-light-operator.ron".into(), "scenarios/region-outage.ron"),
         ("models/pilot-light-operator.ron".into(), "scenarios/year-of-failures.ron"),
+        ("models/pilot-light-global-registry.ron".into(), "scenarios/region-outage.ron"),
+        ("models/pilot-light-regional-registry.ron".into(), "scenarios/region-outage.ron"),
         ("models/residency-fail.ron".into(), "scenarios/region-outage-eu.ron"),
         ("models/residency-serve-elsewhere.ron".into(), "scenarios/region-outage-eu.ron"),
     ];

@@ -11,7 +11,7 @@ use crate::common::{Files, load, root, run};
 /// 95% CI around zero (about 3.3 standard errors: the ten comparisons of a test together raise a false
 /// alarm well under 1% of the time). Pairing removes the noise both sides share, so this sees a bias
 /// an unpaired comparison would miss.
-fn agree_paired(what: &str, sampled: &Report, full: &Report, value: fn(&RunRow) -> Option<f64>) {
+pub(crate) fn agree_paired(what: &str, sampled: &Report, full: &Report, value: fn(&RunRow) -> Option<f64>) {
     let a: Vec<Option<f64>> = sampled.runs.iter().map(value).collect();
     let b: Vec<Option<f64>> = full.runs.iter().map(value).collect();
     let d = regionsim::analysis::stats::paired_ci(&a, &b);
@@ -226,4 +226,30 @@ fn a_metastable_retry_storm_is_never_fast_forwarded_over() {
     assert!(skips.iter().all(|s| s.1 <= 120.0 + 1e-9), "the storm was fast-forwarded over: {skips:?}");
     // And the storm is there to see: nearly nothing succeeds in its last 300 s.
     assert!(t.availability().expect("requests") < 0.6, "{:?}", t.availability());
+}
+
+/// Regression: a retry budget hovering at dry stopped every skip. After `active-passive` fails over,
+/// the clients still resolving to the dark region fail steadily (about 3.5% of requests, by the DNS
+/// TTL's tail), and their SDK-standard budget (500 tokens, 14 per retry, 1 back per success) sits just
+/// below one retry's cost, crossing it every few milliseconds. Each crossing used to be declared a
+/// change, so 6.9% of the six hours ran at request level instead of the ~1.5% the changes themselves
+/// need (the failure, detection, DNS switch, failback: about 330 s of the 21,600 s). A bucket that stays
+/// dry over a window is steady; a share under 3% (twice what the changes need, under half the old
+/// share) could not be reached with the skips stopping at every crossing.
+#[test]
+fn a_retry_budget_hovering_at_dry_is_fast_forwarded_over() {
+    let study = load(
+        &root().join("models/active-passive.ron"),
+        &root().join("scenarios/region-outage.ron"),
+        &[],
+        Some(4),
+        None,
+    )
+    .expect("valid study");
+    let report = run(&study);
+    let share = report.fidelity.request_level_share.mean;
+    eprintln!("request-level share {share:.4}");
+    assert!(share < 0.03, "request-level share {share:.4}: the dry budget stopped the fast-forward");
+    // And the budget did run dry: retries were refused (the state the skips now keep).
+    assert!(report.requests.retries_refused > 0, "no retry was refused: the test lost its subject");
 }

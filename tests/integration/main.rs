@@ -22,6 +22,7 @@ mod failover_trigger;
 mod fault_domains;
 mod fidelity;
 mod hops;
+mod launch_needs;
 mod multiregion;
 mod objectives;
 mod outlier;

@@ -67,6 +67,11 @@ pub(super) struct Outcome<'m> {
     pub dependency_down: Vec<bool>,
     /// Each population's CDN edge is down.
     pub cdn_down: Vec<bool>,
+    /// Per deployment: a standby that cannot launch its fleet (a dependency it needs at launch or for
+    /// its control plane is down), so it keeps only what runs before a failover.
+    pub blocked: Vec<bool>,
+    /// The regions down in the failure examined.
+    pub region_down: Vec<bool>,
 }
 
 impl<'m> Outcome<'m> {
@@ -77,11 +82,27 @@ impl<'m> Outcome<'m> {
     }
 
     pub fn new(model: &'m Model, down: Down, rates: Option<&[f64]>) -> Outcome<'m> {
-        let live: Vec<usize> = model
+        let n = model.regions.len();
+        let dependency_down: Vec<bool> =
+            (0..model.dependencies.len() * n).map(|k| down.dependency[k] || down.region[k % n]).collect();
+        let copy_down = |k: usize, r: usize| dependency_down[k * n + model.dependencies[k].copy_for(r)];
+        // A standby that cannot launch keeps what runs before a failover.
+        let blocked: Vec<bool> = model
             .deployments
             .iter()
             .map(|d| {
-                d.instances[..d.fleet as usize].iter().filter(|&&i| !down.instance_down(model, i)).count()
+                let s = &model.services[d.service];
+                d.standby.activation().is_some()
+                    && s.launch_needs.iter().chain(&s.control_plane_needs).any(|&k| copy_down(k, d.region))
+            })
+            .collect();
+        let live: Vec<usize> = model
+            .deployments
+            .iter()
+            .zip(&blocked)
+            .map(|(d, &blocked)| {
+                let running = if blocked { d.standby.initially_running(d.fleet) } else { d.fleet };
+                d.instances[..running as usize].iter().filter(|&&i| !down.instance_down(model, i)).count()
             })
             .collect();
         let copies = model
@@ -145,10 +166,18 @@ impl<'m> Outcome<'m> {
                 })
                 .collect()
         });
-        let n = model.regions.len();
-        let dependency_down =
-            (0..model.dependencies.len() * n).map(|k| down.dependency[k] || down.region[k % n]).collect();
-        Outcome { model, live, copies, after, utilisation, dependency_down, cdn_down: down.cdn }
+        let region_down = down.region.clone();
+        Outcome {
+            model,
+            live,
+            copies,
+            after,
+            utilisation,
+            dependency_down,
+            cdn_down: down.cdn,
+            blocked,
+            region_down,
+        }
     }
 
     /// The share of a request entering region `r` that fails: 1 when a service on its path has no

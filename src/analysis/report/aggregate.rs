@@ -355,6 +355,12 @@ impl<'a> Aggregate<'a> {
             warnings.push(Warning::ResidencyViolated { violations });
         }
         warnings.extend(scenario.overloads(model).into_iter().map(Warning::Overloaded));
+        warnings.extend(
+            model
+                .unused_dependencies()
+                .into_iter()
+                .map(|d| Warning::UnusedDependency { dependency: d.to_string() }),
+        );
         if self.timeline_truncated {
             warnings.push(Warning::TimelineTruncated);
         }

@@ -61,6 +61,11 @@ pub enum Warning {
         /// Failovers in all.
         of: u64,
     },
+    /// A dependency of the model that no service lists in `depends_on`: its failures change nothing.
+    UnusedDependency {
+        /// Its name.
+        dependency: String,
+    },
     /// Requests were served outside their population's data residency (`ServeElsewhere`), this many
     /// over all replications.
     ResidencyViolated {
@@ -251,6 +256,11 @@ impl fmt::Display for Warning {
                  ServeElsewhere): their data left its allowed regions; when_unavailable: Fail keeps it in at \
                  the cost of availability, and a second region in the set serves them without leaving it",
                 thousands(*violations)
+            ),
+            Warning::UnusedDependency { dependency } => write!(
+                f,
+                "dependency '{dependency}' is used by no service: its outages change nothing; name it in the \
+                 depends_on of the services that need it, or remove it"
             ),
             Warning::TimelineTruncated => write!(
                 f,

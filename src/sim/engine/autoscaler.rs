@@ -12,7 +12,10 @@
 //!
 //! Every action needs the region's control plane: while it is down nothing is launched or removed,
 //! the datapoints keep coming, and the first evaluation after it returns acts (static stability:
-//! a fleet that must scale on failover cannot while the control plane is impaired). The evaluation is
+//! a fleet that must scale on failover cannot while the control plane is impaired). A copy of a
+//! dependency the control plane uses impairs it the same way; one of a dependency the instances need at
+//! launch makes the launches wait: they count as requested, and start (their launch time drawn from
+//! then) when it returns (docs/architecture.md#dependencies). The evaluation is
 //! a clock, not an event: one that changes nothing declares nothing, so sampled fidelity skips over
 //! it (reading, during a skip, the window's rates); one that acts declares its change.
 
@@ -22,6 +25,7 @@ use super::event::{Event, ScaleEvent};
 use super::kernel::{Change, Kernel};
 use crate::model::architecture::Model;
 use crate::model::autoscaling::ScalingMetric;
+use crate::model::distribution::Distribution;
 use crate::model::ids::DeploymentId;
 use crate::model::time::SimTime;
 use crate::sim::streams::{Purpose, stream};
@@ -38,8 +42,11 @@ pub(super) struct Reading {
     pub in_service: u32,
     /// Places left in its pool.
     pub free_slots: u32,
-    /// Its region's control plane is down.
+    /// Its control plane is impaired: its region's is down, or a copy of a dependency its control plane
+    /// uses is.
     pub control_plane_down: bool,
+    /// A copy of a dependency its instances need at launch is down: launches wait.
+    pub launch_blocked: bool,
     /// A standby posture holds it (not failed over to): the autoscaler waits.
     pub dormant: bool,
 }
@@ -71,6 +78,8 @@ struct Group {
     low_want: u32,
     /// Launches requested and not yet in service.
     pending: u32,
+    /// Of `pending`, those not started: a dependency needed at launch was down when they were requested.
+    waiting: u32,
     /// The last scale-out: when, and the capacity it asked for.
     last_out: Option<(SimTime, u32)>,
     /// The last scaling activity.
@@ -106,6 +115,7 @@ impl Autoscaler {
                     low: 0,
                     low_want: 0,
                     pending: 0,
+                    waiting: 0,
                     last_out: None,
                     last_activity: None,
                     blocked: false,
@@ -247,7 +257,7 @@ impl Autoscaler {
         } else if target < capacity && !r.control_plane_down {
             // Launches not yet in service are cancelled first, then instances drained.
             g.epoch = g.epoch.wrapping_add(1);
-            g.pending = 0;
+            (g.pending, g.waiting) = (0, 0);
             Decision::Drain(r.in_service.saturating_sub(target))
         } else if target < capacity {
             Decision::Drain(capacity - target)
@@ -299,16 +309,32 @@ impl Autoscaler {
                 }
                 g.pending += n;
                 g.last_out = Some((now, r.answering + g.pending));
-                for _ in 0..n {
-                    let at = now.plus(SimTime::from_secs_f64(policy.launch.sample_s(&mut self.rng[d])));
-                    let event = Event::Scale(ScaleEvent::Launched { deployment: d as u32, epoch: g.epoch });
-                    kernel.schedule_change(at, event, Change::Adds);
+                if r.launch_blocked {
+                    // They start when the dependency is back (`resume`).
+                    g.waiting += n;
+                } else {
+                    start_launches(&policy.launch, &mut self.rng[d], kernel, d, g.epoch, n);
                 }
                 Decision::Launch(n)
             }
             Decision::Drain(0) | Decision::Hold | Decision::Blocked(_) => Decision::Hold,
             Decision::Drain(n) => Decision::Drain(n),
         }
+    }
+
+    /// The dependencies deployment `d` needs at launch are up again: the launches that waited start
+    /// now, their launch time counted from now. Returns how many started.
+    pub fn resume(&mut self, model: &Model, kernel: &mut Kernel, d: DeploymentId) -> u32 {
+        let Some(policy) = &model.deployments[d].autoscaling else { return 0 };
+        let Some(g) = self.groups[d].as_mut() else { return 0 };
+        let n = std::mem::take(&mut g.waiting);
+        start_launches(&policy.launch, &mut self.rng[d], kernel, d, g.epoch, n);
+        n
+    }
+
+    /// Whether deployment `d` has launches waiting for a dependency.
+    pub fn waiting(&self, d: DeploymentId) -> bool {
+        self.groups[d].as_ref().is_some_and(|g| g.waiting > 0)
     }
 
     /// A launch completes: whether it is current (then one instance joins the fleet).
@@ -326,7 +352,7 @@ impl Autoscaler {
     pub fn reset(&mut self, d: DeploymentId, now: SimTime) {
         if let Some(g) = self.groups[d].as_mut() {
             g.epoch = g.epoch.wrapping_add(1);
-            (g.pending, g.high, g.low) = (0, 0, 0);
+            (g.pending, g.waiting, g.high, g.low) = (0, 0, 0, 0);
             g.last_activity = Some(now);
             g.last_out = None;
         }
@@ -335,5 +361,23 @@ impl Autoscaler {
     /// The longest deployment `d`'s removed instances drain.
     pub fn deregistration_delay(model: &Model, d: DeploymentId) -> SimTime {
         model.deployments[d].autoscaling.as_ref().map_or(SimTime::ZERO, |a| a.deregistration_delay)
+    }
+}
+
+/// Starts `n` launches of deployment `d` now (pending launches of epoch `epoch`), each with its own
+/// launch time drawn from `launch`: each completion is a scheduled change that adds capacity.
+fn start_launches(
+    launch: &Distribution,
+    rng: &mut Xoshiro256PlusPlus,
+    kernel: &mut Kernel,
+    d: DeploymentId,
+    epoch: u32,
+    n: u32,
+) {
+    let now = kernel.now;
+    for _ in 0..n {
+        let at = now.plus(SimTime::from_secs_f64(launch.sample_s(rng)));
+        let event = Event::Scale(ScaleEvent::Launched { deployment: d as u32, epoch });
+        kernel.schedule_change(at, event, Change::Adds);
     }
 }

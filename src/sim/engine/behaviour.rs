@@ -86,7 +86,7 @@ impl Behaviours {
         deadline: SimTime,
     ) -> AttemptOutcome {
         self.breakers.attempt_outcome(kernel, r, at, outcome);
-        self.retries.decide(kernel, r, at, outcome, deadline)
+        self.retries.decide(r, at, outcome, deadline)
     }
 
     /// Extension point: the service time of a request an instance starts, from the service's

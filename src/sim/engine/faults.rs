@@ -186,6 +186,25 @@ impl Faults {
         !self.region_down(copy) && self.down[self.offset[6] + d * self.regions + copy] == 0
     }
 
+    /// Whether the control plane that scales deployment `d` and activates its standby is impaired: its
+    /// region's control plane is down, or a copy of a dependency its service's control plane uses
+    /// (`ControlPlane`) is (docs/architecture.md#dependencies).
+    pub fn control_plane_impaired(&self, model: &Model, d: usize) -> bool {
+        let dep = &model.deployments[d];
+        self.control_plane_down(dep.region)
+            || model.services[dep.service]
+                .control_plane_needs
+                .iter()
+                .any(|&k| !self.dependency_up(model, k, dep.region))
+    }
+
+    /// Whether an instance of deployment `d` can start launching now: every copy of a dependency its
+    /// service uses at launch (`AtLaunch`) is up.
+    pub fn launch_needs_up(&self, model: &Model, d: usize) -> bool {
+        let dep = &model.deployments[d];
+        model.services[dep.service].launch_needs.iter().all(|&k| self.dependency_up(model, k, dep.region))
+    }
+
     /// Whether regions `a` and `b` are partitioned (never a region from itself).
     #[inline]
     pub fn link_down(&self, a: usize, b: usize) -> bool {

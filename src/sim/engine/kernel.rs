@@ -91,7 +91,7 @@ impl Kernel {
         self.traffic.peek_time()
     }
 
-    /// The next infrastructure event; its change is declared (for [`Kernel::take_changes`]).
+    /// The next infrastructure event; its change is declared (for [`Kernel::take_changed`]).
     pub fn pop_infra(&mut self) -> Option<Event> {
         let (_, (event, change)) = self.infra.pop()?;
         self.changes.push(change);

@@ -272,11 +272,11 @@ impl Engine<'_> {
                 }
             }
             Component::Link(l) => self.stores.link_changed(l.a as usize, l.b as usize, up, self.kernel.now),
-            Component::ControlPlane(r) if up => {
-                self.standby.control_plane_back(model, &mut self.kernel, &self.fleet, r as usize)
-            }
             // An edge's state is read by each attempt that reaches it (`journey.rs`).
             Component::Store(_) | Component::ControlPlane(_) | Component::Cdn(_) => {}
+        }
+        if up && matches!(c, Component::ControlPlane(_) | Component::Region(_) | Component::Dependency(_)) {
+            self.resume_launches();
         }
         self.refresh_stores();
         self.refresh_endpoints();
@@ -532,8 +532,25 @@ impl Engine<'_> {
             answering: self.fleet.answering(d),
             in_service: self.fleet.in_service(d),
             free_slots: self.fleet.free_slots(self.model, d),
-            control_plane_down: self.faults.control_plane_down(self.model.deployments[d].region),
+            control_plane_down: self.faults.control_plane_impaired(self.model, d),
+            launch_blocked: !self.faults.launch_needs_up(self.model, d),
             dormant: self.standby.dormant(self.model, d),
+        }
+    }
+
+    /// A control plane, a region or a dependency's copy is back: the launches that waited for it and can
+    /// start now start (a standby's scale-up, an autoscaler's scale-out), their launch time counted
+    /// from now (docs/architecture.md#dependencies). Each is a scheduled change that adds.
+    fn resume_launches(&mut self) {
+        let model = self.model;
+        self.standby.resume(model, &mut self.kernel, &self.faults, &self.fleet);
+        for d in 0..model.deployments.len() {
+            if self.autoscaler.waiting(d)
+                && self.faults.launch_needs_up(model, d)
+                && !self.faults.control_plane_impaired(model, d)
+            {
+                self.autoscaler.resume(model, &mut self.kernel, d);
+            }
         }
     }
 

@@ -1,18 +1,34 @@
 //! Client retries, per population: whether a failed attempt is retried, after what backoff, and the
 //! token bucket that stops retries when many fail (the AWS SDKs' standard mode,
-//! docs/references.md#sdk-retries). A bucket that runs dry or can pay again changes what the
-//! traffic does: it is declared through the kernel, so sampled fidelity does not average over it.
+//! docs/references.md#sdk-retries).
+//!
+//! A bucket's level is a state of the traffic, like a queue's length: it moves with every attempt, and
+//! it is stationary only near its bounds (dry, where retries are paid for by refunds as they come, or
+//! full). Sampled fidelity reads it through [`Retries::zones`] at both ends of a window, and treats a
+//! bucket between its bounds as a transient to simulate request by request. Declaring each crossing of
+//! the retry cost as a change instead would stop every skip while a bucket hovers at dry (every few
+//! milliseconds while a region's stale clients fail), though a hovering bucket is as steady as a full one.
 
 use rand::RngExt;
 use rand::rngs::Xoshiro256PlusPlus;
 
 use super::arena::Request;
-use super::kernel::{Change, Kernel};
 use crate::model::architecture::Model;
 use crate::model::retry::{Jitter, RetryPolicy};
 use crate::model::time::SimTime;
 use crate::sim::observation::FailureCause;
 use crate::sim::streams::{Purpose, stream};
+
+/// Where a retry budget's level stands, for the fast-forward's steadiness test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BucketZone {
+    /// Below two retries' cost: retries are granted as refunds pay for them.
+    Dry,
+    /// Within two retries' cost of its capacity.
+    Full,
+    /// In between: filling or draining.
+    Between,
+}
 
 /// What becomes of an attempt's outcome.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,10 +81,39 @@ impl Retries {
         }
     }
 
+    /// Each population's tokens (0 without a budget).
+    pub fn tokens(&self) -> &[u32] {
+        &self.tokens
+    }
+
+    /// Puts each population's tokens back to `tokens` (where a steady stretch leaves them).
+    pub fn set_tokens(&mut self, tokens: &[u32]) {
+        self.tokens.copy_from_slice(tokens);
+    }
+
+    /// Where each population's bucket stands (`None`: no budget).
+    pub fn zones(&self) -> Vec<Option<BucketZone>> {
+        self.policies
+            .iter()
+            .zip(&self.tokens)
+            .map(|(policy, &tokens)| {
+                let b = policy.as_ref()?.budget?;
+                // A dry bucket hovers below two retries' cost (a refund lifts it over one, the next
+                // retry takes it back); a full one dips by a retry or two between refunds.
+                Some(if tokens < 2 * b.retry_cost {
+                    BucketZone::Dry
+                } else if tokens + 2 * b.retry_cost >= b.capacity {
+                    BucketZone::Full
+                } else {
+                    BucketZone::Between
+                })
+            })
+            .collect()
+    }
+
     /// Attempt `r` ended at `at` with `outcome`; the request's deadline is `deadline`.
     pub fn decide(
         &mut self,
-        kernel: &mut Kernel,
         r: &Request,
         at: SimTime,
         outcome: Result<(), FailureCause>,
@@ -80,11 +125,7 @@ impl Retries {
             Ok(()) => {
                 if let Some(b) = policy.budget {
                     let back = if r.attempt == 0 { b.success_refund } else { b.retry_cost };
-                    let before = self.tokens[p];
-                    self.tokens[p] = (before + back).min(b.capacity);
-                    if before < b.retry_cost && self.tokens[p] >= b.retry_cost {
-                        kernel.changed(Change::Adds); // the bucket can pay for retries again
-                    }
+                    self.tokens[p] = (self.tokens[p] + back).min(b.capacity);
                 }
                 return Decision::Final { refused: false };
             }
@@ -106,9 +147,6 @@ impl Retries {
                 return Decision::Final { refused: true };
             }
             self.tokens[p] -= b.retry_cost;
-            if self.tokens[p] < b.retry_cost {
-                kernel.changed(Change::TakesAway); // the bucket is dry: failures are final now
-            }
         }
         Decision::Retry { at: when, sleep_s }
     }

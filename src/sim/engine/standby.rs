@@ -1,6 +1,7 @@
 //! Standby postures: when health checks declare a region that served traffic unhealthy, every standby
 //! deployment elsewhere (warm, pilot light, backup and restore) starts its scale-up, provisioning or
-//! restore (waiting for its region's control plane if that is down), or, for an operator-triggered
+//! restore (waiting while its region's control plane is impaired or a dependency it needs at launch is
+//! down: docs/architecture.md#dependencies), or, for an operator-triggered
 //! posture, when the operator decides to (docs/architecture.md#failover-trigger); a woken region returns
 //! to its posture a cool-down after traffic has left it.
 
@@ -24,8 +25,9 @@ pub const SCALE_IN_DELAY_S: f64 = 900.0;
 struct Posture {
     /// A failover to this deployment has begun (scale-up pending or done).
     activated: bool,
-    /// Waiting for the region's control plane to come back before scaling up.
-    awaiting_control_plane: bool,
+    /// Waiting to scale up until it can launch: its region's control plane back, the copies of the
+    /// dependencies it needs at launch or for its control plane up.
+    awaiting: bool,
     /// Bumped at every (de)activation: pending events with an older epoch are stale.
     epoch: u32,
 }
@@ -50,8 +52,9 @@ impl Standby {
 
     /// Region `failed` is down while it served traffic and a failover to the standbys `wakes` selects
     /// begins (the health checks' verdict for the automatic ones, an operator's decision for the others,
-    /// docs/architecture.md#failover-trigger): every such deployment elsewhere starts scaling up (or
-    /// waits for its region's control plane). Returns the regions woken.
+    /// docs/architecture.md#failover-trigger): every such deployment elsewhere starts scaling up, or
+    /// waits while it cannot launch (its control plane impaired, or a copy of a dependency it needs at
+    /// launch down: [`Standby::blocked`]). Returns the regions woken.
     pub fn begin_failover(
         &mut self,
         model: &Model,
@@ -78,65 +81,82 @@ impl Standby {
                 let p = &mut self.postures[d];
                 p.activated = true;
                 p.epoch = p.epoch.wrapping_add(1);
-                p.awaiting_control_plane = faults.control_plane_down(r);
+                p.awaiting = Standby::blocked(model, faults, d);
                 woken = true;
             }
             if woken {
                 regions.push(r);
-                if !faults.control_plane_down(r) {
-                    self.schedule_activation(model, kernel, fleet, r, false);
-                }
+                let ready: Vec<usize> = (0..self.postures.len())
+                    .filter(|&d| model.deployments[d].region == r && self.postures[d].activated)
+                    .filter(|&d| !Standby::blocked(model, faults, d))
+                    .collect();
+                self.schedule_activation(model, kernel, fleet, r, ready);
             }
         }
         regions
     }
 
-    /// Starts the scale-up of every woken standby deployment of region `r` at once: a region recovers as
-    /// one runbook, so one delay is drawn (from the first such deployment's distribution) for all of
-    /// them, not one per tier (which would make recovery the latest of several draws).
+    /// Whether deployment `d` cannot start launching its standby fleet now: its control plane is
+    /// impaired, or a dependency its service needs at launch has its copy down
+    /// (docs/architecture.md#dependencies).
+    fn blocked(model: &Model, faults: &Faults, d: DeploymentId) -> bool {
+        faults.control_plane_impaired(model, d) || !faults.launch_needs_up(model, d)
+    }
+
+    /// Starts the scale-up of the woken standby deployments `ready` of region `r` (those still short of
+    /// their fleet) at once: a region recovers as one runbook, so one delay is drawn (from the first
+    /// such deployment's distribution) for all of them, not one per tier (which would make recovery the
+    /// latest of several draws).
     fn schedule_activation(
         &mut self,
         model: &Model,
         kernel: &mut Kernel,
         fleet: &Fleet,
         r: usize,
-        only_awaiting: bool,
+        ready: Vec<usize>,
     ) {
-        let waiting: Vec<usize> = (0..self.postures.len())
-            .filter(|&d| model.deployments[d].region == r && self.postures[d].activated)
-            .filter(|&d| !only_awaiting || self.postures[d].awaiting_control_plane)
-            .filter(|&d| fleet.provisioned(d) < model.deployments[d].fleet)
-            .collect();
+        let waiting: Vec<usize> =
+            ready.into_iter().filter(|&d| fleet.provisioned(d) < model.deployments[d].fleet).collect();
         let Some(delay) = waiting.first().and_then(|&d| model.deployments[d].standby.activation()) else {
             return;
         };
         let at = kernel.now.plus(SimTime::from_secs_f64(delay.sample_s(&mut self.rng[r])));
         for d in waiting {
-            self.postures[d].awaiting_control_plane = false;
+            self.postures[d].awaiting = false;
             let epoch = self.postures[d].epoch;
             let event = Event::Standby(StandbyEvent::Activate { deployment: d as u32, epoch });
             kernel.schedule_change(at, event, Change::Adds);
         }
     }
 
-    /// A region's control plane is back: scale-ups that waited for it start now.
-    pub fn control_plane_back(&mut self, model: &Model, kernel: &mut Kernel, fleet: &Fleet, r: usize) {
-        if (0..self.postures.len())
-            .any(|d| model.deployments[d].region == r && self.postures[d].awaiting_control_plane)
-        {
-            self.schedule_activation(model, kernel, fleet, r, true);
+    /// Something that blocked launches may be back (a control plane, a dependency's copy, a region
+    /// homing one): in each region, the scale-ups that waited and can start now start, their delay
+    /// counted from now.
+    pub fn resume(&mut self, model: &Model, kernel: &mut Kernel, faults: &Faults, fleet: &Fleet) {
+        if !self.postures.iter().any(|p| p.awaiting) {
+            return;
+        }
+        for r in 0..model.regions.len() {
+            let ready: Vec<usize> = (0..self.postures.len())
+                .filter(|&d| model.deployments[d].region == r && self.postures[d].awaiting)
+                .filter(|&d| !Standby::blocked(model, faults, d))
+                .collect();
+            if !ready.is_empty() {
+                self.schedule_activation(model, kernel, fleet, r, ready);
+            }
         }
     }
 
     /// A scale-up completes: the fleet size to provision, unless superseded or the control plane is
-    /// down (then it waits for it).
+    /// impaired (then it waits for it). A dependency needed at launch is needed when the launch starts
+    /// (the image is pulled then), not at its end.
     pub fn activate(&mut self, model: &Model, faults: &Faults, d: DeploymentId, epoch: u32) -> Option<u32> {
         let p = &mut self.postures[d];
         if epoch != p.epoch || !p.activated {
             return None;
         }
-        if faults.control_plane_down(model.deployments[d].region) {
-            p.awaiting_control_plane = true;
+        if faults.control_plane_impaired(model, d) {
+            p.awaiting = true;
             return None;
         }
         Some(model.deployments[d].fleet)
@@ -173,7 +193,7 @@ impl Standby {
             return None;
         }
         p.activated = false;
-        p.awaiting_control_plane = false;
+        p.awaiting = false;
         p.epoch = p.epoch.wrapping_add(1);
         let dep = &model.deployments[d];
         Some(dep.standby.initially_running(dep.fleet))
