@@ -5,8 +5,6 @@
 
 use super::arena::{ReqId, Request};
 use super::behaviour::{Admission, AttemptOutcome};
-use super::breaker::{State, Trip};
-use super::cdn::Lookup;
 use super::dependencies::Need;
 use super::event::{Event, RequestEvent};
 use super::fleet::Enqueued;
@@ -15,7 +13,9 @@ use crate::model::queueing::Discipline;
 use crate::model::residency::Policy;
 use crate::model::time::SimTime;
 use crate::sim::observation::FailureCause;
-use crate::sim::trace::What;
+
+mod breakers;
+mod edge;
 
 impl Engine<'_> {
     /// Population `p`'s next request leaves its client now.
@@ -88,123 +88,6 @@ impl Engine<'_> {
         // A request's `back` is the one-way time of its first crossing until it moves on.
         let one_way = self.traffic.requests.get(req).back;
         self.send(req, one_way)
-    }
-
-    /// Attempt `req` of a population with a CDN reaches its edge (at the population's location, one
-    /// half of the edge's round trip away): an edge that is down fails it; else the edge's or the origin
-    /// shield's cache answers it, or it
-    /// goes on to the origin, the failover group's primary or else the region DNS named (the
-    /// edge→origin leg stands in for the client→region leg, docs/architecture.md#cdn).
-    fn at_edge(&mut self, req: ReqId) -> Result<(), SimError> {
-        let model = self.model;
-        let r = *self.traffic.requests.get(req);
-        let p = r.population as usize;
-        let Some(cdn) = &model.populations[p].cdn else {
-            return Ok(());
-        };
-        if self.faults.cdn_down(p) {
-            // The edge is down: it answers the attempt with an error after its round trip, as CDN edges
-            // did in their outages (docs/references.md#cdn-outages), whatever the origins' state.
-            self.recorder.attempt_sent();
-            let r = self.traffic.requests.remove(req);
-            let at = self.kernel.now.plus(SimTime::from_secs_f64(cdn.edge_rtt_s));
-            self.conclude(r, at, Err(FailureCause::CdnUnavailable));
-            return Ok(());
-        }
-        let edge_one_way = cdn.edge_rtt_s / 2.0;
-        let lookup =
-            if r.cacheable { self.edges.lookup(model, p, r.index, r.attempt) } else { Lookup::Origin };
-        let from = model.populations[p].location;
-        let counted = r.counted;
-        match lookup {
-            Lookup::Edge | Lookup::Shield => {
-                self.recorder.attempt_sent();
-                let mut rtt = cdn.edge_rtt_s;
-                if let (Lookup::Shield, Some(s)) = (lookup, cdn.shield) {
-                    rtt += 2.0 * self.traffic.crossing_s(model, p, from, model.regions[s.region].location);
-                }
-                let r = self.traffic.requests.remove(req);
-                if counted {
-                    let shield = lookup == Lookup::Shield;
-                    self.recorder.tally(&r, |t| {
-                        t.edge_hits += f64::from(u8::from(!shield));
-                        t.shield_hits += f64::from(u8::from(shield));
-                    });
-                }
-                let at = self.kernel.now.plus(SimTime::from_secs_f64(rtt));
-                self.record_final(&r, at, Ok(()), false);
-                Ok(())
-            }
-            Lookup::Origin => {
-                let origin = cdn.origins.map_or(r.region as usize, |(primary, _)| primary);
-                let one_way = edge_one_way + self.origin_leg_s(p, origin);
-                let slot = self.traffic.requests.get_mut(req);
-                slot.region = origin as u32;
-                slot.back = SimTime::from_secs_f64(one_way);
-                if counted {
-                    self.recorder.tally(&r, |t| t.origin_requests += 1.0);
-                }
-                self.send(req, SimTime::from_secs_f64(one_way))
-            }
-        }
-    }
-
-    /// One way from population `p`'s edge to `origin`, through its origin shield if it has one.
-    fn origin_leg_s(&mut self, p: usize, origin: usize) -> f64 {
-        let model = self.model;
-        let from = model.populations[p].location;
-        let to = model.regions[origin].location;
-        match model.populations[p].cdn.as_ref().and_then(|c| c.shield) {
-            Some(s) => {
-                let via = model.regions[s.region].location;
-                self.traffic.crossing_s(model, p, from, via) + self.traffic.crossing_s(model, p, via, to)
-            }
-            None => self.traffic.crossing_s(model, p, from, to),
-        }
-    }
-
-    /// The origin attempt of `req` failed at `at` (before its client's deadline): its CDN edge sends
-    /// it once to the secondary origin of its failover group, or serves a cacheable one stale when it
-    /// may. Whether the edge took it over (`req` is no longer the caller's to finish).
-    fn edge_rescues(&mut self, req: ReqId, at: SimTime) -> bool {
-        let model = self.model;
-        let r = *self.traffic.requests.get(req);
-        let p = r.population as usize;
-        let Some(cdn) = &model.populations[p].cdn else {
-            return false;
-        };
-        let deadline =
-            self.behaviours.retries.attempt_deadline(&r, r.start.plus(self.traffic.request_timeout));
-        if r.abandoned || at > deadline {
-            return false;
-        }
-        if let Some((_, secondary)) = cdn.origins
-            && !r.failed_over
-        {
-            // The edge learned of the failure at `at`: the attempt leaves it again, for the secondary.
-            let leg = SimTime::from_secs_f64(self.origin_leg_s(p, secondary));
-            let slot = self.traffic.requests.get_mut(req);
-            slot.failed_over = true;
-            slot.region = secondary as u32;
-            slot.step = 0;
-            slot.crossed = false;
-            slot.back = SimTime::from_secs_f64(cdn.edge_rtt_s / 2.0).plus(leg);
-            if r.counted {
-                self.recorder.tally(&r, |t| t.origin_requests += 1.0);
-            }
-            self.kernel.schedule(at.plus(leg), Event::Request(RequestEvent::Reach { req }));
-            return true;
-        }
-        if cdn.stale_on_error && r.cacheable {
-            let r = self.traffic.requests.remove(req);
-            if r.counted {
-                self.recorder.tally(&r, |t| t.served_stale += 1.0);
-            }
-            let served = at.plus(SimTime::from_secs_f64(cdn.edge_rtt_s / 2.0)).min(deadline);
-            self.conclude(r, served, Ok(()));
-            return true;
-        }
-        false
     }
 
     /// How long whoever connects for `r` waits for an origin that does not answer: its CDN edge's
@@ -643,52 +526,6 @@ impl Engine<'_> {
     fn count_call(&mut self, r: &Request, place: usize) {
         let hops = self.model.request_path.len() + usize::from(self.model.path_store.is_some());
         self.recorder.tally(r, |t| t.add_hop_call(hops, place));
-    }
-
-    /// The outcome of an attempt reaches population `p`'s breaker for `region` (see `breaker`).
-    pub(super) fn on_breaker_outcome(&mut self, p: usize, region: usize, epoch: u32, failed: bool) {
-        let now = self.kernel.now;
-        self.behaviours.breakers.count(&mut self.kernel, p, region, epoch, failed, now);
-        self.note_breakers();
-    }
-
-    /// Population `p`'s breaker for `region` has been open for its interval: it half-opens.
-    pub(super) fn on_half_open(&mut self, p: usize, region: usize, epoch: u32) {
-        self.behaviours.breakers.half_open(p, region, epoch, self.kernel.now);
-        self.note_breakers();
-    }
-
-    /// Records the breakers' changes of state (trips, trace events).
-    fn note_breakers(&mut self) {
-        if !self.behaviours.breakers.moved() {
-            return;
-        }
-        let model = self.model;
-        for t in self.behaviours.breakers.take_transitions() {
-            if t.to == State::Open {
-                self.recorder.breaker_tripped(self.scenario, t.at);
-            }
-            if self.recorder.tracing(t.at) {
-                let what = match (t.to, t.trip) {
-                    (State::Open, trip) => What::BreakerOpened {
-                        reason: match trip {
-                            Some(Trip::Consecutive(n)) => format!("{n} attempts failed in a row"),
-                            Some(Trip::Ratio { failed, of }) => {
-                                format!("{failed} of the last {of} attempts failed")
-                            }
-                            Some(Trip::Probe) | None => "a half-open probe failed".to_string(),
-                        },
-                    },
-                    (State::HalfOpen, _) => What::BreakerHalfOpen {
-                        probes: model.populations[t.population].breaker.map_or(0, |b| b.half_open_probes),
-                    },
-                    (State::Closed, _) => What::BreakerClosed,
-                };
-                let region = Some(model.regions[t.region].name.clone());
-                let population = Some(model.populations[t.population].name.clone());
-                self.recorder.trace_event(t.at, what, None, region, population);
-            }
-        }
     }
 
     /// Records request `r`'s outcome, with the attempts it took (and whether the retry budget refused
