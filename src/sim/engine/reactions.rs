@@ -7,15 +7,16 @@
 
 use super::Engine;
 use super::arena::ReqId;
-use super::autoscaler::{Autoscaler, Decision, Reading};
 use super::event::{ClockEvent, Event, FaultCause};
-use super::failover::Phase;
 use super::kernel::Change;
 use super::steering::Flip;
 use crate::model::scenario::Component;
 use crate::model::time::SimTime;
 use crate::sim::observation::{FailureCause, InfraEvent, SteeringKind};
 use crate::sim::trace::What;
+
+mod operator;
+mod scaling;
 
 /// Which dependency copies `Engine::declare_cache_expiries` is told have gone down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -455,184 +456,5 @@ impl Engine<'_> {
         self.recorder.trace_event(now, What::ZoneFailover, Some(subject.clone()), name, None);
         self.recorder.steering_event(self.scenario, self.kernel.now, SteeringKind::Promotion, subject);
         self.refresh_stores();
-    }
-}
-
-/// Operator-triggered failovers (docs/architecture.md#failover-trigger): the engine tells the watches
-/// what still fails when an alarm or a decision is due, and applies the decision.
-impl Engine<'_> {
-    /// Watch `w`'s alarm is due: it fires if a subject still fails (the standbys' region still does not
-    /// serve, a store still waits for its promotion), and the operator's decision is scheduled.
-    pub(super) fn on_alarm(&mut self, w: usize, epoch: u32) {
-        let Some(mut due) = self.failover.due(w, epoch, Phase::Alarming) else { return };
-        due.standby &= !self.endpoint_serves(due.region);
-        due.stores.retain(|&s| self.stores.awaits_operator(s));
-        let (region, runbook) = (due.region, due.runbook);
-        if self.failover.fire(&mut self.kernel, w, due).is_some() {
-            let alarm = self.failover.operator(runbook).alarm;
-            let periods = alarm.evaluation_periods;
-            let what = What::AlarmFired { periods, period_s: alarm.period.as_secs_f64() };
-            self.trace_region(region, what);
-        }
-    }
-
-    /// Watch `w`'s operator decides: what still fails is failed over (the runbook's standbys away from
-    /// the region, the stores waiting for their promotion); with nothing left, the operator stands down.
-    pub(super) fn on_decision(&mut self, w: usize, epoch: u32) {
-        let Some(due) = self.failover.due(w, epoch, Phase::Deciding) else { return };
-        self.failover.reset(w);
-        let (model, f, k) = (self.model, due.region, due.runbook);
-        let mut acted = false;
-        if due.standby && !self.endpoint_serves(f) {
-            let failover = &self.failover;
-            let wakes = |d| failover.standby_runbook(d) == Some(k);
-            let woken =
-                self.standby.begin_failover(model, &mut self.kernel, &self.faults, &self.fleet, f, wakes);
-            let to = woken.iter().map(|&r| model.regions[r].name.clone()).collect();
-            self.trace_region(f, What::OperatorDecided { to });
-            acted = true;
-        }
-        for s in due.stores {
-            let target = self.stores.promotion_target(model, &self.faults, s);
-            if self.stores.operator_decided(model, &mut self.kernel, s) {
-                let now = self.kernel.now;
-                if self.recorder.tracing(now) {
-                    let to = target.map(|r| model.regions[r].name.clone()).into_iter().collect();
-                    let subject = Some(format!("store:{}", model.stores[s].name));
-                    let region = Some(model.regions[f].name.clone());
-                    self.recorder.trace_event(now, What::OperatorDecided { to }, subject, region, None);
-                }
-                acted = true;
-            }
-        }
-        if !acted {
-            self.trace_region(f, What::OperatorStoodDown);
-        }
-    }
-
-    /// Keeps a trace event about region `r` when tracing.
-    fn trace_region(&mut self, r: usize, what: What) {
-        let now = self.kernel.now;
-        if self.recorder.tracing(now) {
-            let name = self.model.regions[r].name.clone();
-            self.recorder.trace_event(now, what, Some(format!("region:{name}")), Some(name), None);
-        }
-    }
-}
-
-/// Autoscaling: the engine reads the fleet for the autoscaler and applies what it decides.
-impl Engine<'_> {
-    /// What the autoscaler of deployment `d` sees now.
-    fn reading(&self, d: usize) -> Reading {
-        let now = self.kernel.now;
-        let (work_s, requests) = self.fleet.load_totals(d, now);
-        Reading {
-            work_s,
-            requests,
-            answering: self.fleet.answering(d),
-            in_service: self.fleet.in_service(d),
-            free_slots: self.fleet.free_slots(self.model, d),
-            control_plane_down: self.faults.control_plane_impaired(self.model, d),
-            launch_blocked: !self.faults.launch_needs_up(self.model, d),
-            dormant: self.standby.dormant(self.model, d),
-        }
-    }
-
-    /// A control plane, a region or a dependency's copy is back: the launches that waited for it and can
-    /// start now start (a standby's scale-up, an autoscaler's scale-out), their launch time counted
-    /// from now (docs/architecture.md#dependencies). Each is a scheduled change that adds.
-    fn resume_launches(&mut self) {
-        let model = self.model;
-        self.standby.resume(model, &mut self.kernel, &self.faults, &self.fleet);
-        for d in 0..model.deployments.len() {
-            if self.autoscaler.waiting(d)
-                && self.faults.launch_needs_up(model, d)
-                && !self.faults.control_plane_impaired(model, d)
-            {
-                self.autoscaler.resume(model, &mut self.kernel, d);
-            }
-        }
-    }
-
-    /// The autoscalers' evaluation is due: drains that are done stop, then each due deployment's
-    /// datapoint is judged. An evaluation that changes nothing declares nothing.
-    pub(super) fn on_evaluate(&mut self) {
-        let now = self.kernel.now;
-        for d in self.autoscaler.due_now(now) {
-            let delay = Autoscaler::deregistration_delay(self.model, d);
-            let seconds = self.fleet.account(d, now, self.scenario.warmup, self.scenario.horizon);
-            self.recorder.instance_seconds(d, seconds);
-            let stopped = self.fleet.finish_drains(self.model, d, now, delay);
-            if !stopped.is_empty() {
-                // What serves is unchanged until the refresh: a draining instance is out of rotation.
-                self.before_change();
-                self.change_fleet(&stopped);
-                // An idle instance out of rotation stops: nothing is lost, the bill changes.
-                self.kernel.changed(Change::Steers);
-            }
-            let reading = self.reading(d);
-            let decision = self.autoscaler.evaluate(self.model, &mut self.kernel, d, reading);
-            self.apply(d, decision);
-        }
-    }
-
-    /// A scheduled action of deployment `d`'s autoscaling is due.
-    pub(super) fn on_scheduled(&mut self, d: usize, k: usize) {
-        let reading = self.reading(d);
-        let decision = self.autoscaler.scheduled(self.model, &mut self.kernel, d, k, reading);
-        self.apply(d, decision);
-    }
-
-    /// A launched instance of deployment `d` is in service (a declared change that adds capacity).
-    pub(super) fn on_launched(&mut self, d: usize, epoch: u32) {
-        if !self.autoscaler.launched(d, epoch) {
-            return;
-        }
-        let now = self.kernel.now;
-        let seconds = self.fleet.account(d, now, self.scenario.warmup, self.scenario.horizon);
-        self.recorder.instance_seconds(d, seconds);
-        if let Some(i) = self.fleet.launch_one(self.model, d) {
-            self.change_fleet(&[i]);
-            let answering = self.fleet.answering(d);
-            self.trace_deployment(d, What::Launched { answering });
-        }
-    }
-
-    /// Records an autoscaler's decision and applies a drain (launches are already scheduled).
-    fn apply(&mut self, d: usize, decision: Decision) {
-        let now = self.kernel.now;
-        let subject = self.deployment_subject(d);
-        let (kind, count) = match decision {
-            Decision::Hold => return,
-            Decision::Launch(n) => (SteeringKind::AutoscaleOut, i64::from(n)),
-            Decision::Blocked(n) => (SteeringKind::AutoscaleBlocked, n),
-            Decision::Drain(n) => {
-                self.before_change();
-                let seconds = self.fleet.account(d, now, self.scenario.warmup, self.scenario.horizon);
-                self.recorder.instance_seconds(d, seconds);
-                let stopped = self.fleet.drain(self.model, d, n, now);
-                self.change_fleet(&stopped);
-                // Capacity leaves the rotation: traffic moves to the other instances, nothing is lost.
-                self.kernel.changed(Change::Steers);
-                (SteeringKind::AutoscaleIn, -i64::from(n))
-            }
-        };
-        let what = match kind {
-            SteeringKind::AutoscaleOut => What::ScaleOut { launching: count.unsigned_abs() as u32 },
-            SteeringKind::AutoscaleIn => What::ScaleIn { draining: count.unsigned_abs() as u32 },
-            _ => What::ScaleBlocked { wanted: count },
-        };
-        self.trace_deployment(d, what);
-        self.recorder.counted_event(self.scenario, now, kind, subject, Some(count));
-    }
-
-    /// Instances `changed` joined or left their fleet (the instance-seconds before were accounted):
-    /// they are refreshed, failing what a stopped one still held, and what serves follows.
-    fn change_fleet(&mut self, changed: &[usize]) {
-        for &i in changed {
-            self.refresh_instance(i);
-        }
-        self.refresh_endpoints();
-        self.refresh_served();
     }
 }
