@@ -1,13 +1,17 @@
 //! The resolved scenario: traffic per population, failure processes per component, injected outages and
 //! budgets, checked against the model they apply to.
 
+mod component;
+mod failure;
 mod targets;
+
+pub use component::{Component, DependencyCopy, LinkId};
+pub use failure::{FailureMode, FailureProcess, Outage};
 
 use crate::input::issue::Issues;
 use crate::input::issue::{did_you_mean, known, number};
-use crate::input::spec::scenario::{FailureModeSpec, OutageSpec, ScenarioSpec};
+use crate::input::spec::scenario::{OutageSpec, ScenarioSpec};
 use crate::model::architecture::Model;
-use crate::model::distribution::Distribution;
 use crate::model::fidelity::Fidelity;
 use crate::model::keyspace::{KeyTable, MAX_TABULATED_KEYS};
 use crate::model::objective::{self, Objective};
@@ -32,96 +36,6 @@ pub const MAX_KEYS: u64 = 10_000_000;
 /// kept until the report is built, and a slot for each is reserved when the run starts.
 pub const MAX_REPLICATIONS: u32 = 100_000;
 
-/// A component that can fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Component {
-    /// An instance: an index into [`Model::instances`].
-    Instance(u32),
-    /// An availability zone, with every instance in it: an index into [`Model::zones`].
-    Zone(u32),
-    /// A whole region, with every zone in it: an index into [`Model::regions`].
-    Region(u32),
-    /// A store's copy: an index into [`Model::store_copies`].
-    Store(u32),
-    /// The network between two regions.
-    Link(LinkId),
-    /// A region's control plane (an index into [`Model::regions`]): while down, no scale-up or provisioning
-    /// completes there.
-    ControlPlane(u32),
-    /// A dependency's copy in a region (the region staying up).
-    Dependency(DependencyCopy),
-    /// A population's CDN edge (an index into [`Model::populations`], of one with a `cdn`): while down,
-    /// its requests fail at the edge (docs/architecture.md#cdn).
-    Cdn(u32),
-}
-
-/// A dependency's copy: the dependency (an index into [`Model::dependencies`]) and the region of the copy
-/// (its home for a `Global` one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DependencyCopy {
-    /// The dependency.
-    pub dependency: u32,
-    /// The region the copy is in.
-    pub region: u32,
-}
-
-impl DependencyCopy {
-    /// Its index among the `dependencies × regions` pairs.
-    pub fn index(self, regions: usize) -> usize {
-        self.dependency as usize * regions + self.region as usize
-    }
-}
-
-/// The network between two distinct regions, `a < b` (so each pair has one id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct LinkId {
-    /// The region of lower index.
-    pub a: u32,
-    /// The region of higher index.
-    pub b: u32,
-}
-
-impl LinkId {
-    /// The link between regions `x` and `y`, in either order.
-    pub fn between(x: usize, y: usize) -> LinkId {
-        LinkId { a: x.min(y) as u32, b: x.max(y) as u32 }
-    }
-
-    /// Its index among the `regions × regions` pairs.
-    pub fn index(self, regions: usize) -> usize {
-        self.a as usize * regions + self.b as usize
-    }
-}
-
-impl Component {
-    /// A stable name: random streams are keyed by it, so designs that share it share failure times.
-    pub fn name(self, model: &Model) -> String {
-        match self {
-            Component::Instance(i) => format!("instance:{}", model.instances[i as usize].name),
-            Component::Zone(z) => format!("zone:{}", model.zones[z as usize].name),
-            Component::Region(r) => format!("region:{}", model.regions[r as usize].name),
-            Component::Store(c) => {
-                let (store, region) = model.store_copies[c as usize];
-                format!("store:{}@{}", model.stores[store].name, model.regions[region].name)
-            }
-            Component::Link(l) => {
-                format!("link:{}/{}", model.regions[l.a as usize].name, model.regions[l.b as usize].name)
-            }
-            Component::ControlPlane(r) => format!("control-plane:{}", model.regions[r as usize].name),
-            Component::Dependency(c) => format!(
-                "dependency:{}@{}",
-                model.dependencies[c.dependency as usize].name, model.regions[c.region as usize].name
-            ),
-            Component::Cdn(p) => format!("cdn:{}", model.populations[p as usize].name),
-        }
-    }
-
-    /// The link between two distinct regions.
-    pub fn link(a: usize, b: usize) -> Component {
-        Component::Link(LinkId::between(a, b))
-    }
-}
-
 /// What requests do at the store at the end of their path.
 #[derive(Debug, Clone)]
 pub struct Data {
@@ -134,103 +48,6 @@ pub struct Data {
     /// Zipf key popularity as an alias table (O(1) per draw, built once per study and shared by every
     /// replication); `None` for uniform keys or key spaces too large to tabulate.
     pub key_table: Option<std::sync::Arc<KeyTable>>,
-}
-
-/// How a component fails (resolved [`FailureModeSpec`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum FailureMode {
-    /// It stops.
-    Crash,
-    /// Its instances serve every request `factor` times slower.
-    Slow {
-        /// The service-time multiplier, at least 1.
-        factor: f64,
-    },
-    /// A share of its instances' requests fail, at once or (with `hang`) at the client's timeout.
-    Failing {
-        /// In (0, 1].
-        share: f64,
-        /// Failed requests hang until their client gives up.
-        hang: bool,
-    },
-}
-
-impl FailureMode {
-    /// How a component in this mode serves, said aloud (`slow ×3`, `failing 50%`, `failing 50%,
-    /// hanging`); `None` for a crash.
-    pub fn describe(&self) -> Option<String> {
-        match *self {
-            FailureMode::Crash => None,
-            FailureMode::Slow { factor } => Some(format!("slow ×{}", (factor * 100.0).round() / 100.0)),
-            FailureMode::Failing { share, hang } => {
-                let pct = (share * 10_000.0).round() / 100.0;
-                Some(if hang { format!("failing {pct}%, hanging") } else { format!("failing {pct}%") })
-            }
-        }
-    }
-}
-
-impl FailureMode {
-    /// Resolves `spec` (default `Crash`) for `component`, recording a problem at `path`.
-    fn resolve(
-        spec: Option<&FailureModeSpec>,
-        component: Component,
-        path: &str,
-        issues: &mut Issues,
-    ) -> FailureMode {
-        let mode = match spec {
-            None | Some(FailureModeSpec::Crash) => return FailureMode::Crash,
-            Some(&FailureModeSpec::Slow { factor }) => {
-                if !(factor.is_finite() && (1.0..=1e6).contains(&factor)) {
-                    issues.push(
-                        format!("{path}.factor"),
-                        format!("must be from 1 to 1e6, got {}", number(factor)),
-                    );
-                    return FailureMode::Crash;
-                }
-                FailureMode::Slow { factor }
-            }
-            Some(&FailureModeSpec::Failing { share, hang }) => {
-                if !(share > 0.0 && share <= 1.0) {
-                    issues.push(format!("{path}.share"), format!("must be in (0, 1], got {}", number(share)));
-                    return FailureMode::Crash;
-                }
-                FailureMode::Failing { share, hang }
-            }
-        };
-        if !matches!(component, Component::Instance(_) | Component::Zone(_) | Component::Region(_)) {
-            issues.push(
-                path,
-                "gray failure modes (Slow, Failing) apply to instances, zones and regions; use Crash",
-            );
-            return FailureMode::Crash;
-        }
-        mode
-    }
-}
-
-/// Alternating up and down times.
-#[derive(Debug, Clone)]
-pub struct FailureProcess {
-    /// Up time, from a repair (or the start) to the next failure \[s\].
-    pub time_to_failure: Distribution,
-    /// Down time, from a failure to its repair \[s\].
-    pub time_to_repair: Distribution,
-    /// How the component fails.
-    pub mode: FailureMode,
-}
-
-/// An injected outage: a component held down over a fixed interval.
-#[derive(Debug, Clone, Copy)]
-pub struct Outage {
-    /// What goes down.
-    pub component: Component,
-    /// When it goes down.
-    pub start: SimTime,
-    /// When it comes back.
-    pub end: SimTime,
-    /// How it fails.
-    pub mode: FailureMode,
 }
 
 /// A validated scenario: what happens to a model, how long, and how many times.
