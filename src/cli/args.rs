@@ -82,9 +82,10 @@ pub enum Command {
     /// Merge the partial files of a study's shards (`--shard`) into the outputs one process would have
     /// written, byte for byte.
     Merge(MergeArgs),
-    /// Classify every fault domain of a model (instance, zone, region, store copy) per population:
-    /// redundant, ignorable or cascading, with the reason, the blast radius and the survivors' headroom
-    /// under the scenario's traffic; writes `output/explain--<model>[--<scenario>]/`.
+    /// Classify every fault domain of a model (instance, zone, region, store copy, dependency copy, CDN
+    /// edge, control plane) per population: redundant, ignorable or cascading, with the reason, the blast
+    /// radius and the survivors' headroom under the scenario's traffic, and a chart of the impact per
+    /// fault domain; writes `output/explain--<model>[--<scenario>]/`.
     Explain(ExplainArgs),
     /// Follow one replication event by event: a narrated timeline (printed, and written as
     /// `trace.md`, `trace.html` and a chart) and every event as JSON lines (`trace.jsonl`), in

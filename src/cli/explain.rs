@@ -12,6 +12,7 @@ use crate::cli::outputs::write_bundle;
 use crate::cli::verbs::{check_out, report_input_errors, split_overrides, with_set_errors};
 use crate::model::study::{self, Adjustments};
 use crate::present::bundle;
+use crate::present::chart::Rendered;
 use crate::present::document::Renderer;
 use crate::present::explain as present_explain;
 use crate::present::render::text::Text;
@@ -83,8 +84,16 @@ pub fn explain(args: &ExplainArgs) -> i32 {
     if args.simulate {
         reproduce.extend(["--simulate".to_string(), "--duration".to_string(), args.duration.to_string()]);
     }
-    let doc = present_explain::document(&explanation, reproduce);
-    let b = match present_explain::bundle(&explanation, &doc) {
+    let charts = match present_explain::charts(&explanation) {
+        Ok(c) => c,
+        Err(e) => {
+            err(&format!("error: drawing the impact chart: {e}"));
+            return exit::ERROR;
+        }
+    };
+    let mut doc = present_explain::document(&explanation, reproduce);
+    doc.charts = charts.iter().map(Rendered::figure).collect();
+    let b = match present_explain::bundle(&explanation, &doc, &charts) {
         Ok(b) => b,
         Err(e) => {
             err(&format!("error: serialising the explanation: {e}"));

@@ -4,6 +4,7 @@
 
 use crate::analysis::explain::{Class, Explanation};
 use crate::present::bundle::Bundle;
+use crate::present::chart::{self, ChartError, IntervalRow, Intervals, Rendered};
 use crate::present::document::{Document, Renderer};
 use crate::present::render::{html::Html, markdown::Markdown};
 use crate::present::table::Table;
@@ -115,11 +116,84 @@ pub fn document(e: &Explanation, reproduce: Vec<String>) -> Document {
     doc
 }
 
-/// `explain.md`, `explain.html` and `explain.json`, as one bundle.
-pub fn bundle(e: &Explanation, doc: &Document) -> Result<Bundle, serde_json::Error> {
+/// The most fault domains a chart shows (the largest impacts first): a model of a thousand instances
+/// would otherwise draw a thousand rows, most at zero.
+pub const CHART_ROWS: usize = 20;
+
+/// The chart of impact per fault domain: with `--simulate`, each one's measured loss of availability
+/// with its paired 95% CI, in rank order; without, each one's largest blast radius over the
+/// populations. At most [`CHART_ROWS`] rows, the largest first; `None` when every impact is zero (a
+/// chart of zeros says nothing).
+pub fn impact_chart(e: &Explanation) -> Option<Intervals> {
+    let (title, x_desc, legend, mut rows) = if e.measured.is_empty() {
+        let rows: Vec<IntervalRow> = e
+            .domains
+            .iter()
+            .filter(|d| d.impacts.iter().any(|i| i.class != Class::NotModelled))
+            .map(|d| {
+                let worst = d.impacts.iter().map(|i| i.blast_radius).fold(0.0, f64::max) * 100.0;
+                IntervalRow {
+                    label: format!("{} {}", d.kind, d.name),
+                    mean: worst,
+                    ci: [worst, worst],
+                    contrast: None,
+                }
+            })
+            .collect();
+        (
+            "Blast radius of each fault domain (static, worst population)",
+            "requests failing when it fails [%]",
+            "blast radius",
+            rows,
+        )
+    } else {
+        let rows: Vec<IntervalRow> = e
+            .measured
+            .iter()
+            .map(|m| IntervalRow {
+                label: format!("{} {}", m.kind, m.name),
+                mean: m.loss.mean * 100.0,
+                ci: [m.loss.ci95[0] * 100.0, m.loss.ci95[1] * 100.0],
+                contrast: None,
+            })
+            .collect();
+        (
+            "Availability lost when each fault domain fails (measured, paired 95% CI)",
+            "availability lost [pp]",
+            "measured loss and paired 95% CI",
+            rows,
+        )
+    };
+    rows.sort_by(|a, b| b.mean.total_cmp(&a.mean));
+    rows.truncate(CHART_ROWS);
+    if rows.iter().all(|r| r.mean == 0.0 && r.ci == [0.0, 0.0]) {
+        return None;
+    }
+    Intervals::new(
+        "impact",
+        title.to_string(),
+        x_desc.to_string(),
+        rows,
+        (legend.to_string(), String::new()),
+        Some((0.0, "none".to_string())),
+    )
+}
+
+/// The explanation's charts, drawn (at most one: [`impact_chart`]).
+pub fn charts(e: &Explanation) -> Result<Vec<Rendered>, ChartError> {
+    impact_chart(e).map(|c| chart::render(&c)).into_iter().collect()
+}
+
+/// `explain.md`, `explain.html` (with `charts` inlined), `explain.json` and the charts' files, as one
+/// bundle.
+pub fn bundle(e: &Explanation, doc: &Document, charts: &[Rendered]) -> Result<Bundle, serde_json::Error> {
     let mut b = Bundle::default();
     b.add("explain.json", serde_json::to_vec_pretty(e)?);
     b.add("explain.md", Markdown.render(doc));
+    for c in charts {
+        b.add(format!("charts/{}.svg", c.stem), c.svg.clone());
+        b.add(format!("charts/{}.png", c.stem), c.png.clone());
+    }
     b.add("explain.html", Html.render(doc));
     Ok(b)
 }
