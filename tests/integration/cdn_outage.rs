@@ -281,17 +281,8 @@ fn explain_draws_the_impact_per_fault_domain() {
     assert!(rows[4..].iter().all(|r| r.1 == 0.0), "{rows:?}");
     assert!(rows.iter().all(|r| !r.0.starts_with("dns")), "{rows:?}");
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out = dir.path().join("explain");
-    let status = crate::common::regionsim(&[
-        "explain",
-        "models/active-passive-cdn.ron",
-        "scenarios/cdn-outage.ron",
-        "--quiet",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(status.status.code(), Some(0), "{}", String::from_utf8_lossy(&status.stderr));
+    let (_dir, out) =
+        crate::common::explain_into_temp("models/active-passive-cdn.ron", "scenarios/cdn-outage.ron");
     let png = std::fs::read(out.join("charts/impact.png")).expect("charts/impact.png");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert!(out.join("charts/impact.svg").exists());

@@ -117,6 +117,16 @@ pub fn regionsim(args: &[&str]) -> Output {
         .expect("binary runs")
 }
 
+/// Runs `regionsim explain MODEL SCENARIO --quiet` into a temporary folder, asserts it exits 0, and
+/// returns the folder (kept alive by the guard) and the output directory in it.
+pub fn explain_into_temp(model: &str, scenario: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("explain");
+    let status = regionsim(&["explain", model, scenario, "--quiet", "--out", out.to_str().expect("utf-8")]);
+    assert_eq!(status.status.code(), Some(0), "{}", String::from_utf8_lossy(&status.stderr));
+    (dir, out)
+}
+
 /// Mean and Student-t 95% CI of per-replication values, computed in the test, independently of the
 /// report's estimators.
 pub fn mean_ci(values: &[f64]) -> (f64, [f64; 2]) {

@@ -259,17 +259,8 @@ fn explain_calls_a_zone_of_an_n_plus_1_fleet_redundant_and_of_an_n_fleet_not() {
 /// The verb writes its three files and exits 0; the JSON holds every fault domain.
 #[test]
 fn explain_writes_markdown_html_and_json() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out = dir.path().join("explain");
-    let status = crate::common::regionsim(&[
-        "explain",
-        "models/single-az-database.ron",
-        "scenarios/zone-outage.ron",
-        "--quiet",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(status.status.code(), Some(0), "{}", String::from_utf8_lossy(&status.stderr));
+    let (_dir, out) =
+        crate::common::explain_into_temp("models/single-az-database.ron", "scenarios/zone-outage.ron");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("explain.json")).expect("explain.json"))
             .expect("JSON");

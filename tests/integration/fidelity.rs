@@ -152,7 +152,7 @@ fn the_timeline_of_a_sampled_run_adds_up_to_its_totals() {
 /// both services (crashed instances keep their share until their checks notice), the SDKs' standard
 /// retries at both populations, and a standby fleet that autoscales on failover, through a region
 /// outage with instances failing every two hours on average. Each behaviour's changes (a target out of
-/// rotation, a bucket running dry, a scale-out) must stop the fast-forward; were one averaged over,
+/// rotation, a scale-out, a retry budget draining) must stop the fast-forward; were one averaged over,
 /// availability, attempts or the fleet's cost would drift from full fidelity's on the same random
 /// numbers.
 #[test]
