@@ -253,3 +253,49 @@ fn a_retry_budget_hovering_at_dry_is_fast_forwarded_over() {
     // And the budget did run dry: retries were refused (the state the skips now keep).
     assert!(report.requests.retries_refused > 0, "no retry was refused: the test lost its subject");
 }
+
+/// Regression (issue 14's year, which spends most of its request-level time around instance failures):
+/// a crashed instance's removal from rotation by its balancer's health checks was declared as taking
+/// something away, so the requests of a 10 s lead before it ran one by one. A down instance loses nothing
+/// more when it leaves rotation (what it held has failed, what is sent to it fails anyway): the removal
+/// only moves traffic, and the skip before it now runs right up to it. `active-passive` (ALB target
+/// checks, 3 failed checks at 10 s) with api@us-east-1#0 down from t = 1,000 s: some skip must end at
+/// the rotation's instant, not a lead before it.
+#[test]
+fn a_crashed_instance_leaving_rotation_needs_no_lead() {
+    let files = Files::new(
+        "",
+        r#"(name: "one-instance", horizon_s: 1800.0, warmup_s: 10.0, replications: 1, seed: 7,
+            traffic: (rate_per_s: 1100.0), fidelity: Sampled(),
+            outages: [(target: Instance(service: "api", region: "us-east-1", index: 0),
+                       start_s: 1000.0, duration_s: 600.0)])"#,
+    );
+    let study = load(&root().join("models/active-passive.ron"), &files.scenario(), &[], None, None)
+        .expect("valid study");
+    let window = regionsim::sim::trace::Window { from_s: 0.0, to_s: 1800.0 };
+    let t = regionsim::analysis::trace::trace(&study, &[], 0, window).expect("runs");
+    use regionsim::sim::trace::What;
+    let out_of_rotation: Vec<f64> = t
+        .trace
+        .events
+        .iter()
+        .filter(|e| matches!(e.what, What::Rotation { into: false }))
+        .map(|e| e.t_s)
+        .collect();
+    assert_eq!(out_of_rotation.len(), 1, "one instance leaves rotation once: {out_of_rotation:?}");
+    let at = out_of_rotation[0];
+    assert!(at > 1000.0 && at < 1060.0, "three failed checks after the crash: {at}");
+    let skip_ends: Vec<f64> = t
+        .trace
+        .events
+        .iter()
+        .filter_map(|e| match e.what {
+            What::FastForward { until_s } => Some(until_s),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        skip_ends.iter().any(|&u| (u - at).abs() < 1e-6),
+        "no skip ends at the rotation ({at} s): {skip_ends:?}"
+    );
+}

@@ -545,7 +545,13 @@ impl Fleet {
             if run == needed {
                 let event =
                     Event::Fleet(FleetEvent::Rotation { instance: i as u32, into: !in_rotation, epoch });
-                let change = if in_rotation { Change::TakesAway } else { Change::Adds };
+                // Taking a down instance out of rotation loses nothing (what it held has already
+                // failed, what is sent to it fails anyway): it only moves traffic, so it needs no lead.
+                let change = match (in_rotation, up) {
+                    (true, true) => Change::TakesAway,
+                    (true, false) => Change::Steers,
+                    (false, _) => Change::Adds,
+                };
                 kernel.schedule_change(SimTime(seen), event, change);
                 return;
             }
