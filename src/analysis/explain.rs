@@ -170,25 +170,15 @@ pub fn explain(model: &Model, scenario: Option<&Scenario>) -> Explanation {
     for &r in &model.region_order {
         domains.push(control_plane(model, r));
     }
-    domains.push(Domain {
-        kind: "dns".to_string(),
-        name: "DNS (Route 53's data plane)".to_string(),
-        impacts: model
-            .population_order
-            .iter()
-            .map(|&p| Impact {
-                population: model.populations[p].name.clone(),
-                class: Class::NotModelled,
-                blast_radius: 0.0,
-                lost_until_repair: 0.0,
-                utilisation: None,
-                reason: "regionsim does not fail DNS itself: its health checks and answers are modelled, \
-                         its data plane is assumed up"
-                    .to_string(),
-            })
-            .collect(),
-        component: None,
-    });
+    domains.push(Domain::harmless(
+        model,
+        "dns",
+        "DNS (Route 53's data plane)".to_string(),
+        Class::NotModelled,
+        "regionsim does not fail DNS itself: its health checks and answers are modelled, its data plane is \
+         assumed up",
+        None,
+    ));
     let mut notes = vec![
         "Steady states, not a simulation: the blast radius is the share of a population's requests that \
          fail when the failure strikes; 'until repair' is the share still failing once DNS, Multi-AZ \
@@ -468,21 +458,39 @@ fn control_plane(model: &Model, r: usize) -> Domain {
         "{region}'s control plane serves no request: {stops}, which matters only together with another \
          failure: ignorable on its own"
     );
-    Domain {
-        kind: "control plane".to_string(),
-        name: region.clone(),
-        impacts: model
+    Domain::harmless(
+        model,
+        "control plane",
+        region.clone(),
+        Class::Ignorable,
+        &reason,
+        Some(Component::ControlPlane(r as u32)),
+    )
+}
+
+impl Domain {
+    /// A fault domain whose failure costs no population anything on its own (or is not modelled):
+    /// the same `class` and `reason` for every population, nothing lost, no utilisation.
+    fn harmless(
+        model: &Model,
+        kind: &str,
+        name: String,
+        class: Class,
+        reason: &str,
+        component: Option<Component>,
+    ) -> Domain {
+        let impacts = model
             .population_order
             .iter()
             .map(|&p| Impact {
                 population: model.populations[p].name.clone(),
-                class: Class::Ignorable,
+                class,
                 blast_radius: 0.0,
                 lost_until_repair: 0.0,
                 utilisation: None,
-                reason: reason.clone(),
+                reason: reason.to_string(),
             })
-            .collect(),
-        component: Some(Component::ControlPlane(r as u32)),
+            .collect();
+        Domain { kind: kind.to_string(), name, impacts, component }
     }
 }

@@ -49,8 +49,13 @@ fn model(metric: &str, extra: &str) -> String {
     )
 }
 
+/// The step's daily profile: hour 0 at 0.5 × the rate, the 23 later hours at 1.5 ×.
+pub fn step_profile() -> String {
+    std::iter::once("0.5").chain(std::iter::repeat_n("1.5", 23)).collect::<Vec<_>>().join(", ")
+}
+
 fn scenario(horizon_s: f64, warmup_s: f64, replications: u32, seed: u64, extra: &str) -> String {
-    let profile = std::iter::once("0.5").chain(std::iter::repeat_n("1.5", 23)).collect::<Vec<_>>().join(", ");
+    let profile = step_profile();
     format!(
         r#"(name: "step", horizon_s: {horizon_s}, warmup_s: {warmup_s}, replications: {replications}, seed: {seed},
             traffic: (rate_per_s: 360.0, daily_profile: [{profile}]), {extra})"#

@@ -133,7 +133,7 @@ fn autoscaled(dependency: &str) -> String {
 }
 
 fn step(target: &str) -> String {
-    let profile = std::iter::once("0.5").chain(std::iter::repeat_n("1.5", 23)).collect::<Vec<_>>().join(", ");
+    let profile = crate::autoscaling::step_profile();
     format!(
         r#"(name: "step", horizon_s: 5400.0, warmup_s: 0.0, replications: 1, seed: 43,
             traffic: (rate_per_s: 360.0, daily_profile: [{profile}]),
