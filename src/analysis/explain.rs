@@ -1,6 +1,6 @@
 //! `regionsim explain`, the static part (issue 13, item 6): every fault domain of a model (an instance of
 //! each deployment, each zone, each region, each store copy, each dependency copy, each population's CDN
-//! edge, each region's control plane; DNS is named as not modelled) classified per client population as
+//! edge, each region's control plane, the DNS layer) classified per client population as
 //! **redundant** (others take over), **ignorable** (the population does not notice) or **cascading** (a
 //! single point of failure for it), with the reason in words, the blast radius (the share of the
 //! population's requests that fail when it strikes), the share still failing once every automatic
@@ -8,6 +8,7 @@
 //! traffic). Behind a CDN, the edge's cache hits, stale copies and origin failover group count. Read
 //! from the resolved model alone, in steady states: no simulation (docs/architecture.md#explain).
 
+mod dns;
 mod launch;
 pub mod measure;
 mod outcome;
@@ -34,8 +35,6 @@ pub enum Class {
     /// Some of the population's requests fail until the component is repaired, or the survivors are
     /// overloaded: a single point of failure.
     Cascading,
-    /// regionsim does not model this component's failure.
-    NotModelled,
 }
 
 impl Class {
@@ -45,7 +44,6 @@ impl Class {
             Class::Redundant => "redundant",
             Class::Ignorable => "ignorable",
             Class::Cascading => "cascading",
-            Class::NotModelled => "not modelled",
         }
     }
 }
@@ -72,16 +70,20 @@ pub struct Impact {
 #[derive(Debug, Clone, Serialize)]
 pub struct Domain {
     /// `instance`, `zone`, `region`, `store copy`, `dependency copy`, `cdn edge`, `control plane` or
-    /// `dns`.
+    /// `dns layer`.
     pub kind: String,
     /// Its name (`api@us-east-1#0`, `use1-az1`, `orders@us-east-1`; a CDN edge by its population,
     /// a control plane by its region).
     pub name: String,
     /// One entry per population, in the file's order.
     pub impacts: Vec<Impact>,
-    /// The component to inject for `--simulate` (`None` for DNS).
+    /// The component to inject for `--simulate`.
     #[serde(skip)]
     pub component: Option<Component>,
+    /// Its loss starts only as its clients' cached DNS answers expire (the DNS layer): `--simulate`
+    /// predicts it over the closed form of the caches' expiry instead of the whole outage.
+    #[serde(skip)]
+    pub lost_after_caches: bool,
 }
 
 /// The classification of every fault domain of a model: what `explain.json` holds.
@@ -124,7 +126,13 @@ pub fn explain(model: &Model, scenario: Option<&Scenario>) -> Explanation {
         let outcome = Outcome::new(model, down, rates.as_deref());
         let impacts =
             model.population_order.iter().map(|&p| impact(&baseline, &outcome, p, write_fraction)).collect();
-        domains.push(Domain { kind: kind.to_string(), name, impacts, component: Some(component) });
+        domains.push(Domain {
+            kind: kind.to_string(),
+            name,
+            impacts,
+            component: Some(component),
+            lost_after_caches: false,
+        });
     };
     for d in &model.deployments {
         if let Some(&i) = d.instances.first() {
@@ -170,15 +178,7 @@ pub fn explain(model: &Model, scenario: Option<&Scenario>) -> Explanation {
     for &r in &model.region_order {
         domains.push(control_plane(model, r));
     }
-    domains.push(Domain::harmless(
-        model,
-        "dns",
-        "DNS (Route 53's data plane)".to_string(),
-        Class::NotModelled,
-        "regionsim does not fail DNS itself: its health checks and answers are modelled, its data plane is \
-         assumed up",
-        None,
-    ));
+    let dns = dns::domain(model);
     let mut notes = vec![
         "Steady states, not a simulation: the blast radius is the share of a population's requests that \
          fail when the failure strikes; 'until repair' is the share still failing once DNS, Multi-AZ \
@@ -187,6 +187,10 @@ pub fn explain(model: &Model, scenario: Option<&Scenario>) -> Explanation {
         "A standby deployment is counted at its full fleet once traffic reaches it (after its scale-up)."
             .to_string(),
     ];
+    match dns {
+        Ok(domain) => domains.push(domain),
+        Err(note) => notes.push(note),
+    }
     for &p in &model.population_order {
         let pop = &model.populations[p];
         let Some(cdn) = &pop.cdn else { continue };
@@ -469,7 +473,7 @@ fn control_plane(model: &Model, r: usize) -> Domain {
 }
 
 impl Domain {
-    /// A fault domain whose failure costs no population anything on its own (or is not modelled):
+    /// A fault domain whose failure costs no population anything on its own:
     /// the same `class` and `reason` for every population, nothing lost, no utilisation.
     fn harmless(
         model: &Model,
@@ -491,6 +495,6 @@ impl Domain {
                 reason: reason.to_string(),
             })
             .collect();
-        Domain { kind: kind.to_string(), name, impacts, component }
+        Domain { kind: kind.to_string(), name, impacts, component, lost_after_caches: false }
     }
 }

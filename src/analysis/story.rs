@@ -49,9 +49,11 @@ pub fn narrate(model: &Model, trace: &Trace) -> Vec<StoryLine> {
     lines
 }
 
-/// `region:us-east-1` as a reader says it: `region us-east-1`; a deployment name stays as it is.
+/// `region:us-east-1` as a reader says it: `region us-east-1`; `dns:authoritative` as `the DNS layer`; a
+/// deployment name stays as it is.
 pub fn component(name: &str) -> String {
     match name.split_once(':') {
+        Some(("dns", _)) => "the DNS layer".to_string(),
         Some((kind, rest)) => format!("{} {rest}", kind.replace('-', " ")),
         None => name.to_string(),
     }

@@ -41,6 +41,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("models/validation/mmc.ron", include_str!("../../models/validation/mmc.ron")),
     ("models/warm-standby.ron", include_str!("../../models/warm-standby.ron")),
     ("scenarios/cdn-outage.ron", include_str!("../../scenarios/cdn-outage.ron")),
+    ("scenarios/dns-outage.ron", include_str!("../../scenarios/dns-outage.ron")),
     ("scenarios/gray-failure.ron", include_str!("../../scenarios/gray-failure.ron")),
     ("scenarios/partition.ron", include_str!("../../scenarios/partition.ron")),
     ("scenarios/region-outage.ron", include_str!("../../scenarios/region-outage.ron")),

@@ -77,6 +77,9 @@ pub struct Population {
     pub initial_answer: Answer,
     /// Distinct DNS resolvers, for query costs.
     pub resolvers: u32,
+    /// Share of its clients whose resolvers serve stale answers (RFC 8767) while the authoritative DNS
+    /// servers cannot be reached, in [0, 1] (docs/architecture.md#dns-layer).
+    pub serve_stale_share: f64,
     /// How its clients retry; `None`: they do not.
     pub retry: Option<crate::model::retry::RetryPolicy>,
     /// Its clients' circuit breaker, one per target region; `None`: they have none.

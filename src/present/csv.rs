@@ -178,14 +178,15 @@ mod tests {
 
     #[test]
     fn cells_are_plain_numbers_and_missing_is_empty() {
-        // Columns: replication, requests, succeeded, the fourteen causes (no_healthy_instance,
+        // Columns: replication, requests, succeeded, the fifteen causes (no_healthy_instance,
         // instance_failed, queue_full, store_unavailable, partition, timeout, unfinished, target_down,
-        // instance_error, shed, dependency_unavailable, breaker_open, residency, cdn_unavailable), then the rest
+        // instance_error, shed, dependency_unavailable, breaker_open, residency, cdn_unavailable,
+        // dns_unavailable), then the rest
         // (attempts per request after the mean in system, breaker trips, ejections, then the CDN's edge
         // hits, origin requests and stale responses, and the residency violations, before the cost).
         assert_eq!(
             row_cells(&row()).join(","),
-            "1,1000,990,6,4,0,0,0,0,0,0,0,0,0,0,0,0,0.99,0.995,0.996,16.5,12,,14.85,1.25,2001,0,1,95.5,,0,0,0,2,3,0,0,0,0,1261.5"
+            "1,1000,990,6,4,0,0,0,0,0,0,0,0,0,0,0,0,0,0.99,0.995,0.996,16.5,12,,14.85,1.25,2001,0,1,95.5,,0,0,0,2,3,0,0,0,0,1261.5"
         );
         let nan = RunRow { mean_in_system: f64::NAN, ..row() };
         assert!(row_cells(&nan).join(",").contains(",12,,,1.25,2001,"));

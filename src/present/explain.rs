@@ -129,7 +129,6 @@ pub fn impact_chart(e: &Explanation) -> Option<Intervals> {
         let rows: Vec<IntervalRow> = e
             .domains
             .iter()
-            .filter(|d| d.impacts.iter().any(|i| i.class != Class::NotModelled))
             .map(|d| {
                 let worst = d.impacts.iter().map(|i| i.blast_radius).fold(0.0, f64::max) * 100.0;
                 IntervalRow {

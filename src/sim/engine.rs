@@ -239,7 +239,7 @@ impl<'w> Engine<'w> {
         engine.steering.init(model, &endpoints);
         let serves = engine.path_serves_all();
         // Every edge is up at the start: outages and failures begin with events.
-        engine.recorder.refresh_served(&engine.steering, &serves, &vec![true; model.populations.len()]);
+        engine.recorder.refresh_served(&engine.steering, &serves, &vec![true; model.populations.len()], None);
         engine
     }
 

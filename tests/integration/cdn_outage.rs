@@ -256,13 +256,17 @@ fn explain_simulate_measures_a_cdn_edge_outage_as_predicted() {
         0.08 * 60.0 / 1790.0,
         3.0,
     );
-    assert_eq!(measured[0].name, "users-us", "the edge of 80% of the traffic ranks first");
+    // The DNS layer, which every request of both populations resolves through once its cache expires,
+    // ranks first (tests/integration/dns_outage.rs); then the edge of 80% of the traffic.
+    assert_eq!(measured[0].kind, "dns layer", "{measured:?}");
+    assert_eq!(measured[1].name, "users-us", "the edge of 80% of the traffic ranks next");
 }
 
 /// The chart of impact per fault domain that `explain.html` shows (issue 13 item 6; the page said "No
 /// chart: there is no data to draw." before). By hand from the classification above: the two edges lead
 /// at 100% (every request of their population goes through them), then us-east-1 and its store copy at
-/// the 8% blast radius, every other domain at 0; DNS, not modelled, is left out rather than drawn at 0;
+/// the 8% blast radius, every other domain at 0; the DNS layer is drawn at 100% with the edges (every
+/// request resolves through it once its cache expires, and no failover helps: tests/integration/dns_outage.rs);
 /// at most 20 rows. The verb writes the chart beside the page and inlines it.
 #[test]
 fn explain_draws_the_impact_per_fault_domain() {
@@ -270,16 +274,19 @@ fn explain_draws_the_impact_per_fault_domain() {
     let chart = regionsim::present::explain::impact_chart(&e).expect("impacts to draw");
     let rows: Vec<(&str, f64)> = chart.rows.iter().map(|r| (r.label.as_str(), r.mean)).collect();
     assert!(rows.len() <= regionsim::present::explain::CHART_ROWS, "{rows:?}");
-    let mut edges: Vec<&str> = rows[..2].iter().map(|r| r.0).collect();
-    edges.sort_unstable();
-    assert_eq!(edges, ["cdn edge users-eu", "cdn edge users-us"], "{rows:?}");
-    assert!(rows[..2].iter().all(|r| (r.1 - 100.0).abs() < 1e-9), "{rows:?}");
-    let mut next: Vec<&str> = rows[2..4].iter().map(|r| r.0).collect();
+    let mut whole: Vec<&str> = rows[..3].iter().map(|r| r.0).collect();
+    whole.sort_unstable();
+    assert_eq!(
+        whole,
+        ["cdn edge users-eu", "cdn edge users-us", "dns layer authoritative servers"],
+        "{rows:?}"
+    );
+    assert!(rows[..3].iter().all(|r| (r.1 - 100.0).abs() < 1e-9), "{rows:?}");
+    let mut next: Vec<&str> = rows[3..5].iter().map(|r| r.0).collect();
     next.sort_unstable();
     assert_eq!(next, ["region us-east-1", "store copy orders@us-east-1"], "{rows:?}");
-    assert!(rows[2..4].iter().all(|r| (r.1 - 8.0).abs() < 1e-9), "{rows:?}");
-    assert!(rows[4..].iter().all(|r| r.1 == 0.0), "{rows:?}");
-    assert!(rows.iter().all(|r| !r.0.starts_with("dns")), "{rows:?}");
+    assert!(rows[3..5].iter().all(|r| (r.1 - 8.0).abs() < 1e-9), "{rows:?}");
+    assert!(rows[5..].iter().all(|r| r.1 == 0.0), "{rows:?}");
 
     let (_dir, out) =
         crate::common::explain_into_temp("models/active-passive-cdn.ron", "scenarios/cdn-outage.ron");

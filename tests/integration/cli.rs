@@ -32,6 +32,8 @@ fn validate_accepts_every_shipped_study() {
         ("models/active-passive.ron".into(), "scenarios/region-outage-control-plane.ron"),
         ("models/active-passive-cdn.ron".into(), "scenarios/region-outage.ron"),
         ("models/active-passive-cdn.ron".into(), "scenarios/cdn-outage.ron"),
+        ("models/active-passive.ron".into(), "scenarios/dns-outage.ron"),
+        ("models/single-region.ron".into(), "scenarios/dns-outage.ron"),
         ("models/pilot-light-operator.ron".into(), "scenarios/region-outage.ron"),
         ("models/pilot-light-operator.ron".into(), "scenarios/year-of-failures.ron"),
         ("models/pilot-light-global-registry.ron".into(), "scenarios/region-outage.ron"),

@@ -16,6 +16,7 @@ mod compare;
 mod console;
 mod dependencies;
 mod determinism;
+mod dns_outage;
 mod docs;
 mod examples_work;
 mod failover_trigger;

@@ -85,10 +85,19 @@ pub fn simulate(
                 Class::Cascading => 3,
                 Class::Redundant => 2,
                 Class::Ignorable => 1,
-                Class::NotModelled => 0,
             })
             .unwrap_or(Class::Ignorable);
-        let predicted = lost * share_down;
+        // The DNS layer's loss grows as the caches expire: over the outage, ∫ of the share whose
+        // cache has expired, in closed form (docs/architecture.md#dns-layer).
+        let exposed = if d.lost_after_caches {
+            let (from, to) = (start.max(scenario.warmup), end.min(scenario.horizon));
+            let since = |t: SimTime| t.as_secs_f64() - start.as_secs_f64();
+            let moved = &study.model.steering.moved;
+            (moved.at(since(to)) - moved.at(since(from))).max(0.0) / observed
+        } else {
+            share_down
+        };
+        let predicted = lost * exposed;
         let contradiction =
             if static_class == Class::Cascading && lost > 0.0 && loss.ci95[1] < 0.5 * predicted {
                 Some(format!(

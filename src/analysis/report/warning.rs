@@ -159,6 +159,12 @@ fn failure_advice(cause: FailureCause) -> &'static str {
              failing when it tripped; breaker.fallback: NextRegion sends them to another region, and a \
              shorter breaker.open_s notices a recovery sooner"
         }
+        FailureCause::DnsUnavailable => {
+            "their clients' cached DNS answers had expired while the DNS layer was down: every region \
+             may be healthy, but no client that must resolve reaches one; a longer TTL rides out a \
+             short outage, resolvers that serve stale (RFC 8767) keep their answer, and a second DNS \
+             provider (records served by both) removes the single point of failure"
+        }
         FailureCause::CdnUnavailable => {
             "their population's CDN edge was down, whatever the origins' state: the edge is in front of \
              every origin, so no failover behind it helps; only another way in (a second CDN, or clients \

@@ -270,6 +270,11 @@ pub struct PopulationSpec {
     /// Distinct DNS resolvers these clients use, for DNS query costs. Default 1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolvers: Option<u32>,
+    /// Share of these clients whose resolvers serve stale answers (RFC 8767) when the authoritative
+    /// DNS servers cannot be reached, in [0, 1]: through an outage of the DNS layer they keep the
+    /// answer they had. Default 0 (docs/references.md#dns-outages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serve_stale_share: Option<f64>,
     /// How these clients retry failed attempts. Default: they do not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetrySpec>,

@@ -182,6 +182,9 @@ pub enum ComponentKind {
     /// The CDN edge of each population with a `cdn` (`only` names populations): while down, the
     /// population's requests fail at the edge.
     Cdn,
+    /// The model's DNS layer, the authoritative servers of its `Dns` steering (no `only`: there is
+    /// one): while down, clients whose cached answer has expired cannot resolve (docs/architecture.md#dns-layer).
+    Dns,
 }
 
 /// Alternating up and down times for every component of a kind (or only the named ones).
@@ -281,6 +284,11 @@ pub enum OutageTarget {
     /// of the population reaches an edge that answers with an error (cause `cdn_unavailable`), whatever
     /// its origins' state (docs/architecture.md#cdn).
     Cdn(String),
+    /// The model's DNS layer (`Dns`, no argument: the authoritative servers of its `Dns` steering):
+    /// while down, a request whose client's cached answer is still valid goes on as before, and one
+    /// whose client needs to resolve fails (cause `dns_unavailable`), unless its resolver serves stale
+    /// answers (docs/architecture.md#dns-layer).
+    Dns,
 }
 
 /// Limits that stop a runaway replication with a clear message instead of exhausting memory.

@@ -442,6 +442,16 @@ impl Model {
                 routing,
                 initial_answer,
                 resolvers: p.resolvers.unwrap_or(1000),
+                serve_stale_share: match p.serve_stale_share {
+                    Some(v) if !(0.0..=1.0).contains(&v) => {
+                        let path = format!("populations[{}].serve_stale_share", p.name);
+                        issues.push(path, format!("must be in [0, 1] (got {v})"));
+                        0.0
+                    }
+                    // RFC 8767 is optional and no published measurement gives the share of clients
+                    // behind resolvers that use it (docs/references.md#dns-outages).
+                    v => v.unwrap_or(0.0),
+                },
                 retry: p.retry.as_ref().and_then(|r| {
                     let path = format!("populations[{}].retry", p.name);
                     crate::model::retry::RetryPolicy::resolve(r, network.request_timeout_s, &path, issues)

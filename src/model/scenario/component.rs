@@ -23,6 +23,9 @@ pub enum Component {
     /// A population's CDN edge (an index into [`Model::populations`], of one with a `cdn`): while down,
     /// its requests fail at the edge (docs/architecture.md#cdn).
     Cdn(u32),
+    /// The model's DNS layer: the authoritative servers of its `Dns` steering. While down, clients
+    /// whose cached answer has expired cannot resolve (docs/architecture.md#dns-layer).
+    Dns,
 }
 
 /// A dependency's copy: the dependency (an index into [`Model::dependencies`]) and the region of the copy
@@ -83,6 +86,7 @@ impl Component {
                 model.dependencies[c.dependency as usize].name, model.regions[c.region as usize].name
             ),
             Component::Cdn(p) => format!("cdn:{}", model.populations[p as usize].name),
+            Component::Dns => "dns:authoritative".to_string(),
         }
     }
 

@@ -6,6 +6,7 @@ use crate::input::issue::{Issues, did_you_mean, known};
 use crate::input::spec::scenario::{ComponentKind, OutageTarget};
 use crate::model::architecture::Model;
 use crate::model::dependency::Scope;
+use crate::model::routing::Follow;
 
 /// The components of `kind` a failure process covers (`only` names them; empty: all), or `None` with
 /// each unknown name pushed at `path`.
@@ -114,6 +115,22 @@ pub(super) fn select(
             for name in only {
                 if let Err(message) = cdn(model, name) {
                     issues.push(path, message);
+                    ok = false;
+                }
+            }
+        }
+        ComponentKind::Dns => {
+            if !only.is_empty() {
+                issues.push(
+                    path,
+                    "the model has one DNS layer (the authoritative servers of its steering): leave `only` out",
+                );
+                ok = false;
+            }
+            match dns(model) {
+                Ok(c) => out.push(c),
+                Err(message) => {
+                    issues.push(path.trim_end_matches(".only").to_string() + ".kind", message);
                     ok = false;
                 }
             }
@@ -243,6 +260,18 @@ pub(super) fn outage_target(model: &Model, target: &OutageTarget) -> Result<Comp
         OutageTarget::ControlPlane(name) => region(model, name).map(|r| Component::ControlPlane(r as u32)),
         OutageTarget::Dependency { dependency, region: r } => dependency_copy(model, dependency, r),
         OutageTarget::Cdn(name) => cdn(model, name),
+        OutageTarget::Dns => dns(model),
+    }
+}
+
+/// The model's DNS layer: there is one when its clients follow DNS answers (`steering: Dns(..)`).
+pub(super) fn dns(model: &Model) -> Result<Component, String> {
+    match model.steering.follow {
+        Follow::Dns { .. } => Ok(Component::Dns),
+        Follow::Anycast { .. } => Err("the model steers by anycast (static addresses that health checks \
+             move): its clients resolve no DNS answer the model has, so there is no DNS layer to fail; \
+             use `steering: Dns(..)`"
+            .to_string()),
     }
 }
 

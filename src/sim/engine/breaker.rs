@@ -228,7 +228,10 @@ impl Breakers {
         let p = r.population as usize;
         let region = r.entry_region as usize;
         if self.policies[p].is_none()
-            || matches!(outcome, Err(FailureCause::BreakerOpen | FailureCause::Unfinished))
+            || matches!(
+                outcome,
+                Err(FailureCause::BreakerOpen | FailureCause::Unfinished | FailureCause::DnsUnavailable)
+            )
         {
             return;
         }

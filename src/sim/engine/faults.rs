@@ -1,5 +1,5 @@
 //! Faults: one table of every component that can fail (instances, zones, regions, store copies, links,
-//! control planes, dependency copies, CDN edges) and how many causes hold each down (its own failure process, injected outages),
+//! control planes, dependency copies, CDN edges, the DNS layer) and how many causes hold each down (its own failure process, injected outages),
 //! with the failure and repair processes that drive them. What a component's state means for the
 //! rest (a zone takes its instances down) is decided by the subsystems that read this table.
 
@@ -18,8 +18,9 @@ use crate::sim::streams::{Purpose, stream};
 pub(super) struct Faults {
     down: Vec<u16>,
     /// Where each kind's block starts: instances, zones, regions, store copies, links, control planes,
-    /// dependency copies (one slot per dependency and region), CDN edges (one per population).
-    offset: [usize; 8],
+    /// dependency copies (one slot per dependency and region), CDN edges (one per population), the DNS
+    /// layer (one).
+    offset: [usize; 9],
     regions: usize,
     /// Each failure process's time-to-failure and time-to-repair streams, in `scenario.failures` order.
     rng: Vec<(Xoshiro256PlusPlus, Xoshiro256PlusPlus)>,
@@ -29,6 +30,8 @@ pub(super) struct Faults {
     links_down: u32,
     /// The gray failures in force: a component and how it fails, one entry per cause.
     gray: Vec<(Component, FailureMode)>,
+    /// Since when the DNS layer has been down, while it is (docs/architecture.md#dns-layer).
+    dns_down_since: Option<SimTime>,
 }
 
 /// How an instance's gray failures combine: slowdowns multiply, failing shares compound.
@@ -59,8 +62,9 @@ impl Faults {
             n,
             model.dependencies.len() * n,
             model.populations.len(),
+            1,
         ];
-        let mut offset = [0; 8];
+        let mut offset = [0; 9];
         let mut total = 0;
         for (o, s) in offset.iter_mut().zip(sizes) {
             *o = total;
@@ -84,6 +88,7 @@ impl Faults {
             process_of: scenario.failures.iter().enumerate().map(|(i, (c, _))| (*c, i)).collect(),
             links_down: 0,
             gray: Vec::new(),
+            dns_down_since: None,
         }
     }
 
@@ -138,6 +143,7 @@ impl Faults {
             Component::ControlPlane(r) => self.offset[5] + r as usize,
             Component::Dependency(c) => self.offset[6] + c.index(self.regions),
             Component::Cdn(p) => self.offset[7] + p as usize,
+            Component::Dns => self.offset[8],
         }
     }
 
@@ -176,6 +182,13 @@ impl Faults {
     #[inline]
     pub fn cdn_down(&self, p: usize) -> bool {
         self.down[self.offset[7] + p] > 0
+    }
+
+    /// Since when the DNS layer has been down, if it is: the clients whose cached answer was filled
+    /// after that instant would have resolved during the outage, and cannot have.
+    #[inline]
+    pub fn dns_down_since(&self) -> Option<SimTime> {
+        self.dns_down_since
     }
 
     /// Whether the copy of dependency `d` that an instance in region `r` calls answers: its region is up
@@ -251,6 +264,9 @@ impl Faults {
             if was_up && matches!(c, Component::Link(_)) {
                 self.links_down += 1;
             }
+            if was_up && c == Component::Dns {
+                self.dns_down_since = Some(kernel.now);
+            }
             was_up
         } else {
             self.gray.push((c, mode));
@@ -277,6 +293,9 @@ impl Faults {
             let now_up = self.down[i] == 0;
             if now_up && was_down && matches!(c, Component::Link(_)) {
                 self.links_down = self.links_down.saturating_sub(1);
+            }
+            if now_up && c == Component::Dns {
+                self.dns_down_since = None;
             }
             now_up
         } else {

@@ -275,7 +275,11 @@ impl Engine<'_> {
         let steady = drift <= STEADY_DRIFT_REQUESTS.max(STEADY_DRIFT_SHARE * finished as f64)
             && overloaded as f64 <= STEADY_OVERLOAD_SHARE * finished as f64
             && buckets_steady
-            && !self.faults.any_link_down();
+            && !self.faults.any_link_down()
+            // While the DNS layer is down the share of clients that cannot resolve grows with the time
+            // since it failed, not by events: no window stands for the stretch after it, so the outage
+            // runs request by request (docs/architecture.md#dns-layer).
+            && self.faults.dns_down_since().is_none();
         if finished == 0 {
             // Nothing to learn from (next to no traffic): full fidelity, which is then cheap.
             return;

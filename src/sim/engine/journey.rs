@@ -25,7 +25,9 @@ impl Engine<'_> {
         let model = self.model;
         let index = self.traffic.sent[p];
         self.traffic.sent[p] += 1;
-        let (region, version) = self.steering.choose_region(model, p, index, now);
+        let resolved = self.steering.resolve(model, p, index, now, self.faults.dns_down_since());
+        // A client that cannot resolve is still counted in the cell its current answer names.
+        let (region, version) = resolved.unwrap_or_else(|| self.steering.choose_region(model, p, index, now));
         let (write, key) =
             if model.path_store.is_some() { self.stores.draw_operation(p, index) } else { (false, 0) };
         let counted = now >= self.scenario.warmup;
@@ -57,7 +59,18 @@ impl Engine<'_> {
             last_sleep_s: 0.0,
             hop_retries: 0,
         });
+        if resolved.is_none() {
+            self.unresolved(req);
+            return Ok(());
+        }
         self.dispatch(req)
+    }
+
+    /// The client of attempt `req` needs to resolve while the DNS layer is down, and cannot
+    /// (docs/architecture.md#dns-layer): the attempt fails at once at the client, sending nothing.
+    fn unresolved(&mut self, req: ReqId) {
+        let r = self.traffic.requests.remove(req);
+        self.conclude(r, self.kernel.now, Err(FailureCause::DnsUnavailable));
     }
 
     /// Attempt `req` is about to leave its client for its entry region: its breaker lets it through,
@@ -117,7 +130,9 @@ impl Engine<'_> {
         let model = self.model;
         let r = *self.traffic.requests.get(req);
         let p = r.population as usize;
-        let (region, version) = self.steering.choose_region(model, p, r.index, now);
+        let resolved = self.steering.resolve(model, p, r.index, now, self.faults.dns_down_since());
+        let (region, version) =
+            resolved.unwrap_or_else(|| self.steering.choose_region(model, p, r.index, now));
         let one_way =
             self.traffic.crossing_s(model, p, model.populations[p].location, model.regions[region].location);
         let slot = self.traffic.requests.get_mut(req);
@@ -129,6 +144,10 @@ impl Engine<'_> {
         slot.version = version;
         slot.attempt_start = now;
         slot.failed_over = false;
+        if resolved.is_none() {
+            self.unresolved(req);
+            return Ok(());
+        }
         self.dispatch(req)
     }
 

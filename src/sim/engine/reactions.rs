@@ -128,7 +128,8 @@ impl Engine<'_> {
             Component::Dependency(c) => c.region as usize,
             Component::Store(copy) => model.store_copies[copy as usize].1,
             // A link joins two; an edge is at its population's location, not in a region.
-            Component::Link(_) | Component::Cdn(_) => return None,
+            // The DNS layer is the model's, in no region.
+            Component::Link(_) | Component::Cdn(_) | Component::Dns => return None,
         };
         Some(model.regions[r].name.clone())
     }
@@ -273,8 +274,9 @@ impl Engine<'_> {
                 }
             }
             Component::Link(l) => self.stores.link_changed(l.a as usize, l.b as usize, up, self.kernel.now),
-            // An edge's state is read by each attempt that reaches it (`journey.rs`).
-            Component::Store(_) | Component::ControlPlane(_) | Component::Cdn(_) => {}
+            // An edge's state is read by each attempt that reaches it, the DNS layer's by each request
+            // that resolves (`journey.rs`).
+            Component::Store(_) | Component::ControlPlane(_) | Component::Cdn(_) | Component::Dns => {}
         }
         if up && matches!(c, Component::ControlPlane(_) | Component::Region(_) | Component::Dependency(_)) {
             self.resume_launches();
@@ -312,7 +314,7 @@ impl Engine<'_> {
     fn refresh_served(&mut self) {
         let serves = self.path_serves_all();
         let edges: Vec<bool> = (0..self.model.populations.len()).map(|p| !self.faults.cdn_down(p)).collect();
-        self.recorder.refresh_served(&self.steering, &serves, &edges);
+        self.recorder.refresh_served(&self.steering, &serves, &edges, self.faults.dns_down_since());
     }
 
     /// Sets how many of deployment `d`'s instances run, failing the requests of those that stop.

@@ -32,6 +32,9 @@ pub(super) struct Recorder {
     /// share of that answer that serves.
     traffic_share: Vec<f64>,
     served: Vec<Vec<f64>>,
+    /// Since when the DNS layer has been down, while it is: clients whose caches were filled after that
+    /// are not served (but those whose resolvers serve stale), and the authoritative answer serves no one.
+    dns_down_since: Option<SimTime>,
     last_change: SimTime,
     /// Up to when the recovery of populations without traffic has been judged.
     clients_judged: SimTime,
@@ -73,6 +76,7 @@ impl Recorder {
                 .map(|r| if total_rate > 0.0 { r / total_rate } else { 1.0 / model.populations.len() as f64 })
                 .collect(),
             served: vec![Vec::new(); model.populations.len()],
+            dns_down_since: None,
             last_change: scenario.warmup,
             clients_judged: SimTime::ZERO,
             trace: None,
@@ -340,8 +344,16 @@ impl Recorder {
 
     /// Sets what each population's answer versions serve, after a change of what serves (`serves[r]`:
     /// region r's whole path serves; `edges[p]`: population p's CDN edge, if it has one, is up) or of
-    /// the answers. Account the time before the change first.
-    pub fn refresh_served(&mut self, steering: &Steering, serves: &[bool], edges: &[bool]) {
+    /// the answers; `dns_down_since`: since when the DNS layer has been down, if it is). Account the time
+    /// before the change first.
+    pub fn refresh_served(
+        &mut self,
+        steering: &Steering,
+        serves: &[bool],
+        edges: &[bool],
+        dns_down_since: Option<SimTime>,
+    ) {
+        self.dns_down_since = dns_down_since;
         self.served = steering
             .answers
             .iter()
@@ -374,9 +386,22 @@ impl Recorder {
             return 0.0;
         }
         let answers = &steering.answers[p];
-        let integrals =
-            model.steering.version_integrals(&answers.since_s(), a.as_secs_f64(), b.as_secs_f64());
-        integrals.iter().zip(&self.served[p]).map(|(i, s)| i * s).sum()
+        let mut since = answers.since_s();
+        let Some(t0) = self.dns_down_since else {
+            let integrals = model.steering.version_integrals(&since, a.as_secs_f64(), b.as_secs_f64());
+            return integrals.iter().zip(&self.served[p]).map(|(i, s)| i * s).sum();
+        };
+        // The DNS layer is down since t0 (docs/architecture.md#dns-layer): the clients whose caches were
+        // filled at or after t0 could not resolve, so the version current at t0 is split there, and
+        // what was filled from t0 on serves only the share whose resolvers serve stale, with the answer
+        // current at t0.
+        let t0 = t0.as_secs_f64();
+        let k = since.iter().rposition(|&s| s <= t0).unwrap_or(0);
+        since.insert(k + 1, t0);
+        let integrals = model.steering.version_integrals(&since, a.as_secs_f64(), b.as_secs_f64());
+        let stale = model.populations[p].serve_stale_share * self.served[p][k];
+        let cached: f64 = integrals[..=k].iter().zip(&self.served[p]).map(|(i, s)| i * s).sum();
+        cached + integrals[k + 1..].iter().sum::<f64>() * stale
     }
 
     /// Adds the time since the last change to the available time, as users see it (each population's
@@ -400,7 +425,9 @@ impl Recorder {
         for p in 0..model.populations.len() {
             let w = self.traffic_share[p];
             client += w * self.served_share_integral(model, steering, p, a, b);
-            infra += w * span * self.served[p].last().copied().unwrap_or(0.0);
+            // While the DNS layer is down the authoritative answer reaches no one.
+            let authoritative = if self.dns_down_since.is_some() { 0.0 } else { 1.0 };
+            infra += w * span * authoritative * self.served[p].last().copied().unwrap_or(0.0);
         }
         self.obs.time_available_s += client.clamp(0.0, span);
         self.obs.time_available_infra_s += infra.clamp(0.0, span);

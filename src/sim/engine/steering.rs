@@ -186,6 +186,37 @@ impl Steering {
         (version.answer.pick(event_uniform(key, index, 0)).unwrap_or(0), version.number)
     }
 
+    /// [`Self::choose_region`] while the DNS layer may be down (`dns_down_since`, docs/architecture.md#dns-layer):
+    /// `None` when the client of request `index` cannot resolve. A client whose cached answer is `S`
+    /// old filled its cache at `now − S`; if that is at or after the outage began (`S ≤ now − t0`) its
+    /// last resolution would have been during the outage, so it has no valid answer, unless its resolver
+    /// serves stale (RFC 8767; the population's `serve_stale_share`, drawn per request), and then it keeps
+    /// the answer current when the outage began. Any other client uses its cached answer as always.
+    pub fn resolve(
+        &self,
+        model: &Model,
+        p: usize,
+        index: u64,
+        now: SimTime,
+        dns_down_since: Option<SimTime>,
+    ) -> Option<(usize, u32)> {
+        let Some(t0) = dns_down_since else {
+            return Some(self.choose_region(model, p, index, now));
+        };
+        let key = self.route_key[p];
+        let age = cache_staleness(&model.steering.follow, key, index);
+        let down_for = now.since(t0);
+        if age > down_for {
+            return Some(self.choose_region(model, p, index, now));
+        }
+        if event_uniform(key, index, 3) >= model.populations[p].serve_stale_share {
+            return None;
+        }
+        let a = &self.answers[p];
+        let version = a.at(now, down_for);
+        Some((version.answer.pick(event_uniform(key, index, 0)).unwrap_or(0), version.number))
+    }
+
     /// Whether some population's current answer points at region `r`.
     pub fn routed_to(&self, r: usize) -> bool {
         self.answers.iter().any(|a| a.current().answer.contains(r))
@@ -316,6 +347,51 @@ mod tests {
                 let tol = 4.0 * (p * (1.0 - p) / N as f64).sqrt() + 1e-6;
                 assert!((moved - p).abs() <= tol, "{follow:?} at {age} s: drawn {moved}, closed form {p}");
             }
+        }
+    }
+
+    /// While the DNS layer is down since t0, the share of requests whose client cannot resolve is
+    /// (1 − σ)·F(t − t0), F the closed-form CDF of the cache age (`moved_share`) and σ the serve-stale
+    /// share: at ages across the TTL and the violators' tail, within 4 binomial standard errors of
+    /// 200,000 requests. Those served stale use the answer current at t0 (version 1 here, adopted before
+    /// it; version 2, adopted during the outage, is used by no one), and the layer up resolves everyone.
+    #[test]
+    fn the_share_that_cannot_resolve_is_the_closed_form_of_the_cache_age() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let adjust = crate::model::study::Adjustments::default();
+        let file = root.join("models/single-region.ron");
+        let mut model =
+            crate::model::study::load_model(&file, &adjust).expect("the shipped model loads").model;
+        model.steering.follow = Follow::dns_with_default_violators(60.0, 5.0);
+        let sigma = 0.3;
+        model.populations[0].serve_stale_share = sigma;
+        let mut steering = Steering::new(&model, 7, 0);
+        steering.init(&model, &vec![true; model.regions.len()]);
+        let answer = steering.answers[0].current().answer.clone();
+        let version = |number: u32, since: f64| AnswerVersion {
+            since: SimTime::from_secs_f64(since),
+            number,
+            answer: answer.clone(),
+        };
+        steering.answers[0].versions.extend([version(1, 500.0), version(2, 1010.0)]);
+        let t0 = SimTime::from_secs_f64(1000.0);
+        const N: u64 = 200_000;
+        for age in [5.0, 30.0, 59.0, 120.0, 900.0, 3600.0] {
+            let now = t0.plus(SimTime::from_secs_f64(age));
+            let (mut failed, mut stale_on_2) = (0u64, 0u64);
+            for i in 0..N {
+                match steering.resolve(&model, 0, i, now, Some(t0)) {
+                    None => failed += 1,
+                    Some((_, 2)) => stale_on_2 += 1,
+                    Some(_) => {}
+                }
+                assert!(steering.resolve(&model, 0, i, now, None).is_some());
+            }
+            let p = (1.0 - sigma) * model.steering.follow.moved_share(age);
+            let drawn = failed as f64 / N as f64;
+            let tol = 4.0 * (p * (1.0 - p) / N as f64).sqrt() + 1e-6;
+            assert!((drawn - p).abs() <= tol, "at {age} s: drawn {drawn}, closed form {p}");
+            assert_eq!(stale_on_2, 0, "no client resolved the answer adopted during the outage");
         }
     }
 

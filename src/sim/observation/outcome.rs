@@ -45,11 +45,15 @@ pub enum FailureCause {
     /// Its population's CDN edge was down (an outage or a failure of the `Cdn` component): the edge
     /// answered the attempt with an error after its round trip (docs/architecture.md#cdn).
     CdnUnavailable = 13,
+    /// Its client's cached DNS answer had expired while the DNS layer was down (an outage or a failure
+    /// of the `Dns` component), and its resolver does not serve stale: it could not resolve, and failed
+    /// at once at the client, costing no network time (docs/architecture.md#dns-layer).
+    DnsUnavailable = 14,
 }
 
 impl FailureCause {
     /// Every cause, in the order of their discriminants (the index of each in [`Counts::failed`]).
-    pub const ALL: [FailureCause; 14] = [
+    pub const ALL: [FailureCause; 15] = [
         FailureCause::NoHealthyInstance,
         FailureCause::InstanceFailed,
         FailureCause::QueueFull,
@@ -64,6 +68,7 @@ impl FailureCause {
         FailureCause::BreakerOpen,
         FailureCause::Residency,
         FailureCause::CdnUnavailable,
+        FailureCause::DnsUnavailable,
     ];
 
     /// The name used in reports and `results.json`.
@@ -83,6 +88,7 @@ impl FailureCause {
             FailureCause::BreakerOpen => "breaker_open",
             FailureCause::Residency => "residency",
             FailureCause::CdnUnavailable => "cdn_unavailable",
+            FailureCause::DnsUnavailable => "dns_unavailable",
         }
     }
 
@@ -95,6 +101,9 @@ impl FailureCause {
             | FailureCause::TargetDown
             | FailureCause::Partition
             | FailureCause::DependencyUnavailable => FailureClass::Connection,
+            // Nothing answered the resolution (SERVFAIL or a timeout at the stub resolver): the SDKs
+            // treat an unresolvable host as a connection error.
+            FailureCause::DnsUnavailable => FailureClass::Connection,
             FailureCause::InstanceFailed | FailureCause::InstanceError | FailureCause::StoreUnavailable => {
                 FailureClass::ServerError
             }
