@@ -83,7 +83,7 @@ pub enum Command {
     /// written, byte for byte.
     Merge(MergeArgs),
     /// Classify every fault domain of a model (instance, zone, region, store copy, dependency copy, CDN
-    /// edge, control plane) per population: redundant, ignorable or cascading, with the reason, the blast
+    /// edge, control plane, the DNS layer) per population: redundant, ignorable or cascading, with the reason, the blast
     /// radius and the survivors' headroom under the scenario's traffic, and a chart of the impact per
     /// fault domain; writes `output/explain--<model>[--<scenario>]/`.
     Explain(ExplainArgs),
