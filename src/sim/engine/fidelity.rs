@@ -140,6 +140,9 @@ pub(super) struct FastForward {
     carry: [f64; 4],
     /// Per population: draws of skipped requests' outcomes for recovery windows.
     noise_rng: Vec<rand::rngs::Xoshiro256PlusPlus>,
+    /// Recovery bins of incident tracks filled by skips (a track's bin counts once per fill): what
+    /// a long skip costs the incidents.
+    pub incident_bins_filled: u64,
 }
 
 impl FastForward {
@@ -176,6 +179,7 @@ impl FastForward {
             write_rate: model.stores.iter().map(|s| vec![0.0; s.copies.len()]).collect(),
             skipped: SimTime::ZERO,
             carry: [0.0; 4],
+            incident_bins_filled: 0,
             noise_rng: model
                 .populations
                 .iter()
