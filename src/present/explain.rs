@@ -174,7 +174,7 @@ pub fn impact_chart(e: &Explanation) -> Option<Intervals> {
         x_desc.to_string(),
         rows,
         (legend.to_string(), String::new()),
-        Some((0.0, "none".to_string())),
+        Some((0.0, "no loss".to_string())),
     )
 }
 

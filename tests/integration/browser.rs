@@ -243,3 +243,42 @@ fn trace_html_renders_in_headless_chromium() {
     let colours = screenshot_colours(&browser, &url, dir.path(), timeout);
     assert!(colours > 200, "screenshot has only {colours} colours: blank page?");
 }
+
+/// Regression (explain.html, 3 Dec 2026): the per-population table's reason column ran past the right
+/// edge of a 1280-pixel window, its end hidden behind a horizontal scroll, because no heading could
+/// wrap. A script appended to a copy of the page writes, once laid out, every table wider than its
+/// wrapper (`scrollWidth > clientWidth`) into the body's `data-overflowing`; the DOM dump shows it.
+#[test]
+#[ignore = "needs Chromium: run with `cargo test --release -- --ignored` (CI does)"]
+fn explain_html_tables_fit_a_1280_pixel_window() {
+    let browser = find_chromium()
+        .unwrap_or_else(|| panic!("no Chromium found: install it with `apt-get install -y chromium`"));
+    let (dir, out) =
+        crate::common::explain_into_temp("models/single-az-database.ron", "scenarios/zone-outage.ron");
+    let html = std::fs::read_to_string(out.join("explain.html")).expect("explain.html");
+    let wraps = html.matches("class=\"table-wrap\"").count();
+    assert!(wraps >= 2, "explain.html has {wraps} tables");
+    let probe = "<script>window.addEventListener('load', () => { \
+        const wide = [...document.querySelectorAll('div.table-wrap')] \
+            .filter(w => w.scrollWidth > w.clientWidth + 1) \
+            .map(w => (w.previousElementSibling || w.parentElement).textContent.trim().slice(0, 60)); \
+        document.body.dataset.checked = document.querySelectorAll('div.table-wrap').length; \
+        document.body.dataset.overflowing = JSON.stringify(wide); });</script>";
+    let probed = html.replace("</body>", &format!("{probe}</body>"));
+    let page = dir.path().join("probed.html");
+    std::fs::write(&page, probed).unwrap();
+    let args = ["--dump-dom".to_string(), "--window-size=1280,2000".to_string()];
+    let dom = chromium(&browser, &args, &file_url(&page), Duration::from_secs(90));
+    assert!(dom.success, "--dump-dom failed: {}", dom.stderr);
+    let checked = format!("data-checked=\"{wraps}\"");
+    assert!(
+        dom.stdout.contains(&checked),
+        "the probe did not run over {wraps} tables:\n{:.3000}",
+        dom.stdout
+    );
+    assert!(
+        dom.stdout.contains("data-overflowing=\"[]\""),
+        "tables wider than a 1280-pixel window: {}",
+        dom.stdout.split("data-overflowing=").nth(1).map_or("?", |s| &s[..s.len().min(300)])
+    );
+}

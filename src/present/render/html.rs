@@ -20,11 +20,13 @@ h3 { font-size: 1.1rem; margin: 24px 0 8px; }
 p.meta { color: var(--muted); margin: 0 0 8px; }
 nav a { margin-right: 16px; color: var(--accent); }
 table { border-collapse: collapse; margin: 8px 0 16px; font-variant-numeric: tabular-nums; }
-th, td { padding: 6px 14px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+th, td { padding: 6px 12px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+/* Headings wrap, so a table with a prose column fits the page instead of hiding that column's end. */
+th { white-space: normal; }
 div.table-wrap { overflow-x: auto; max-width: 100%; }
 p.note { color: var(--muted); }
 th:first-child, td:first-child { text-align: left; }
-td.prose { text-align: left; white-space: normal; min-width: 28em; }
+td.prose { text-align: left; white-space: normal; min-width: 22em; }
 th.text, td.text { text-align: left; }
 thead th { background: #f3f6f9; border-bottom: 2px solid var(--line); }
 ul.warnings li { color: var(--warn); margin-bottom: 4px; }
