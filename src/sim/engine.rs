@@ -311,9 +311,13 @@ impl<'w> Engine<'w> {
                     self.on_event(event)?;
                 }
                 Next::Infra(_) => {
-                    let event = self.kernel.pop_infra().expect("peeked");
+                    let (event, change) = self.kernel.pop_infra().expect("peeked");
+                    let seen = self.declares(&event);
                     self.before_change();
                     self.on_event(event)?;
+                    if seen {
+                        self.kernel.changed(change);
+                    }
                 }
             }
             // The change contract: whatever declared a change (an infrastructure event, or a behaviour

@@ -261,6 +261,50 @@ fn a_retry_budget_hovering_at_dry_is_fast_forwarded_over() {
 /// only moves traffic, and the skip before it now runs right up to it. `active-passive` (ALB target
 /// checks, 3 failed checks at 10 s) with api@us-east-1#0 down from t = 1,000 s: some skip must end at
 /// the rotation's instant, not a lead before it.
+/// An instance repaired while its balancer holds it out of rotation is sent nothing until its health
+/// checks put it back: the repair is a change nobody sees, so a skip runs across it (before, the
+/// repair sent the fast-forward back to full fidelity for a settle and a window, 16 s at the shipped
+/// traffic, and on to the return to rotation: 110 s of a year's 959 s at request level in replication
+/// 1 of `year-of-failures`). The return to rotation is still seen: a skip ends there.
+#[test]
+fn an_instance_repaired_out_of_rotation_needs_no_window() {
+    let files = Files::new(
+        "",
+        r#"(name: "one-instance", horizon_s: 2400.0, warmup_s: 10.0, replications: 1, seed: 7,
+            traffic: (rate_per_s: 1100.0), fidelity: Sampled(),
+            outages: [(target: Instance(service: "api", region: "us-east-1", index: 0),
+                       start_s: 1000.0, duration_s: 600.0)])"#,
+    );
+    let study = load(&root().join("models/active-passive.ron"), &files.scenario(), &[], None, None)
+        .expect("valid study");
+    let window = regionsim::sim::trace::Window { from_s: 0.0, to_s: 2400.0 };
+    let t = regionsim::analysis::trace::trace(&study, &[], 0, window).expect("runs");
+    use regionsim::sim::trace::What;
+    let back: Vec<f64> = t
+        .trace
+        .events
+        .iter()
+        .filter(|e| matches!(e.what, What::Rotation { into: true }))
+        .map(|e| e.t_s)
+        .collect();
+    assert_eq!(back.len(), 1, "the instance returns to rotation once: {back:?}");
+    let back = back[0];
+    assert!(back > 1600.0 + 30.0, "its healthy checks take more than one interval after the repair: {back}");
+    let skips: Vec<(f64, f64)> = t
+        .trace
+        .events
+        .iter()
+        .filter_map(|e| match e.what {
+            What::FastForward { until_s } => Some((e.t_s, until_s)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        skips.iter().any(|&(from, until)| from < 1600.0 && (until - back).abs() < 1e-6),
+        "no skip runs from before the repair (1,600 s) to the return to rotation ({back} s): {skips:?}"
+    );
+}
+
 #[test]
 fn a_crashed_instance_leaving_rotation_needs_no_lead() {
     let files = Files::new(

@@ -28,13 +28,14 @@
 //! clients leave slowly). Expected counts are kept as fractions and rounded once, at the end of the run.
 
 use super::Engine;
+use super::event::{Event, FaultEvent};
 use super::kernel::Change;
 use super::reactions::CopiesDown;
 use super::retry::BucketZone;
 use crate::model::architecture::Model;
 use crate::model::fidelity::{Fidelity, Sampling};
 use crate::model::routing::Follow;
-use crate::model::scenario::Scenario;
+use crate::model::scenario::{Component, Scenario};
 use crate::model::store::Replication;
 use crate::model::time::SimTime;
 use crate::sim::observation::{FailureCause, Slice, Tally};
@@ -343,11 +344,37 @@ impl Engine<'_> {
     /// health-check flip, a DNS switch, a scale-up or a new hour only steers or adds capacity, and
     /// new arrivals fill the queues within milliseconds of it.
     fn next_change(&self) -> (SimTime, SimTime) {
-        match self.kernel.next_change() {
+        match self.kernel.next_seen_change(|event| self.traffic_sees(event)) {
             Some((t, Change::TakesAway)) => (t, self.ff.lead),
             Some((t, Change::Adds | Change::Steers)) => (t, SimTime::ZERO),
             None => (SimTime::NEVER, SimTime::ZERO),
         }
+    }
+
+    /// Whether the traffic will see infrastructure event `event` if it happened now: every event
+    /// unless the subsystem it changes says otherwise, so a new kind of event cannot be averaged over
+    /// by accident. A change nobody sees is not declared when it comes, and a skip runs past it.
+    ///
+    /// - The fleet: an instance's repair while it is out of its balancer's rotation, behind health
+    ///   checks, sends it nothing; its return to rotation is the change (a seen event of its own).
+    ///
+    /// The answer holds from a skip's planning to the event: it changes only through a seen event,
+    /// which ends the skip.
+    pub(super) fn traffic_sees(&self, event: &Event) -> bool {
+        match event {
+            Event::Fault(FaultEvent::Up { component: Component::Instance(i), .. }) => {
+                !self.fleet.out_of_rotation_behind_checks(self.model, *i as usize)
+            }
+            _ => true,
+        }
+    }
+
+    /// Whether an infrastructure event popped now is declared: when the traffic sees it, and always
+    /// when the fast-forward waits for a change to settle after (a skip that ended at its planned
+    /// end waits for the change it planned for, whatever the answer is now).
+    pub(super) fn declares(&self, event: &Event) -> bool {
+        let waits = matches!(self.ff.phase, Phase::Settling) && self.ff.due == SimTime::NEVER;
+        waits || self.traffic_sees(event)
     }
 
     /// A skip ends now (at its planned end, or cut short by a change): its stretch is accounted up to

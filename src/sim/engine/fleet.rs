@@ -223,6 +223,13 @@ impl Fleet {
         self.deployments[d].answering > 0
     }
 
+    /// Whether instance `i` is out of its balancer's rotation and can return only through its health
+    /// checks (a flip scheduled as an event of its own): until then, coming up sends it nothing.
+    pub fn out_of_rotation_behind_checks(&self, model: &Model, i: InstanceId) -> bool {
+        let service = &model.services[model.instances[i].service];
+        self.started && !self.instances[i].in_rotation && service.health_check.is_some()
+    }
+
     /// Whether instance `i` runs (a balancer may still send to it after it crashed).
     #[inline]
     pub fn up(&self, i: InstanceId) -> bool {

@@ -5,9 +5,10 @@
 //! load balancer, finish a service), thousands per second, none of which changes the infrastructure;
 //! the *infrastructure* list holds failures, repairs, health-check flips, DNS changes, scale-ups,
 //! promotions and every other event that changes what serves, each scheduled with the [`Change`] it
-//! makes. Sampled fidelity decides from those declarations alone (and from [`Kernel::changed`], for a
-//! change made outside an infrastructure event), never by recognising an event's kind: a new subsystem
-//! cannot schedule a state change without saying what kind it is.
+//! makes. Sampled fidelity decides from those declarations (and from [`Kernel::changed`], for a
+//! change made outside an infrastructure event): a new subsystem cannot schedule a state change without
+//! saying what kind it is. Only the subsystem that owns a state may later say that a declared change is
+//! one the traffic will not see (`Engine::traffic_sees`); the default is that it is seen.
 
 use super::event::Event;
 use super::queue::EventQueue;
@@ -91,11 +92,20 @@ impl Kernel {
         self.traffic.peek_time()
     }
 
-    /// The next infrastructure event; its change is declared (for [`Kernel::take_changed`]).
-    pub fn pop_infra(&mut self) -> Option<Event> {
-        let (_, (event, change)) = self.infra.pop()?;
-        self.changes.push(change);
-        Some(event)
+    /// The earliest pending infrastructure event that `seen` says the traffic will see, and the change
+    /// it declared (the fast-forward plans a skip up to it, past the changes nobody would see).
+    pub fn next_seen_change(&self, seen: impl Fn(&Event) -> bool) -> Option<(SimTime, Change)> {
+        match self.infra.peek() {
+            Some((_, (event, _))) if !seen(event) => {}
+            _ => return self.next_change(),
+        }
+        self.infra.earliest_where(|(event, _)| seen(event)).map(|(t, (_, c))| (t, *c))
+    }
+
+    /// The next infrastructure event and the change it declared at scheduling: the caller declares
+    /// it (for [`Kernel::take_changed`]) unless the traffic will not see it.
+    pub fn pop_infra(&mut self) -> Option<(Event, Change)> {
+        self.infra.pop().map(|(_, entry)| entry)
     }
 
     pub fn pop_traffic(&mut self) -> Option<Event> {
