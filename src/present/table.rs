@@ -12,6 +12,12 @@ pub fn is_prose(cell: &str) -> bool {
     cell.chars().count() > 40 && cell.split_whitespace().count() > 4
 }
 
+/// Whether a cell reads as a value (it starts with a digit, a sign, a currency, an interval's bracket or
+/// a comparison) rather than a word.
+fn is_value(cell: &str) -> bool {
+    cell.chars().next().is_some_and(|ch| ch.is_ascii_digit() || "+-−$€£[(±.<>≤≥≈~×".contains(ch))
+}
+
 /// A grid of cells with a header row, rendered as aligned text or Markdown.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
@@ -57,9 +63,23 @@ impl Table {
         out
     }
 
-    /// Whether column `c` reads left-aligned: the first (names), and any holding a sentence.
+    /// Whether column `c` reads left-aligned: the first (names), any holding a sentence, and any whose
+    /// cells are mostly words (a class, a kind, a verdict) rather than values. Values (numbers,
+    /// percentages, dollars, signed differences, intervals) align right, so their digits line up; a
+    /// `-` (no value) counts for neither.
     pub fn left_aligned(&self, c: usize) -> bool {
-        c == 0 || self.rows.iter().any(|r| r.get(c).is_some_and(|s| is_prose(s)))
+        if c == 0 {
+            return true;
+        }
+        let cells = || {
+            self.rows.iter().filter_map(|r| r.get(c)).map(|s| s.trim()).filter(|s| !s.is_empty() && *s != "-")
+        };
+        if cells().any(is_prose) {
+            return true;
+        }
+        let (values, words) =
+            cells().fold((0, 0), |(v, w), s| if is_value(s) { (v + 1, w) } else { (v, w + 1) });
+        words > values
     }
 
     /// Aligned text: the first column and sentences left-aligned, the others (numbers) right-aligned.
@@ -198,6 +218,26 @@ pub fn plural(n: u64, word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_read_left_and_values_right() {
+        let mut t = Table::new(&["domain", "class", "loss", "nines", "cost"]);
+        t.row(vec!["a".into(), "cascading".into(), "17.21%".into(), "3.00".into(), "$1,200".into()]);
+        t.row(vec!["b".into(), "redundant".into(), "-".into(), "no failure seen".into(), "-".into()]);
+        t.row(vec!["c".into(), "ignorable".into(), "+0.5 ms".into(), "4.10".into(), "-".into()]);
+        let aligned: Vec<bool> = (0..5).map(|c| t.left_aligned(c)).collect();
+        assert_eq!(aligned, [true, true, false, false, false], "names and classes left, values right");
+        let md = t.markdown();
+        assert!(md.contains("| --- | --- | ---: | ---: | ---: |"), "{md}");
+        let text = t.text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[2].find("cascading"),
+            lines[0].find("class"),
+            "a word starts under its heading: {text}"
+        );
+        assert_eq!(lines[2].find("17.21%").map(|i| i + 6), lines[0].find("loss").map(|i| i + 4), "{text}");
+    }
 
     #[test]
     fn markdown_cells_cannot_break_the_table() {
