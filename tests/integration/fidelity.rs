@@ -261,6 +261,19 @@ fn a_retry_budget_hovering_at_dry_is_fast_forwarded_over() {
 /// only moves traffic, and the skip before it now runs right up to it. `active-passive` (ALB target
 /// checks, 3 failed checks at 10 s) with api@us-east-1#0 down from t = 1,000 s: some skip must end at
 /// the rotation's instant, not a lead before it.
+#[test]
+fn a_crashed_instance_leaving_rotation_needs_no_lead() {
+    let (rotations, skips) = one_instance_outage(1800.0);
+    let out_of_rotation: Vec<f64> = rotations.iter().filter(|(into, _)| !into).map(|&(_, t)| t).collect();
+    assert_eq!(out_of_rotation.len(), 1, "one instance leaves rotation once: {out_of_rotation:?}");
+    let at = out_of_rotation[0];
+    assert!(at > 1000.0 && at < 1060.0, "three failed checks after the crash: {at}");
+    assert!(
+        skips.iter().any(|&(_, until)| (until - at).abs() < 1e-6),
+        "no skip ends at the rotation ({at} s): {skips:?}"
+    );
+}
+
 /// An instance repaired while its balancer holds it out of rotation is sent nothing until its health
 /// checks put it back: the repair is a change nobody sees, so a skip runs across it (before, the
 /// repair sent the fast-forward back to full fidelity for a settle and a window, 16 s at the shipped
@@ -268,29 +281,45 @@ fn a_retry_budget_hovering_at_dry_is_fast_forwarded_over() {
 /// 1 of `year-of-failures`). The return to rotation is still seen: a skip ends there.
 #[test]
 fn an_instance_repaired_out_of_rotation_needs_no_window() {
-    let files = Files::new(
-        "",
-        r#"(name: "one-instance", horizon_s: 2400.0, warmup_s: 10.0, replications: 1, seed: 7,
-            traffic: (rate_per_s: 1100.0), fidelity: Sampled(),
-            outages: [(target: Instance(service: "api", region: "us-east-1", index: 0),
-                       start_s: 1000.0, duration_s: 600.0)])"#,
-    );
-    let study = load(&root().join("models/active-passive.ron"), &files.scenario(), &[], None, None)
-        .expect("valid study");
-    let window = regionsim::sim::trace::Window { from_s: 0.0, to_s: 2400.0 };
-    let t = regionsim::analysis::trace::trace(&study, &[], 0, window).expect("runs");
-    use regionsim::sim::trace::What;
-    let back: Vec<f64> = t
-        .trace
-        .events
-        .iter()
-        .filter(|e| matches!(e.what, What::Rotation { into: true }))
-        .map(|e| e.t_s)
-        .collect();
+    let (rotations, skips) = one_instance_outage(2400.0);
+    let back: Vec<f64> = rotations.iter().filter(|(into, _)| *into).map(|&(_, t)| t).collect();
     assert_eq!(back.len(), 1, "the instance returns to rotation once: {back:?}");
     let back = back[0];
     assert!(back > 1600.0 + 30.0, "its healthy checks take more than one interval after the repair: {back}");
-    let skips: Vec<(f64, f64)> = t
+    assert!(
+        skips.iter().any(|&(from, until)| from < 1600.0 && (until - back).abs() < 1e-6),
+        "no skip runs from before the repair (1,600 s) to the return to rotation ({back} s): {skips:?}"
+    );
+}
+
+/// `active-passive` at 1,100 requests/s, sampled, with api@us-east-1#0 down from 1,000 s to 1,600 s,
+/// traced to `horizon_s`: when the instance left (`false`) or rejoined (`true`) its rotation, and every
+/// skip as (from, until) \[s\].
+fn one_instance_outage(horizon_s: f64) -> (Vec<(bool, f64)>, Vec<(f64, f64)>) {
+    let files = Files::new(
+        "",
+        &format!(
+            r#"(name: "one-instance", horizon_s: {horizon_s:.1}, warmup_s: 10.0, replications: 1, seed: 7,
+            traffic: (rate_per_s: 1100.0), fidelity: Sampled(),
+            outages: [(target: Instance(service: "api", region: "us-east-1", index: 0),
+                       start_s: 1000.0, duration_s: 600.0)])"#
+        ),
+    );
+    let study = load(&root().join("models/active-passive.ron"), &files.scenario(), &[], None, None)
+        .expect("valid study");
+    let window = regionsim::sim::trace::Window { from_s: 0.0, to_s: horizon_s };
+    let t = regionsim::analysis::trace::trace(&study, &[], 0, window).expect("runs");
+    use regionsim::sim::trace::What;
+    let rotations = t
+        .trace
+        .events
+        .iter()
+        .filter_map(|e| match e.what {
+            What::Rotation { into } => Some((into, e.t_s)),
+            _ => None,
+        })
+        .collect();
+    let skips = t
         .trace
         .events
         .iter()
@@ -299,47 +328,5 @@ fn an_instance_repaired_out_of_rotation_needs_no_window() {
             _ => None,
         })
         .collect();
-    assert!(
-        skips.iter().any(|&(from, until)| from < 1600.0 && (until - back).abs() < 1e-6),
-        "no skip runs from before the repair (1,600 s) to the return to rotation ({back} s): {skips:?}"
-    );
-}
-
-#[test]
-fn a_crashed_instance_leaving_rotation_needs_no_lead() {
-    let files = Files::new(
-        "",
-        r#"(name: "one-instance", horizon_s: 1800.0, warmup_s: 10.0, replications: 1, seed: 7,
-            traffic: (rate_per_s: 1100.0), fidelity: Sampled(),
-            outages: [(target: Instance(service: "api", region: "us-east-1", index: 0),
-                       start_s: 1000.0, duration_s: 600.0)])"#,
-    );
-    let study = load(&root().join("models/active-passive.ron"), &files.scenario(), &[], None, None)
-        .expect("valid study");
-    let window = regionsim::sim::trace::Window { from_s: 0.0, to_s: 1800.0 };
-    let t = regionsim::analysis::trace::trace(&study, &[], 0, window).expect("runs");
-    use regionsim::sim::trace::What;
-    let out_of_rotation: Vec<f64> = t
-        .trace
-        .events
-        .iter()
-        .filter(|e| matches!(e.what, What::Rotation { into: false }))
-        .map(|e| e.t_s)
-        .collect();
-    assert_eq!(out_of_rotation.len(), 1, "one instance leaves rotation once: {out_of_rotation:?}");
-    let at = out_of_rotation[0];
-    assert!(at > 1000.0 && at < 1060.0, "three failed checks after the crash: {at}");
-    let skip_ends: Vec<f64> = t
-        .trace
-        .events
-        .iter()
-        .filter_map(|e| match e.what {
-            What::FastForward { until_s } => Some(until_s),
-            _ => None,
-        })
-        .collect();
-    assert!(
-        skip_ends.iter().any(|&u| (u - at).abs() < 1e-6),
-        "no skip ends at the rotation ({at} s): {skip_ends:?}"
-    );
+    (rotations, skips)
 }
