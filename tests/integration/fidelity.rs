@@ -292,10 +292,15 @@ fn an_instance_repaired_out_of_rotation_needs_no_window() {
     );
 }
 
+/// An instance's move into its rotation (`true`) or out of it, and when \[s\].
+type Rotation = (bool, f64);
+/// A fast-forward's stretch, from and until \[s\].
+type Skip = (f64, f64);
+
 /// `active-passive` at 1,100 requests/s, sampled, with api@us-east-1#0 down from 1,000 s to 1,600 s,
 /// traced to `horizon_s`: when the instance left (`false`) or rejoined (`true`) its rotation, and every
 /// skip as (from, until) \[s\].
-fn one_instance_outage(horizon_s: f64) -> (Vec<(bool, f64)>, Vec<(f64, f64)>) {
+fn one_instance_outage(horizon_s: f64) -> (Vec<Rotation>, Vec<Skip>) {
     let files = Files::new(
         "",
         &format!(
