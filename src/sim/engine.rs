@@ -312,7 +312,7 @@ impl<'w> Engine<'w> {
                 }
                 Next::Infra(_) => {
                     let (event, change) = self.kernel.pop_infra().expect("peeked");
-                    let seen = self.declares(&event);
+                    let seen = self.traffic_sees(&event);
                     self.before_change();
                     self.on_event(event)?;
                     if seen {

@@ -359,7 +359,7 @@ impl Engine<'_> {
     ///   checks, sends it nothing; its return to rotation is the change (a seen event of its own).
     ///
     /// The answer holds from a skip's planning to the event: it changes only through a seen event,
-    /// which ends the skip.
+    /// which ends the skip. So the change a skip planned to end at is declared when it comes.
     pub(super) fn traffic_sees(&self, event: &Event) -> bool {
         match event {
             Event::Fault(FaultEvent::Up { component: Component::Instance(i), .. }) => {
@@ -367,14 +367,6 @@ impl Engine<'_> {
             }
             _ => true,
         }
-    }
-
-    /// Whether an infrastructure event popped now is declared: when the traffic sees it, and always
-    /// when the fast-forward waits for a change to settle after (a skip that ended at its planned
-    /// end waits for the change it planned for, whatever the answer is now).
-    pub(super) fn declares(&self, event: &Event) -> bool {
-        let waits = matches!(self.ff.phase, Phase::Settling) && self.ff.due == SimTime::NEVER;
-        waits || self.traffic_sees(event)
     }
 
     /// A skip ends now (at its planned end, or cut short by a change): its stretch is accounted up to

@@ -79,11 +79,6 @@ impl Kernel {
         changed
     }
 
-    /// When the next infrastructure event is due and the change it declared.
-    pub fn next_change(&self) -> Option<(SimTime, Change)> {
-        self.infra.peek().map(|(t, (_, c))| (t, *c))
-    }
-
     pub fn infra_time(&self) -> Option<SimTime> {
         self.infra.peek_time()
     }
@@ -95,10 +90,6 @@ impl Kernel {
     /// The earliest pending infrastructure event that `seen` says the traffic will see, and the change
     /// it declared (the fast-forward plans a skip up to it, past the changes nobody would see).
     pub fn next_seen_change(&self, seen: impl Fn(&Event) -> bool) -> Option<(SimTime, Change)> {
-        match self.infra.peek() {
-            Some((_, (event, _))) if !seen(event) => {}
-            _ => return self.next_change(),
-        }
         self.infra.earliest_where(|(event, _)| seen(event)).map(|(t, (_, c))| (t, *c))
     }
 
